@@ -1,0 +1,5 @@
+//! pier: embeddable, event-driven network servers with a C ABI.
+//!
+//! See `docs/ARCHITECTURE.md` for the layers and `include/pier.h` for the C API.
+
+pub mod core;
