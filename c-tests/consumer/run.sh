@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Install pier from a build tree into a scratch prefix, then build and run a
+# consumer against it twice: with CMake's find_package(pier) (shared and
+# static targets), and with `pkg-config --cflags --libs pier`.
+#   run.sh BUILD_DIR WORK_DIR C_COMPILER CMAKE
+set -euo pipefail
+
+build=$1
+work=$2
+cc=$3
+cmake=${4:-cmake}
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+prefix=$work/prefix
+
+rm -rf "$work"
+mkdir -p "$work"
+"$cmake" --install "$build" --prefix "$prefix" >"$work/install.log"
+
+echo "== find_package(pier)"
+"$cmake" -S "$here" -B "$work/cmake-build" -DCMAKE_PREFIX_PATH="$prefix" \
+  -DCMAKE_C_COMPILER="$cc" -DCMAKE_BUILD_TYPE=Release >"$work/configure.log" \
+  || { cat "$work/configure.log"; exit 1; }
+"$cmake" --build "$work/cmake-build" >"$work/build.log" || { cat "$work/build.log"; exit 1; }
+"$work/cmake-build/consumer_shared"
+"$work/cmake-build/consumer_static"
+# The shared consumer really uses the installed library.
+ldd "$work/cmake-build/consumer_shared" | grep -q "$prefix/.*libpier.so" \
+  || { echo "consumer_shared does not load libpier.so from $prefix:"; ldd "$work/cmake-build/consumer_shared"; exit 1; }
+
+echo "== pkg-config pier"
+pcdir=$(dirname "$(find "$prefix" -name pier.pc | head -n1)")
+export PKG_CONFIG_PATH=$pcdir
+pkg-config --exists --print-errors pier
+libdir=$(pkg-config --variable=libdir pier)
+# shellcheck disable=SC2046 # word splitting of the flags is intended
+"$cc" -Wall -Wextra -Werror -o "$work/consumer_pc" "$here/consumer.c" \
+  $(pkg-config --cflags --libs pier) -Wl,-rpath,"$libdir"
+"$work/consumer_pc"
+echo "install_consumer: ok (pier $(pkg-config --modversion pier))"
