@@ -26,6 +26,8 @@ pub struct Conn {
     pub paused: bool,
     /// The socket may have unread data (edge-triggered readiness seen).
     pub readable: bool,
+    /// The peer's FIN (or an error) was seen: read until end of stream.
+    pub peer_closed: bool,
     /// Already read in the current round (fairness between connections).
     pub read_round: u64,
     /// Queued in the work list.

@@ -264,6 +264,7 @@ impl TcpCore {
             ready_to_send: true,
             paused: false,
             readable: false,
+            peer_closed: false,
             read_round: 0,
             in_work: false,
             eof: None,
@@ -529,11 +530,14 @@ impl TcpCore {
                     ReadOutcome::Data(n) => {
                         c.last_activity = Instant::now();
                         self.stats.bytes_in += n as u64;
-                        if n < self.scratch.len() {
+                        if n < self.scratch.len() && !c.peer_closed {
                             // A short read drained the socket; with edge-triggered
-                            // epoll, later data raises a new edge.
+                            // epoll, later data raises a new edge. A FIN that came
+                            // with the data raises none, hence `peer_closed`.
                             c.readable = false;
                         } else {
+                            // More may be waiting: read again next round, after
+                            // the other connections had their turn.
                             self.next_round.push(slot);
                         }
                         if c.is_raw() && c.inbuf.is_empty() {
@@ -602,6 +606,9 @@ impl Component for TcpCore {
         let readable = ev.is_readable() || ev.is_read_closed() || ev.is_error();
         if readable {
             c.readable = true;
+        }
+        if ev.is_read_closed() || ev.is_error() {
+            c.peer_closed = true;
         }
         if (ev.is_writable() || ev.is_error()) && !c.ready_to_send && !c.closing {
             c.ready_to_send = true;
