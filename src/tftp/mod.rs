@@ -1,0 +1,3 @@
+//! The sans-I/O core of the TFTP server.
+
+pub mod packet;
