@@ -1,3 +1,4 @@
 //! The sans-I/O core of the TFTP server.
 
+pub mod netascii;
 pub mod packet;
