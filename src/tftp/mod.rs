@@ -1,4 +1,5 @@
 //! The sans-I/O core of the TFTP server.
 
 pub mod netascii;
+pub mod options;
 pub mod packet;
