@@ -3,3 +3,4 @@
 pub mod netascii;
 pub mod options;
 pub mod packet;
+pub mod path;
