@@ -3,9 +3,6 @@
 //! See `docs/ARCHITECTURE.md` for the layers and `include/pier.h` for the C API.
 
 pub mod core;
-<<<<<<< HEAD
 pub mod ffi;
 pub mod tcp;
-=======
 pub mod tftp;
->>>>>>> tftp
