@@ -61,26 +61,26 @@ impl CallbackTable {
         }
     }
 
-    /// Calls the callback registered for `event_id`, if any, with the
-    /// event's C struct. No lock is held while it runs.
-    pub fn fire<T>(&self, handle: usize, event_id: i32, params: &mut T) {
-        let cb = self.slots.lock().get(event_id as usize).copied().flatten();
-        if let Some(cb) = cb {
-            // SAFETY: a C function pointer the caller registered, given a
-            // pointer to a live struct of the documented type.
-            unsafe {
-                (cb.f)(
-                    handle as *mut c_void,
-                    event_id,
-                    params as *mut T as *mut c_void,
-                    cb.user_data,
-                );
-            }
-        }
+    /// The callback registered for `event_id`, copied out so that no lock is
+    /// held while it runs.
+    pub fn get(&self, event_id: i32) -> Option<CCallback> {
+        self.slots.lock().get(event_id as usize).copied().flatten()
     }
+}
 
-    pub fn is_registered(&self, event_id: i32) -> bool {
-        self.slots.lock().get(event_id as usize).is_some_and(|c| c.is_some())
+impl CCallback {
+    /// Calls the callback with the event's C struct.
+    pub fn fire<T>(&self, handle: usize, event_id: i32, params: &mut T) {
+        // SAFETY: a C function pointer the caller registered, given a
+        // pointer to a live struct of the documented type.
+        unsafe {
+            (self.f)(
+                handle as *mut c_void,
+                event_id,
+                params as *mut T as *mut c_void,
+                self.user_data,
+            );
+        }
     }
 }
 

@@ -117,9 +117,7 @@ pub struct pier_tcpserver_sslstatus_params {
 
 fn fire(table: &CallbackTable, handle: usize, ev: &mut TcpEvent) {
     let id = ev.id();
-    if !table.is_registered(id) {
-        return;
-    }
+    let Some(cb) = table.get(id) else { return };
     match ev {
         TcpEvent::Connected {
             connection_id,
@@ -132,7 +130,7 @@ fn fire(table: &CallbackTable, handle: usize, ev: &mut TcpEvent) {
                 status_code: *status_code,
                 description: d.as_ptr(),
             };
-            table.fire(handle, id, &mut p);
+            cb.fire(handle, id, &mut p);
         }
         TcpEvent::ConnectionRequest {
             address, port, accept, ..
@@ -143,7 +141,7 @@ fn fire(table: &CallbackTable, handle: usize, ev: &mut TcpEvent) {
                 port: *port,
                 accept: *accept,
             };
-            table.fire(handle, id, &mut p);
+            cb.fire(handle, id, &mut p);
             *accept = p.accept;
         }
         TcpEvent::DataIn {
@@ -157,7 +155,7 @@ fn fire(table: &CallbackTable, handle: usize, ev: &mut TcpEvent) {
                 text_len: len,
                 eol: *eol,
             };
-            table.fire(handle, id, &mut p);
+            cb.fire(handle, id, &mut p);
         }),
         TcpEvent::Disconnected {
             connection_id,
@@ -170,7 +168,7 @@ fn fire(table: &CallbackTable, handle: usize, ev: &mut TcpEvent) {
                 status_code: *status_code,
                 description: d.as_ptr(),
             };
-            table.fire(handle, id, &mut p);
+            cb.fire(handle, id, &mut p);
         }
         TcpEvent::Error {
             connection_id,
@@ -183,13 +181,13 @@ fn fire(table: &CallbackTable, handle: usize, ev: &mut TcpEvent) {
                 error_code: *error_code,
                 description: d.as_ptr(),
             };
-            table.fire(handle, id, &mut p);
+            cb.fire(handle, id, &mut p);
         }
         TcpEvent::ReadyToSend { connection_id } => {
             let mut p = pier_tcpserver_readytosend_params {
                 connection_id: *connection_id,
             };
-            table.fire(handle, id, &mut p);
+            cb.fire(handle, id, &mut p);
         }
     }
 }

@@ -543,7 +543,7 @@ impl TcpCore {
                         if c.is_raw() && c.inbuf.is_empty() {
                             return Some(TcpEvent::DataIn {
                                 connection_id: c.id,
-                                text: self.scratch[..n].to_vec(),
+                                text: framing::owned_with_spare(&self.scratch[..n]),
                                 eol: true,
                             });
                         }

@@ -39,7 +39,7 @@ impl InBuf {
 
     /// Takes `n` bytes off the front, then skips `skip` more (an EOL).
     fn take(&mut self, n: usize, skip: usize) -> Vec<u8> {
-        let out = self.data[self.start..self.start + n].to_vec();
+        let out = owned_with_spare(&self.data[self.start..self.start + n]);
         self.start += n + skip;
         self.release_if_empty();
         out
@@ -66,6 +66,14 @@ impl InBuf {
         let n = self.len();
         self.take(n, 0)
     }
+}
+
+/// Copies `b` with room for one more byte, so the C layer can append the
+/// NUL that follows binary event data without reallocating.
+pub fn owned_with_spare(b: &[u8]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(b.len() + 1);
+    v.extend_from_slice(b);
+    v
 }
 
 /// The framing rules in force for one connection.

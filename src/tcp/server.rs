@@ -91,10 +91,14 @@ impl TcpServer {
     /// says how much); with Timeout > 0 blocks, firing events, until all is
     /// taken or Timeout seconds pass without progress (10060).
     pub fn send(&self, id: i32, data: &[u8]) -> Result<()> {
-        let (fd, timeout) = self.engine.lock().send_target(id)?;
-        if timeout == 0 {
-            return self.engine.lock().send_async(id, data);
-        }
+        let (fd, timeout) = {
+            let mut st = self.engine.lock();
+            let (fd, timeout) = st.send_target(id)?;
+            if timeout == 0 {
+                return st.send_async(id, data);
+            }
+            (fd, timeout)
+        };
         let mut off = 0;
         let r = self
             .engine
