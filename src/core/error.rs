@@ -65,12 +65,18 @@ pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
     pub fn new(code: i32, text: impl Into<String>) -> Self {
-        Error { code, text: text.into() }
+        Error {
+            code,
+            text: text.into(),
+        }
     }
 
     /// An error whose text is the standard text of its code.
     pub fn code(code: i32) -> Self {
-        Error { code, text: strerror(code).to_string() }
+        Error {
+            code,
+            text: strerror(code).to_string(),
+        }
     }
 
     pub fn invalid_value(text: impl Into<String>) -> Self {
@@ -84,7 +90,10 @@ impl Error {
     /// Maps an OS error to the references' TCP/IP error table.
     pub fn from_io(e: &io::Error) -> Self {
         let code = wsa_code(e);
-        Error { code, text: format!("[{code}] {}", strerror(code)) }
+        Error {
+            code,
+            text: format!("[{code}] {}", strerror(code)),
+        }
     }
 }
 
@@ -305,9 +314,18 @@ mod tests {
 
     #[test]
     fn os_errors_map_to_the_tcpip_table() {
-        assert_eq!(wsa_code(&io::Error::from_raw_os_error(::libc::ECONNRESET)), 10054);
-        assert_eq!(wsa_code(&io::Error::from_raw_os_error(::libc::EADDRINUSE)), 10048);
-        assert_eq!(wsa_code(&io::Error::from_raw_os_error(::libc::ECONNREFUSED)), 10061);
+        assert_eq!(
+            wsa_code(&io::Error::from_raw_os_error(::libc::ECONNRESET)),
+            10054
+        );
+        assert_eq!(
+            wsa_code(&io::Error::from_raw_os_error(::libc::EADDRINUSE)),
+            10048
+        );
+        assert_eq!(
+            wsa_code(&io::Error::from_raw_os_error(::libc::ECONNREFUSED)),
+            10061
+        );
         assert_eq!(wsa_code(&io::ErrorKind::WouldBlock.into()), 10035);
         let e = Error::from_io(&io::Error::from_raw_os_error(::libc::EADDRINUSE));
         assert_eq!(e.text, "[10048] Address already in use.");
