@@ -673,32 +673,35 @@ fn p7b_certs(der: &[u8]) -> std::result::Result<Vec<CertificateDer<'static>>, St
 /// is its own (or, if none, the first certificate, so that selection reports
 /// the mismatch); each certificate's chain is completed from the others.
 fn build(keys: Vec<Arc<dyn SigningKey>>, certs: Vec<CertificateDer<'static>>) -> CertStore {
-    let infos: Vec<(String, String, Vec<u8>, Vec<u8>, Vec<u8>)> = certs
+    /// What pairing and chaining need to know of each certificate.
+    #[derive(Default)]
+    struct Info {
+        subject: String,
+        issuer: String,
+        subject_raw: Vec<u8>,
+        issuer_raw: Vec<u8>,
+        spki: Vec<u8>,
+    }
+    let infos: Vec<Info> = certs
         .iter()
         .map(|c| match X509Certificate::from_der(c.as_ref()) {
-            Ok((_, x)) => (
-                format_dn(x.subject()),
-                format_dn(x.issuer()),
-                x.subject().as_raw().to_vec(),
-                x.issuer().as_raw().to_vec(),
-                x.public_key().raw.to_vec(),
-            ),
-            Err(_) => (
-                String::new(),
-                String::new(),
-                Vec::new(),
-                Vec::new(),
-                Vec::new(),
-            ),
+            Ok((_, x)) => Info {
+                subject: format_dn(x.subject()),
+                issuer: format_dn(x.issuer()),
+                subject_raw: x.subject().as_raw().to_vec(),
+                issuer_raw: x.issuer().as_raw().to_vec(),
+                spki: x.public_key().raw.to_vec(),
+            },
+            Err(_) => Info::default(),
         })
         .collect();
     let chain_of = |i: usize| {
         let mut chain = vec![certs[i].clone()];
         let mut used = vec![i];
         let mut cur = i;
-        while infos[cur].3 != infos[cur].2 {
-            let issuer =
-                (0..certs.len()).find(|j| !used.contains(j) && infos[*j].2 == infos[cur].3);
+        while infos[cur].issuer_raw != infos[cur].subject_raw {
+            let issuer = (0..certs.len())
+                .find(|j| !used.contains(j) && infos[*j].subject_raw == infos[cur].issuer_raw);
             let Some(j) = issuer else { break };
             chain.push(certs[j].clone());
             used.push(j);
@@ -710,7 +713,7 @@ fn build(keys: Vec<Arc<dyn SigningKey>>, certs: Vec<CertificateDer<'static>>) ->
     let mut orphan_key = false;
     for key in keys {
         let spki = key.public_key().map(|p| p.as_ref().to_vec());
-        let by_spki = spki.and_then(|s| infos.iter().position(|i| i.4 == s));
+        let by_spki = spki.and_then(|s| infos.iter().position(|i| i.spki == s));
         let idx = by_spki.or_else(|| (0..certs.len()).find(|i| !keyed.iter().any(|(k, _)| k == i)));
         match idx {
             Some(i) if !keyed.iter().any(|(k, _)| *k == i) => keyed.push((i, key)),
@@ -722,17 +725,17 @@ fn build(keys: Vec<Arc<dyn SigningKey>>, certs: Vec<CertificateDer<'static>>) ->
         entries.push(StoreEntry {
             chain: chain_of(*i),
             key: Some(key.clone()),
-            subject: infos[*i].0.clone(),
-            issuer: infos[*i].1.clone(),
+            subject: infos[*i].subject.clone(),
+            issuer: infos[*i].issuer.clone(),
         });
     }
-    for i in 0..certs.len() {
-        if !keyed.iter().any(|(k, _)| *k == i) && !infos[i].2.is_empty() {
+    for (i, info) in infos.iter().enumerate() {
+        if !keyed.iter().any(|(k, _)| *k == i) && !info.subject_raw.is_empty() {
             entries.push(StoreEntry {
                 chain: chain_of(i),
                 key: None,
-                subject: infos[i].0.clone(),
-                issuer: infos[i].1.clone(),
+                subject: info.subject.clone(),
+                issuer: info.issuer.clone(),
             });
         }
     }

@@ -40,7 +40,7 @@ use rustls::{
 use rustls_pki_types::{CertificateDer, CertificateRevocationListDer};
 
 use super::cert::{parse_cert_list, CertSpec, SelectedCert};
-use super::names;
+use super::names::{self, Lookup};
 use super::pem;
 use super::resolver::{CertResolver, FixedCert, RestrictedKey};
 use super::session::TlsSession;
@@ -220,13 +220,13 @@ pub fn parse_cipher_suites(v: &str) -> Result<Vec<SupportedCipherSuite>> {
     let mut out = Vec::new();
     for name in list(t) {
         match names::cipher_suite(name) {
-            Ok(Some(s)) => {
+            Lookup::Supported(s) => {
                 if !out.contains(&s) {
                     out.push(s)
                 }
             }
-            Ok(None) => {}
-            Err(()) => {
+            Lookup::Unsupported => {}
+            Lookup::Unknown => {
                 return Err(Error::invalid_value(format!(
                     "SSLEnabledCipherSuites: unknown cipher suite \"{name}\""
                 )))
@@ -257,13 +257,13 @@ pub fn parse_groups(setting: &str, v: &str) -> Result<Vec<&'static dyn Supported
     let mut out: Vec<&'static dyn SupportedKxGroup> = Vec::new();
     for name in list(v) {
         match names::group(name) {
-            Ok(Some(g)) => {
+            Lookup::Supported(g) => {
                 if !out.iter().any(|x| x.name() == g.name()) {
                     out.push(g)
                 }
             }
-            Ok(None) => {}
-            Err(()) => {
+            Lookup::Unsupported => {}
+            Lookup::Unknown => {
                 return Err(Error::invalid_value(format!(
                     "{setting}: unknown group \"{name}\""
                 )))
@@ -299,13 +299,13 @@ pub fn parse_signatures(
             names::tls12_signature(name)
         };
         match r {
-            Ok(Some(s)) => {
+            Lookup::Supported(s) => {
                 if !out.contains(&s) {
                     out.push(s)
                 }
             }
-            Ok(None) => {}
-            Err(()) => {
+            Lookup::Unsupported => {}
+            Lookup::Unknown => {
                 return Err(Error::invalid_value(format!(
                     "{setting}: unknown signature algorithm \"{name}\""
                 )))
@@ -451,9 +451,11 @@ impl TlsSettings {
             }
             "tls13keysharegroups" => {
                 for g in list(v) {
-                    names::group(g).map_err(|_| {
-                        Error::invalid_value(format!("TLS13KeyShareGroups: unknown group \"{g}\""))
-                    })?;
+                    if let Lookup::Unknown = names::group(g) {
+                        return Err(Error::invalid_value(format!(
+                            "TLS13KeyShareGroups: unknown group \"{g}\""
+                        )));
+                    }
                 }
                 self.tls13_key_share_groups = v.into();
             }

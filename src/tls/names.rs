@@ -7,15 +7,31 @@
 //! (`ecdhe_x25519`, `ffdhe_2048`, ...), TLS12SignatureAlgorithms (`sha256-rsa`)
 //! and TLS13SignatureAlgorithms (`rsa_pss_sha256`).
 //!
-//! Every lookup answers one of three ways: `Ok(Some(x))` the name is known and
-//! rustls implements it; `Ok(None)` the name is one the reference lists but
-//! rustls does not implement (CBC, RSA key transport, DHE, 3DES, RC4,
-//! secp521r1, x448, ffdhe, ed448, DSA, SHA-1/SHA-224 signatures); `Err(())` the
-//! name is unknown (a typo).
+//! Every lookup answers with a [`Lookup`]: the name is known and rustls
+//! implements it; the name is one the reference lists but rustls does not
+//! implement (CBC, RSA key transport, DHE, 3DES, RC4, secp521r1, x448, ffdhe,
+//! ed448, DSA, SHA-1/SHA-224 signatures); or the name is unknown (a typo).
 
 use rustls::crypto::ring::cipher_suite as cs;
 use rustls::crypto::SupportedKxGroup;
 use rustls::{CipherSuite, NamedGroup, SignatureScheme, SupportedCipherSuite};
+
+/// The answer of a name lookup.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lookup<T> {
+    /// Known and implemented.
+    Supported(T),
+    /// Known (the reference lists it) but not implemented by rustls/ring.
+    Unsupported,
+    /// Not a name of this kind.
+    Unknown,
+}
+
+impl<T> From<Option<T>> for Lookup<T> {
+    fn from(o: Option<T>) -> Self {
+        o.map_or(Lookup::Unsupported, Lookup::Supported)
+    }
+}
 
 /// What the read-only SSLNegotiated* settings report for a suite.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,10 +148,10 @@ const KNOWN_UNSUPPORTED_SUITE_PARTS: &[&str] = &[
 
 /// Looks up an IANA cipher suite name (case-insensitive). The `TLS13_`
 /// spelling rustls uses is accepted too.
-pub fn cipher_suite(name: &str) -> Result<Option<SupportedCipherSuite>, ()> {
+pub fn cipher_suite(name: &str) -> Lookup<SupportedCipherSuite> {
     let upper = name.trim().to_ascii_uppercase().replace("TLS13_", "TLS_");
     if let Some((_, s)) = SUPPORTED.iter().find(|(i, _)| i.iana == upper) {
-        return Ok(Some(*s));
+        return Lookup::Supported(*s);
     }
     if upper.starts_with("TLS_")
         && (upper.contains("_WITH_") || upper.starts_with("TLS_AES_"))
@@ -143,9 +159,9 @@ pub fn cipher_suite(name: &str) -> Result<Option<SupportedCipherSuite>, ()> {
             .iter()
             .any(|p| upper.contains(p))
     {
-        return Ok(None);
+        return Lookup::Unsupported;
     }
-    Err(())
+    Lookup::Unknown
 }
 
 /// The reference's names for a suite rustls negotiated.
@@ -193,17 +209,19 @@ const GROUPS: &[(&str, NamedGroup)] = &[
 
 /// Looks up a group name (case-insensitive; `x25519`, `secp256r1` without the
 /// `ecdhe_` prefix are accepted).
-pub fn group(name: &str) -> Result<Option<&'static dyn SupportedKxGroup>, ()> {
+pub fn group(name: &str) -> Lookup<&'static dyn SupportedKxGroup> {
     let lower = name.trim().to_ascii_lowercase();
-    let named = GROUPS
+    let found = GROUPS
         .iter()
-        .find(|(n, _)| *n == lower || n.strip_prefix("ecdhe_") == Some(lower.as_str()))
-        .map(|(_, g)| *g)
-        .ok_or(())?;
-    Ok(rustls::crypto::ring::ALL_KX_GROUPS
+        .find(|(n, _)| *n == lower || n.strip_prefix("ecdhe_") == Some(lower.as_str()));
+    let Some((_, named)) = found else {
+        return Lookup::Unknown;
+    };
+    rustls::crypto::ring::ALL_KX_GROUPS
         .iter()
         .copied()
-        .find(|g| g.name() == named))
+        .find(|g| g.name() == *named)
+        .into()
 }
 
 /// The reference's name of a group, and its strength in bits
@@ -262,36 +280,38 @@ const SIG13: &[(&str, SignatureScheme, bool)] = &[
 
 /// Looks up a TLS13SignatureAlgorithms name (`rsa_pss_rsae_sha256`, the IANA
 /// spelling, is accepted for `rsa_pss_sha256`).
-pub fn tls13_signature(name: &str) -> Result<Option<SignatureScheme>, ()> {
+pub fn tls13_signature(name: &str) -> Lookup<SignatureScheme> {
     let lower = name
         .trim()
         .to_ascii_lowercase()
         .replace("rsa_pss_rsae_", "rsa_pss_");
-    SIG13
-        .iter()
-        .find(|(n, _, _)| *n == lower)
-        .map(|(_, s, ok)| ok.then_some(*s))
-        .ok_or(())
+    match SIG13.iter().find(|(n, _, _)| *n == lower) {
+        Some((_, s, ok)) => ok.then_some(*s).into(),
+        None => Lookup::Unknown,
+    }
 }
 
 /// Looks up a TLS12SignatureAlgorithms name: `hash-signature`, e.g.
 /// `sha256-rsa`, `sha384-ecdsa`, `sha1-dsa`.
-pub fn tls12_signature(name: &str) -> Result<Option<SignatureScheme>, ()> {
+pub fn tls12_signature(name: &str) -> Lookup<SignatureScheme> {
     let lower = name.trim().to_ascii_lowercase();
-    let (hash, sig) = lower.split_once('-').ok_or(())?;
+    let Some((hash, sig)) = lower.split_once('-') else {
+        return Lookup::Unknown;
+    };
     if !["sha1", "sha224", "sha256", "sha384", "sha512", "md5"].contains(&hash)
         || !["rsa", "dsa", "ecdsa"].contains(&sig)
     {
-        return Err(());
+        return Lookup::Unknown;
     }
-    Ok(match (hash, sig) {
+    match (hash, sig) {
         ("sha256", "rsa") => Some(SignatureScheme::RSA_PKCS1_SHA256),
         ("sha384", "rsa") => Some(SignatureScheme::RSA_PKCS1_SHA384),
         ("sha512", "rsa") => Some(SignatureScheme::RSA_PKCS1_SHA512),
         ("sha256", "ecdsa") => Some(SignatureScheme::ECDSA_NISTP256_SHA256),
         ("sha384", "ecdsa") => Some(SignatureScheme::ECDSA_NISTP384_SHA384),
         _ => None,
-    })
+    }
+    .into()
 }
 
 /// IANA-style name of a signature scheme a client offers
@@ -315,31 +335,40 @@ pub fn signature_name(scheme: SignatureScheme) -> String {
 mod tests {
     use super::*;
 
+    fn kx(l: Lookup<&'static dyn SupportedKxGroup>) -> Option<NamedGroup> {
+        match l {
+            Lookup::Supported(g) => Some(g.name()),
+            Lookup::Unsupported => None,
+            Lookup::Unknown => panic!("unknown"),
+        }
+    }
+
     #[test]
     fn suites_known_supported_unsupported_and_unknown() {
+        use Lookup::*;
         assert_eq!(
-            cipher_suite("TLS_AES_256_GCM_SHA384").unwrap(),
-            Some(cs::TLS13_AES_256_GCM_SHA384)
+            cipher_suite("TLS_AES_256_GCM_SHA384"),
+            Supported(cs::TLS13_AES_256_GCM_SHA384)
         );
         assert_eq!(
-            cipher_suite("tls13_aes_128_gcm_sha256").unwrap(),
-            Some(cs::TLS13_AES_128_GCM_SHA256)
+            cipher_suite("tls13_aes_128_gcm_sha256"),
+            Supported(cs::TLS13_AES_128_GCM_SHA256)
         );
         assert_eq!(
-            cipher_suite(" TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 ").unwrap(),
-            Some(cs::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256)
+            cipher_suite(" TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 "),
+            Supported(cs::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256)
         );
-        assert_eq!(cipher_suite("TLS_RSA_WITH_AES_128_CBC_SHA").unwrap(), None);
+        assert_eq!(cipher_suite("TLS_RSA_WITH_AES_128_CBC_SHA"), Unsupported);
         assert_eq!(
-            cipher_suite("TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA").unwrap(),
-            None
+            cipher_suite("TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA"),
+            Unsupported
         );
         assert_eq!(
-            cipher_suite("TLS_DHE_RSA_WITH_AES_256_GCM_SHA384").unwrap(),
-            None
+            cipher_suite("TLS_DHE_RSA_WITH_AES_256_GCM_SHA384"),
+            Unsupported
         );
-        assert!(cipher_suite("TLS_FOO_BAR").is_err());
-        assert!(cipher_suite("CALG_AES_256").is_err());
+        assert_eq!(cipher_suite("TLS_FOO_BAR"), Unknown);
+        assert_eq!(cipher_suite("CALG_AES_256"), Unknown);
         let i = suite_info(cs::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256);
         assert_eq!(
             (i.cipher, i.bits, i.kx),
@@ -354,33 +383,28 @@ mod tests {
 
     #[test]
     fn groups_and_signatures() {
-        assert_eq!(
-            group("ecdhe_x25519").unwrap().unwrap().name(),
-            NamedGroup::X25519
-        );
-        assert_eq!(
-            group("secp384r1").unwrap().unwrap().name(),
-            NamedGroup::secp384r1
-        );
-        assert!(group("ffdhe_2048").unwrap().is_none());
-        assert!(group("ecdhe_secp521r1").unwrap().is_none());
-        assert!(group("ecdhe_curve9").is_err());
+        use Lookup::*;
+        assert_eq!(kx(group("ecdhe_x25519")), Some(NamedGroup::X25519));
+        assert_eq!(kx(group("secp384r1")), Some(NamedGroup::secp384r1));
+        assert_eq!(kx(group("ffdhe_2048")), None);
+        assert_eq!(kx(group("ecdhe_secp521r1")), None);
+        assert!(matches!(group("ecdhe_curve9"), Unknown));
         assert_eq!(
             group_info(NamedGroup::secp256r1),
             ("ecdhe_secp256r1".to_string(), 256)
         );
         assert_eq!(
-            tls13_signature("rsa_pss_rsae_sha384").unwrap(),
-            Some(SignatureScheme::RSA_PSS_SHA384)
+            tls13_signature("rsa_pss_rsae_sha384"),
+            Supported(SignatureScheme::RSA_PSS_SHA384)
         );
-        assert_eq!(tls13_signature("ed448").unwrap(), None);
-        assert!(tls13_signature("rsa_md5").is_err());
+        assert_eq!(tls13_signature("ed448"), Unsupported);
+        assert_eq!(tls13_signature("rsa_md5"), Unknown);
         assert_eq!(
-            tls12_signature("sha384-ecdsa").unwrap(),
-            Some(SignatureScheme::ECDSA_NISTP384_SHA384)
+            tls12_signature("sha384-ecdsa"),
+            Supported(SignatureScheme::ECDSA_NISTP384_SHA384)
         );
-        assert_eq!(tls12_signature("sha1-dsa").unwrap(), None);
-        assert!(tls12_signature("sha256rsa").is_err());
+        assert_eq!(tls12_signature("sha1-dsa"), Unsupported);
+        assert_eq!(tls12_signature("sha256rsa"), Unknown);
         assert_eq!(
             signature_name(SignatureScheme::RSA_PSS_SHA256),
             "rsa_pss_rsae_sha256"
