@@ -760,16 +760,14 @@ pub fn cert_names(der: &[u8]) -> Result<(String, String)> {
 /// first, `CN=www.server.com, OU=test, C=US`, with `S` for state and `E` for
 /// e-mail; a value holding a comma is quoted.
 pub fn format_dn(name: &X509Name<'_>) -> String {
-    let reg = x509_parser::oid_registry::OidRegistry::default()
-        .with_x509()
-        .with_pkcs9();
+    let reg = x509_parser::objects::oid_registry();
     let mut fields = Vec::new();
     for rdn in name.iter_rdn().collect::<Vec<_>>().into_iter().rev() {
         for attr in rdn.iter() {
             let oid = attr.attr_type();
-            let key = match x509_parser::objects::oid2abbrev(oid, &reg) {
+            let key = match x509_parser::objects::oid2abbrev(oid, reg) {
                 Ok("ST") => "S".to_string(),
-                Ok("emailAddress") => "E".to_string(),
+                Ok("emailAddress" | "Email") => "E".to_string(),
                 Ok(k) => k.to_string(),
                 Err(_) => oid.to_id_string(),
             };

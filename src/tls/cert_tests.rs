@@ -452,3 +452,38 @@ fn unsupported_store_types_and_bad_stores() {
     assert_eq!(e.code, 272);
     assert!(e.text.contains("no certificate"), "{e}");
 }
+
+#[test]
+fn subject_text_uses_s_and_e_and_quotes_commas() {
+    use rcgen::{CertificateParams, DistinguishedName, DnType, DnValue, KeyPair};
+    let mut p = CertificateParams::new(vec!["x.example".to_string()]).unwrap();
+    p.distinguished_name = DistinguishedName::new();
+    p.distinguished_name.push(DnType::CountryName, "US");
+    p.distinguished_name.push(DnType::StateOrProvinceName, "NC");
+    p.distinguished_name
+        .push(DnType::OrganizationName, "Acme, Inc.");
+    p.distinguished_name.push(DnType::CommonName, "x.example");
+    p.distinguished_name.push(
+        DnType::CustomDnType(vec![1, 2, 840, 113549, 1, 9, 1]),
+        DnValue::Ia5String("admin@x.example".try_into().unwrap()),
+    );
+    let key = KeyPair::generate().unwrap();
+    let cert = p.self_signed(&key).unwrap();
+    let store = format!("{}{}", key.serialize_pem(), cert.pem());
+    let sel = spec(PEM_KEY_BLOB, store.clone(), "", "*").select().unwrap();
+    let want = "E=admin@x.example, CN=x.example, O=\"Acme, Inc.\", S=NC, C=US";
+    assert_eq!(sel.subject, want);
+    assert_eq!(
+        spec(PEM_KEY_BLOB, store.clone(), "", want)
+            .select()
+            .unwrap()
+            .subject,
+        want
+    );
+    let alt = "C=US, ST=NC, O=\"Acme, Inc.\", CN=x.example, emailAddress=admin@x.example";
+    assert_eq!(
+        spec(PEM_KEY_BLOB, store, "", alt).select().unwrap().subject,
+        want,
+        "exact in DER order"
+    );
+}

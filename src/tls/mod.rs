@@ -22,6 +22,47 @@
 //!   rustls, so that the application decides in SSLClientAuthentication.
 //! - [`session`]: [`TlsSession`], the per-connection state machine.
 //!
+//! # Driving a connection (the connection layer's recipe)
+//!
+//! Once per server (StartListening, or when an SSL property/setting changes):
+//! `let cert = CertSpec { .. }.select()?` (SSLCertSubject reads back
+//! `cert.subject`), then `let ctx = TlsServerContext::new(&settings, &cert,
+//! ssl_authenticate_clients)?`. Certificate rotation later:
+//! `ctx.set_default_cert(&new_cert)?`; SNI: `ctx.add_sni_cert(host, &cert)?`.
+//!
+//! Per accepted, non-blocking `mio::net::TcpStream` (after ConnectionRequest
+//! accepted it; with SSLStartMode explicit, when StartSSL is called):
+//!
+//! 1. `let mut tls = ctx.new_session();` — arm a timer of
+//!    `tls.handshake_timeout()` seconds of inactivity if non-zero.
+//! 2. On READABLE: loop `tls.read_tls_from(&mut stream)` until `WouldBlock`
+//!    (`Ok(0)` = the peer closed: drop the connection, no Connected). After
+//!    every successful read call `tls.process()`:
+//!    - `Err(e)`: fire Error/SSLStatus with `e`, `tls.flush_tls(&mut stream)`
+//!      to send the alert, close. (Connected never fired, so no Disconnected.)
+//!    - `progress.client_hello`: fire SSLConnectionRequest with
+//!      `tls.client_hello()` (`cipher_suites`, `signature_algorithms`) and the
+//!      writable CertStoreType/CertStore/CertPassword/CertSubject preset empty.
+//!      If the callback set a store: `tls.accept_with_cert(&CertSpec{..}.select()?)`,
+//!      else `tls.accept()`. Both return a `Progress` too (handle it the same way).
+//!    - `progress.handshake_complete`: if `tls.client_auth()` is `Some(info)`,
+//!      fire SSLClientAuthentication (CertEncoded = `info.cert_encoded`, or
+//!      `info.chain_pem()` when `tls.include_cert_chain()`; CertSubject,
+//!      CertIssuer, Status, Accept = `info.accept`); if the callback leaves
+//!      Accept False, close the connection. Otherwise fire Connected (0, "OK")
+//!      and ReadyToSend; cancel the handshake timer.
+//!    - `progress.plaintext`: loop `tls.read_plaintext(&mut buf)` until
+//!      `WouldBlock`, feeding DataIn; `Ok(0)` = close_notify received.
+//!    - `progress.peer_closed`: the peer closed in order → Disconnected (0).
+//! 3. After every step: drain `tls.take_status()` into SSLStatus events, and
+//!    `tls.flush_tls(&mut stream)`; `Ok(false)` means register WRITABLE
+//!    interest and call it again when writable.
+//! 4. Sending (Send/DataToSend): `tls.write_plaintext(data)` returns how much
+//!    the bounded TLS buffer took (BytesSent); less than everything → 10035
+//!    and ReadyToSend later, when `flush_tls` drained (`!tls.wants_write()`).
+//! 5. Disconnect: `tls.send_close_notify()`, `flush_tls`, then close the socket.
+//! 6. SSLNegotiated*[ConnectionId]: from `tls.negotiated()`.
+//!
 //! The layer owns no socket: every I/O method takes `&mut impl Read` /
 //! `&mut impl Write`, so it works on a non-blocking `mio::net::TcpStream`, a
 //! `std::net::TcpStream` or an in-memory pipe alike.

@@ -112,6 +112,7 @@ pub struct TlsSession {
     hello: Option<ClientHelloInfo>,
     established: bool,
     failed: bool,
+    close_reported: bool,
     client_auth: Option<ClientAuthInfo>,
     status: VecDeque<String>,
     rx: RecordTrace,
@@ -138,6 +139,7 @@ impl TlsSession {
             hello: None,
             established: false,
             failed: false,
+            close_reported: false,
             client_auth: None,
             status: VecDeque::new(),
             rx: RecordTrace::new("Received"),
@@ -238,7 +240,8 @@ impl TlsSession {
                     p.handshake_complete = true;
                     self.on_established();
                 }
-                if p.peer_closed {
+                if p.peer_closed && !self.close_reported {
+                    self.close_reported = true;
                     self.status.push_back("Received close_notify".into());
                 }
             }
