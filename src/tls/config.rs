@@ -180,6 +180,21 @@ fn list(v: &str) -> impl Iterator<Item = &str> {
     v.split([';', ',']).map(str::trim).filter(|s| !s.is_empty())
 }
 
+/// Checks an SSLProvider value (reference: 0 Automatic, 1 Platform, 2
+/// Internal). pier's only implementation is rustls, its "internal" one:
+/// Automatic and Internal select it; Platform (SChannel) exists only on
+/// Windows and fails with 910 rather than silently using rustls.
+pub fn check_ssl_provider(value: i64) -> Result<()> {
+    match value {
+        0 | 2 => Ok(()),
+        1 => Err(Error::new(
+            codes::NOT_SUPPORTED,
+            "SSLProvider 1 (Platform) is not supported on this platform: pier's TLS implementation is rustls (Internal)",
+        )),
+        _ => Err(Error::invalid_value(format!("SSLProvider: {value} is not 0, 1 or 2"))),
+    }
+}
+
 /// Parses an SSLEnabledProtocols mask to the effective TLS1.2/1.3 mask.
 pub fn parse_protocols(v: &str) -> Result<u32> {
     use protocols::*;

@@ -233,3 +233,20 @@ fn sni_setting_adds_and_removes() {
     assert!(s.set("SSLSNICert[sni.example]", "").unwrap());
     assert!(s.sni_certs.is_empty());
 }
+
+#[test]
+fn ssl_provider_values() {
+    assert!(check_ssl_provider(0).is_ok());
+    assert!(check_ssl_provider(2).is_ok());
+    assert_eq!(check_ssl_provider(1).unwrap_err().code, 910);
+    assert_eq!(check_ssl_provider(3).unwrap_err().code, 906);
+}
+
+#[test]
+fn context_and_session_can_cross_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    fn send<T: Send>() {}
+    send_sync::<TlsServerContext>();
+    send_sync::<TlsSettings>();
+    send::<TlsSession>();
+}

@@ -681,3 +681,32 @@ fn over_a_real_socket_pair() {
     assert_eq!(got, b"ping");
     assert_eq!(s.negotiated().unwrap().version, "TLS1.3");
 }
+
+#[test]
+fn client_hello_arriving_one_byte_at_a_time() {
+    let f = fixture();
+    let mut st = TlsSettings::default();
+    st.set("LogSSLPackets", "True").unwrap();
+    let ctx = context(&f, &st, false);
+    let mut p = Pair::new(&ctx, client_config(&f.ca, None, BOTH), "localhost");
+    let mut hello = Vec::new();
+    p.client.write_tls(&mut hello).unwrap();
+    let mut hellos = 0;
+    for b in &hello {
+        let mut one: &[u8] = std::slice::from_ref(b);
+        assert_eq!(p.server.read_tls_from(&mut one).unwrap(), 1);
+        if p.server.process().unwrap().client_hello {
+            hellos += 1;
+        }
+    }
+    assert_eq!(hellos, 1);
+    assert_eq!(p.server.state(), TlsState::ClientHelloReceived);
+    let logged = p.server.take_status();
+    let n = logged
+        .iter()
+        .filter(|l| l.starts_with("Received TLS record: handshake (ClientHello)"))
+        .count();
+    assert_eq!(n, 1, "{logged:#?}");
+    p.server.accept().unwrap();
+    p.handshake().unwrap();
+}
