@@ -473,7 +473,7 @@ impl TlsSession {
         self.ctx.include_cert_chain
     }
 
-    /// The SSLNI host name the client asked for.
+    /// The SNI host name the client asked for.
     pub fn server_name(&self) -> Option<&str> {
         match &self.inner {
             Inner::Conn(c) => c.server_name(),
