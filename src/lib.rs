@@ -6,3 +6,4 @@ pub mod core;
 pub mod ffi;
 pub mod tcp;
 pub mod tftp;
+pub mod tls;
