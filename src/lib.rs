@@ -3,3 +3,5 @@
 //! See `docs/ARCHITECTURE.md` for the layers and `include/pier.h` for the C API.
 
 pub mod core;
+pub mod ffi;
+pub mod tcp;

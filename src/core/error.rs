@@ -5,53 +5,79 @@
 use std::fmt;
 use std::io;
 
-/// pier's own error codes (900–999), for API misuse the references do not cover.
-pub mod codes {
-    /// A Rust panic was caught at the C boundary.
-    pub const INTERNAL: i32 = 900;
-    /// NULL, closed or never-opened handle.
-    pub const INVALID_HANDLE: i32 = 901;
-    /// A required pointer argument was NULL.
-    pub const NULL_ARGUMENT: i32 = 902;
-    /// Unknown property id.
-    pub const UNKNOWN_PROPERTY: i32 = 903;
-    /// Unknown event id.
-    pub const UNKNOWN_EVENT: i32 = 904;
-    /// The value's type does not fit the property.
-    pub const WRONG_TYPE: i32 = 905;
-    /// The value is out of range or malformed.
-    pub const INVALID_VALUE: i32 = 906;
-    /// The property or setting is read-only.
-    pub const READ_ONLY: i32 = 907;
-    /// Unknown config setting.
-    pub const UNKNOWN_SETTING: i32 = 908;
-    /// `do_doevents` called from inside a callback.
-    pub const REENTRANT: i32 = 909;
-    /// The operation or value is not supported on this platform.
-    pub const NOT_SUPPORTED: i32 = 910;
-    /// A blocking operation was ended by `Interrupt`.
-    pub const INTERRUPTED: i32 = 911;
-    /// A local file cannot be opened, read or written.
-    pub const FILE: i32 = 912;
-    /// A position is out of range.
-    pub const INDEX: i32 = 913;
-    /// The property is write-only.
-    pub const WRITE_ONLY: i32 = 914;
+/// pier error 900: an internal error; a Rust panic was caught at the C boundary.
+pub const PIER_ERR_INTERNAL: i32 = 900;
+/// pier error 901: the handle is NULL, closed, or was never opened.
+pub const PIER_ERR_INVALID_HANDLE: i32 = 901;
+/// pier error 902: a required pointer argument is NULL.
+pub const PIER_ERR_NULL_ARGUMENT: i32 = 902;
+/// pier error 903: unknown property id.
+pub const PIER_ERR_UNKNOWN_PROPERTY: i32 = 903;
+/// pier error 904: unknown event id.
+pub const PIER_ERR_UNKNOWN_EVENT: i32 = 904;
+/// pier error 905: wrong type (e.g. set_int on a text property).
+pub const PIER_ERR_WRONG_TYPE: i32 = 905;
+/// pier error 906: invalid value (malformed or out of range; the value is left unchanged).
+pub const PIER_ERR_INVALID_VALUE: i32 = 906;
+/// pier error 907: the property or setting is read-only.
+pub const PIER_ERR_READ_ONLY: i32 = 907;
+/// pier error 908: unknown config setting.
+pub const PIER_ERR_UNKNOWN_SETTING: i32 = 908;
+/// pier error 909: do_doevents called from inside a callback of the same handle.
+pub const PIER_ERR_REENTRANT: i32 = 909;
+/// pier error 910: not supported on this platform or in this build.
+pub const PIER_ERR_NOT_SUPPORTED: i32 = 910;
+/// pier error 911: a blocking operation was ended by Interrupt.
+pub const PIER_ERR_INTERRUPTED: i32 = 911;
+/// pier error 912: a local file cannot be opened, read or written (the text says which and why).
+pub const PIER_ERR_FILE: i32 = 912;
+/// pier error 913: a position is out of range (e.g. ConnectionId at or beyond ConnectionCount).
+pub const PIER_ERR_INDEX: i32 = 913;
+/// pier error 914: the property is write-only (e.g. DataToSend).
+pub const PIER_ERR_WRITE_ONLY: i32 = 914;
+/// Reference error 104: already listening.
+pub const PIER_ERR_ALREADY_LISTENING: i32 = 104;
+/// Reference error 106: LocalPort cannot change while listening.
+pub const PIER_ERR_LOCALPORT_LISTENING: i32 = 106;
+/// Reference error 107: LocalHost cannot change while listening.
+pub const PIER_ERR_LOCALHOST_LISTENING: i32 = 107;
+/// Reference error 108: MaxConnections cannot change while listening.
+pub const PIER_ERR_MAXCONNECTIONS_LISTENING: i32 = 108;
+/// Reference error 126: invalid ConnectionId.
+pub const PIER_ERR_INVALID_CONNECTION: i32 = 126;
+/// TCP/IP error 10035: the operation would block; BytesSent says how much was taken.
+pub const PIER_ERR_WOULD_BLOCK: i32 = 10035;
+/// TCP/IP error 10048: address already in use.
+pub const PIER_ERR_ADDRESS_IN_USE: i32 = 10048;
+/// TCP/IP error 10054: connection reset by peer.
+pub const PIER_ERR_CONNECTION_RESET: i32 = 10054;
+/// TCP/IP error 10060: timed out (a blocking send, an idle timeout).
+pub const PIER_ERR_TIMED_OUT: i32 = 10060;
 
-    /// Already listening (TCPServer 104, UDP 104).
-    pub const ALREADY_LISTENING: i32 = 104;
-    /// Cannot change LocalPort while listening.
-    pub const LOCALPORT_WHILE_LISTENING: i32 = 106;
-    /// Cannot change LocalHost while listening.
-    pub const LOCALHOST_WHILE_LISTENING: i32 = 107;
-    /// Cannot change MaxConnections while listening.
-    pub const MAXCONN_WHILE_LISTENING: i32 = 108;
-    /// Invalid ConnectionId.
-    pub const INVALID_CONNECTION: i32 = 126;
-    /// Operation would block (WSAEWOULDBLOCK).
-    pub const WOULD_BLOCK: i32 = 10035;
-    /// Timed out.
-    pub const TIMED_OUT: i32 = 10060;
+/// Short names for the codes, for use inside the crate.
+pub(crate) mod codes {
+    pub(crate) const INTERNAL: i32 = super::PIER_ERR_INTERNAL;
+    pub(crate) const INVALID_HANDLE: i32 = super::PIER_ERR_INVALID_HANDLE;
+    pub(crate) const NULL_ARGUMENT: i32 = super::PIER_ERR_NULL_ARGUMENT;
+    pub(crate) const UNKNOWN_PROPERTY: i32 = super::PIER_ERR_UNKNOWN_PROPERTY;
+    pub(crate) const UNKNOWN_EVENT: i32 = super::PIER_ERR_UNKNOWN_EVENT;
+    pub(crate) const WRONG_TYPE: i32 = super::PIER_ERR_WRONG_TYPE;
+    pub(crate) const INVALID_VALUE: i32 = super::PIER_ERR_INVALID_VALUE;
+    pub(crate) const READ_ONLY: i32 = super::PIER_ERR_READ_ONLY;
+    pub(crate) const UNKNOWN_SETTING: i32 = super::PIER_ERR_UNKNOWN_SETTING;
+    pub(crate) const REENTRANT: i32 = super::PIER_ERR_REENTRANT;
+    pub(crate) const NOT_SUPPORTED: i32 = super::PIER_ERR_NOT_SUPPORTED;
+    pub(crate) const INTERRUPTED: i32 = super::PIER_ERR_INTERRUPTED;
+    pub(crate) const FILE: i32 = super::PIER_ERR_FILE;
+    pub(crate) const INDEX: i32 = super::PIER_ERR_INDEX;
+    pub(crate) const WRITE_ONLY: i32 = super::PIER_ERR_WRITE_ONLY;
+    pub(crate) const ALREADY_LISTENING: i32 = super::PIER_ERR_ALREADY_LISTENING;
+    pub(crate) const LOCALPORT_WHILE_LISTENING: i32 = super::PIER_ERR_LOCALPORT_LISTENING;
+    pub(crate) const LOCALHOST_WHILE_LISTENING: i32 = super::PIER_ERR_LOCALHOST_LISTENING;
+    pub(crate) const MAXCONN_WHILE_LISTENING: i32 = super::PIER_ERR_MAXCONNECTIONS_LISTENING;
+    pub(crate) const INVALID_CONNECTION: i32 = super::PIER_ERR_INVALID_CONNECTION;
+    pub(crate) const WOULD_BLOCK: i32 = super::PIER_ERR_WOULD_BLOCK;
+    pub(crate) const TIMED_OUT: i32 = super::PIER_ERR_TIMED_OUT;
 }
 
 /// An error with one of the references' codes (or pier's own) and a text.
@@ -65,12 +91,18 @@ pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
     pub fn new(code: i32, text: impl Into<String>) -> Self {
-        Error { code, text: text.into() }
+        Error {
+            code,
+            text: text.into(),
+        }
     }
 
     /// An error whose text is the standard text of its code.
     pub fn code(code: i32) -> Self {
-        Error { code, text: strerror(code).to_string() }
+        Error {
+            code,
+            text: strerror(code).to_string(),
+        }
     }
 
     pub fn invalid_value(text: impl Into<String>) -> Self {
@@ -84,7 +116,10 @@ impl Error {
     /// Maps an OS error to the references' TCP/IP error table.
     pub fn from_io(e: &io::Error) -> Self {
         let code = wsa_code(e);
-        Error { code, text: format!("[{code}] {}", strerror(code)) }
+        Error {
+            code,
+            text: format!("[{code}] {}", strerror(code)),
+        }
     }
 }
 
@@ -168,19 +203,12 @@ pub fn errno_to_wsa(errno: i32) -> i32 {
         libc::EHOSTDOWN => 10064,
         libc::EHOSTUNREACH => 10065,
         libc::ENOTEMPTY => 10066,
-        libc::EPROCLIM_COMPAT => 10067,
         libc::EUSERS => 10068,
         libc::EDQUOT => 10069,
         libc::ESTALE => 10070,
         libc::EREMOTE => 10071,
         _ => 10022,
     }
-}
-
-mod libc {
-    pub use ::libc::*;
-    /// Linux has no EPROCLIM; a value no errno takes keeps the table complete.
-    pub const EPROCLIM_COMPAT: i32 = -10067;
 }
 
 /// The standard text of any code pier returns.

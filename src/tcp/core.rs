@@ -1,0 +1,721 @@
+//! `TcpCore`: the TCPServer state machine the engine drives — accepting,
+//! reading and framing lazily, sending without user-space queues, idle
+//! timers, and the events they produce.
+
+use std::collections::{HashMap, VecDeque};
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use mio::net::{TcpListener, TcpStream};
+use mio::{Interest, Registry, Token, Waker};
+use socket2::{SockRef, TcpKeepalive};
+
+use super::conn::{Conn, ReadOutcome};
+use super::event::TcpEvent;
+use super::framing::{self, Framing, InBuf};
+use super::settings::Settings;
+use crate::core::clients::{admitted, normalize};
+use crate::core::conntable::ConnTable;
+use crate::core::engine::{Component, Step, FIRST_COMPONENT_TOKEN};
+use crate::core::error::{codes, Error, Result};
+use crate::core::listener::{self, BindOptions};
+use crate::core::timers::Timers;
+
+const LISTENER: Token = Token(FIRST_COMPONENT_TOKEN);
+const CONN_BASE: usize = FIRST_COMPONENT_TOKEN + 1;
+/// Bytes read from one connection per round, and the size of the shared read buffer.
+const READ_CHUNK: usize = 64 * 1024;
+/// Clients accepted per round before other work gets a turn.
+const ACCEPT_BUDGET: usize = 64;
+
+struct Pending {
+    sock: TcpStream,
+    addr: SocketAddr,
+    /// MaxConnections reached: refused whatever the callback says.
+    over_limit: bool,
+}
+
+#[derive(Default, Clone, Copy)]
+pub struct Stats {
+    pub accepted: u64,
+    pub refused: u64,
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+}
+
+pub struct TcpCore {
+    registry: Registry,
+    waker: Arc<Waker>,
+    pub settings: Settings,
+    listener: Option<TcpListener>,
+    listener_ready: bool,
+    /// LocalPort as bound (0 until listening on an OS-picked port).
+    bound_port: u16,
+    pub(crate) conns: ConnTable<Conn>,
+    pending: HashMap<u64, Pending>,
+    next_ticket: u64,
+    queue: VecDeque<TcpEvent>,
+    work: VecDeque<usize>,
+    next_round: Vec<usize>,
+    round: u64,
+    timers: Timers<i32>,
+    scratch: Vec<u8>,
+    pub stats: Stats,
+}
+
+fn closed_error() -> Error {
+    Error::new(10057, "[10057] Socket is not connected.")
+}
+
+impl TcpCore {
+    pub fn new(registry: Registry, waker: Arc<Waker>) -> TcpCore {
+        TcpCore {
+            registry,
+            waker,
+            settings: Settings::default(),
+            listener: None,
+            listener_ready: false,
+            bound_port: 0,
+            conns: ConnTable::default(),
+            pending: HashMap::new(),
+            next_ticket: 1,
+            queue: VecDeque::new(),
+            work: VecDeque::new(),
+            next_round: Vec::new(),
+            round: 0,
+            timers: Timers::default(),
+            scratch: vec![0; READ_CHUNK],
+            stats: Stats::default(),
+        }
+    }
+
+    pub fn listening(&self) -> bool {
+        self.listener.is_some()
+    }
+
+    pub fn local_port(&self) -> u16 {
+        if self.listening() || self.bound_port != 0 {
+            self.bound_port
+        } else {
+            self.settings.local_port
+        }
+    }
+
+    // ----- listening -------------------------------------------------------
+
+    pub fn start_listening(&mut self) -> Result<()> {
+        if self.listener.is_some() {
+            return Err(Error::code(codes::ALREADY_LISTENING));
+        }
+        if self.settings.ssl_enabled || matches!(self.settings.ssl_start_mode, 0..=2) {
+            return Err(Error::new(
+                codes::NOT_SUPPORTED,
+                "TLS (SSLEnabled / SSLStartMode) is not available in this build of pier",
+            ));
+        }
+        let s = &self.settings;
+        listener::ensure_fd_limit(s.max_connections as u64 + 64)?;
+        let port = if self.bound_port != 0 {
+            self.bound_port
+        } else {
+            s.local_port
+        };
+        let addr = listener::local_addr(&s.local_host, port, s.use_ipv6)?;
+        let opts = BindOptions {
+            mode: s.use_ipv6,
+            exclusive: s.bind_exclusively,
+            backlog: s.connection_backlog,
+            recv_buffer: s.in_buffer_size,
+            send_buffer: s.out_buffer_size,
+        };
+        let mut l = listener::listen_tcp(addr, &opts)?;
+        self.registry.register(&mut l, LISTENER, Interest::READABLE)?;
+        self.bound_port = l.local_addr()?.port();
+        self.listener = Some(l);
+        self.listener_ready = true;
+        Ok(())
+    }
+
+    /// Closes the listening socket; connections stay. LocalPort keeps the
+    /// bound port so a restart binds it again (API.md §8).
+    pub fn stop_listening(&mut self) {
+        if let Some(mut l) = self.listener.take() {
+            let _ = self.registry.deregister(&mut l);
+        }
+        self.listener_ready = false;
+        for (_, p) in self.pending.drain() {
+            drop(p.sock);
+            self.stats.refused += 1;
+        }
+    }
+
+    /// `Shutdown`: StopListening, then Disconnect every connection.
+    pub fn shutdown(&mut self) {
+        self.stop_listening();
+        for id in self.conns.ids() {
+            let _ = self.disconnect(id);
+        }
+    }
+
+    /// `Reset`: Shutdown without events, then every property and setting back
+    /// to its default.
+    pub fn reset(&mut self) {
+        self.close_silently();
+        self.settings = Settings::default();
+        self.bound_port = 0;
+        self.stats = Stats::default();
+    }
+
+    pub fn set_local_port(&mut self, port: u16) -> Result<()> {
+        if self.listening() {
+            return Err(Error::code(codes::LOCALPORT_WHILE_LISTENING));
+        }
+        self.settings.local_port = port;
+        self.bound_port = 0;
+        Ok(())
+    }
+
+    fn accept_some(&mut self) {
+        let Some(l) = self.listener.as_ref() else {
+            self.listener_ready = false;
+            return;
+        };
+        for _ in 0..ACCEPT_BUDGET {
+            match l.accept() {
+                Ok((sock, addr)) => {
+                    let addr = SocketAddr::new(normalize(addr.ip()), addr.port());
+                    let s = &self.settings;
+                    let over_limit = self.conns.len() + self.pending.len() >= s.max_connections;
+                    let accept = !over_limit && admitted(&s.allowed_clients, &s.blocked_clients, addr.ip());
+                    let ticket = self.next_ticket;
+                    self.next_ticket += 1;
+                    self.pending.insert(ticket, Pending { sock, addr, over_limit });
+                    self.queue.push_back(TcpEvent::ConnectionRequest {
+                        address: addr.ip().to_string(),
+                        port: addr.port() as i32,
+                        accept,
+                        ticket,
+                    });
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.listener_ready = false;
+                    return;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if e.kind() == io::ErrorKind::ConnectionAborted => continue,
+                Err(e) => {
+                    // EMFILE and the like: report, and wait for the next
+                    // readiness edge rather than spinning.
+                    let err = Error::from_io(&e);
+                    self.queue.push_back(TcpEvent::Error {
+                        connection_id: 0,
+                        error_code: err.code,
+                        description: err.text,
+                    });
+                    self.listener_ready = false;
+                    return;
+                }
+            }
+        }
+    }
+
+    fn admit(&mut self, p: Pending) -> Result<()> {
+        let s = &self.settings;
+        let sref = SockRef::from(&p.sock);
+        sref.set_nodelay(s.tcp_no_delay)?;
+        if s.keep_alive {
+            let mut ka = TcpKeepalive::new();
+            if s.keep_alive_time_ms > 0 {
+                ka = ka.with_time(Duration::from_millis(s.keep_alive_time_ms.max(1000) as u64));
+            }
+            if s.keep_alive_interval_ms > 0 {
+                ka = ka.with_interval(Duration::from_millis(s.keep_alive_interval_ms.max(1000) as u64));
+            }
+            sref.set_tcp_keepalive(&ka)?;
+        }
+        if s.in_buffer_size > 0 {
+            sref.set_recv_buffer_size(s.in_buffer_size)?;
+        }
+        if s.out_buffer_size > 0 {
+            sref.set_send_buffer_size(s.out_buffer_size)?;
+        }
+        let local = p.sock.local_addr()?;
+        let local = SocketAddr::new(normalize(local.ip()), local.port());
+        let id = self.conns.next_id();
+        let conn = Conn {
+            id,
+            sock: Some(p.sock),
+            remote: p.addr,
+            local,
+            framing: Framing {
+                eol: s.default_eol.clone(),
+                single_line: s.default_single_line_mode,
+                record_length: 0,
+                max_line_length: s.default_max_line_length,
+                after_cr: false,
+            },
+            inbuf: InBuf::default(),
+            idle_timeout: s.default_idle_timeout,
+            timeout: s.default_timeout,
+            user_data: Vec::new(),
+            bytes_sent: 0,
+            ready_to_send: true,
+            paused: false,
+            readable: false,
+            peer_closed: false,
+            read_round: 0,
+            in_work: false,
+            eof: None,
+            closing: false,
+            last_activity: Instant::now(),
+            linger: s.linger,
+        };
+        let slot = self.conns.insert(id, conn);
+        let conn = self.conns.by_slot_mut(slot).expect("just inserted");
+        let sock = conn.sock.as_mut().expect("open");
+        if let Err(e) = self
+            .registry
+            .register(sock, Token(slot + CONN_BASE), Interest::READABLE | Interest::WRITABLE)
+        {
+            self.conns.remove(id);
+            return Err(e.into());
+        }
+        self.stats.accepted += 1;
+        self.arm_idle(id);
+        self.queue.push_back(TcpEvent::Connected {
+            connection_id: id,
+            status_code: 0,
+            description: "OK".into(),
+        });
+        self.queue.push_back(TcpEvent::ReadyToSend { connection_id: id });
+        Ok(())
+    }
+
+    // ----- connections -----------------------------------------------------
+
+    pub fn conn(&self, id: i32) -> Result<&Conn> {
+        self.conns.get(id).ok_or_else(|| Error::code(codes::INVALID_CONNECTION))
+    }
+
+    pub fn conn_mut(&mut self, id: i32) -> Result<&mut Conn> {
+        self.conns
+            .get_mut(id)
+            .ok_or_else(|| Error::code(codes::INVALID_CONNECTION))
+    }
+
+    fn open_conn_mut(&mut self, id: i32) -> Result<&mut Conn> {
+        let c = self.conn_mut(id)?;
+        if c.closing || c.sock.is_none() {
+            return Err(closed_error());
+        }
+        Ok(c)
+    }
+
+    /// Closes the socket now and queues Disconnected (and Error first when
+    /// `error_event`); the entry is removed once Disconnected has fired.
+    fn close_conn(&mut self, id: i32, status: Error, error_event: bool) {
+        let Some(c) = self.conns.get_mut(id) else { return };
+        if c.closing {
+            return;
+        }
+        c.closing = true;
+        if let Some(mut sock) = c.sock.take() {
+            let _ = self.registry.deregister(&mut sock);
+            if !c.linger || status.code != 0 {
+                // Linger False: abortive close (RST), pending data dropped.
+                let _ = SockRef::from(&sock).set_linger(Some(Duration::ZERO));
+            }
+            drop(sock);
+        }
+        c.inbuf = InBuf::default();
+        if error_event && status.code != 0 {
+            self.queue.push_back(TcpEvent::Error {
+                connection_id: id,
+                error_code: status.code,
+                description: status.text.clone(),
+            });
+        }
+        self.queue.push_back(TcpEvent::Disconnected {
+            connection_id: id,
+            status_code: status.code,
+            description: status.text,
+        });
+    }
+
+    /// `Disconnect`: Disconnected fires with 0 / "OK" at the next dispatch.
+    pub fn disconnect(&mut self, id: i32) -> Result<()> {
+        self.conn(id)?;
+        self.close_conn(id, Error::new(0, "OK"), false);
+        let _ = self.waker.wake();
+        Ok(())
+    }
+
+    fn schedule_work(&mut self, slot: usize) {
+        if let Some(c) = self.conns.by_slot_mut(slot) {
+            if !c.in_work {
+                c.in_work = true;
+                self.work.push_back(slot);
+            }
+        }
+    }
+
+    pub fn pause_data(&mut self, id: i32) -> Result<()> {
+        self.conn_mut(id)?.paused = true;
+        Ok(())
+    }
+
+    pub fn process_data(&mut self, id: i32) -> Result<()> {
+        let c = self.conn_mut(id)?;
+        if c.paused {
+            c.paused = false;
+            let slot = self.conns.slot_of(id).expect("exists");
+            self.schedule_work(slot);
+            let _ = self.waker.wake();
+        }
+        Ok(())
+    }
+
+    pub fn change_record_length(&mut self, id: i32, len: i64) -> Result<()> {
+        if !(0..=i32::MAX as i64).contains(&len) {
+            return Err(Error::invalid_value("RecordLength must be 0 or positive"));
+        }
+        self.conn_mut(id)?.framing.record_length = len as usize;
+        // Buffered bytes may now form a record.
+        self.reframe(id);
+        Ok(())
+    }
+
+    /// After a framing change, buffered input may hold complete pieces.
+    pub fn reframe(&mut self, id: i32) {
+        if let Some(slot) = self.conns.slot_of(id) {
+            if self.conns.by_slot(slot).is_some_and(|c| !c.inbuf.is_empty()) {
+                self.schedule_work(slot);
+                let _ = self.waker.wake();
+            }
+        }
+    }
+
+    pub fn set_idle_timeout(&mut self, id: i32, secs: u32) -> Result<()> {
+        self.conn_mut(id)?.idle_timeout = secs;
+        self.arm_idle(id);
+        Ok(())
+    }
+
+    fn arm_idle(&mut self, id: i32) {
+        if let Some(c) = self.conns.get(id) {
+            if c.idle_timeout > 0 && !c.closing {
+                self.timers
+                    .schedule(c.last_activity + Duration::from_secs(c.idle_timeout as u64), id);
+            }
+        }
+    }
+
+    // ----- sending ---------------------------------------------------------
+
+    /// One non-blocking attempt: takes what the socket accepts. `Ok(n)` is
+    /// the number of bytes taken; a write error closes the connection.
+    pub fn write_now(&mut self, id: i32, data: &[u8]) -> Result<usize> {
+        let c = self.open_conn_mut(id)?;
+        match c.write_some(data) {
+            Ok(n) => {
+                if n > 0 {
+                    c.last_activity = Instant::now();
+                }
+                if n < data.len() {
+                    c.ready_to_send = false;
+                }
+                self.stats.bytes_out += n as u64;
+                Ok(n)
+            }
+            Err(e) => {
+                let err = Error::from_io(&e);
+                self.close_conn(id, err.clone(), false);
+                let _ = self.waker.wake();
+                Err(err)
+            }
+        }
+    }
+
+    /// `Send` with Timeout 0: everything or 10035 with BytesSent set.
+    pub fn send_async(&mut self, id: i32, data: &[u8]) -> Result<()> {
+        self.open_conn_mut(id)?.bytes_sent = 0;
+        let n = self.write_now(id, data)?;
+        self.conn_mut(id)?.bytes_sent = n as i64;
+        if n < data.len() {
+            return Err(Error::new(codes::WOULD_BLOCK, "[10035] Operation would block."));
+        }
+        Ok(())
+    }
+
+    /// A step of a blocking send: moves what it can from `data[*off..]`.
+    pub fn send_step(&mut self, id: i32, data: &[u8], off: &mut usize) -> Result<Step<()>> {
+        if *off >= data.len() {
+            return Ok(Step::Done(()));
+        }
+        let n = self.write_now(id, &data[*off..])?;
+        *off += n;
+        self.conn_mut(id)?.bytes_sent = *off as i64;
+        Ok(if *off >= data.len() {
+            Step::Done(())
+        } else if n > 0 {
+            Step::Progress
+        } else {
+            Step::Blocked
+        })
+    }
+
+    pub fn set_bytes_sent(&mut self, id: i32, n: usize) {
+        if let Some(c) = self.conns.get_mut(id) {
+            c.bytes_sent = n as i64;
+        }
+    }
+
+    /// The socket a blocking send waits on, and the connection's Timeout.
+    pub fn send_target(&self, id: i32) -> Result<(std::os::fd::RawFd, u32)> {
+        use std::os::fd::AsRawFd;
+        let c = self.conn(id)?;
+        match (&c.sock, c.closing) {
+            (Some(s), false) => Ok((s.as_raw_fd(), c.timeout)),
+            _ => Err(closed_error()),
+        }
+    }
+
+    /// Bytes waiting in the kernel's send queues of every connection.
+    pub fn send_queue_bytes(&self) -> u64 {
+        use std::os::fd::AsRawFd;
+        self.conns
+            .values()
+            .filter_map(|c| c.sock.as_ref())
+            .map(|s| {
+                let mut n: libc::c_int = 0;
+                // SAFETY: SIOCOUTQ writes one int.
+                let r = unsafe { libc::ioctl(s.as_raw_fd(), libc::TIOCOUTQ, &mut n) };
+                if r == 0 {
+                    n.max(0) as u64
+                } else {
+                    0
+                }
+            })
+            .sum()
+    }
+
+    // ----- reading ---------------------------------------------------------
+
+    /// Produces the next DataIn (or end-of-stream events) for the connection
+    /// at the front of the work list.
+    fn work_next(&mut self) -> Option<TcpEvent> {
+        while let Some(&slot) = self.work.front() {
+            let round = self.round;
+            let Some(c) = self.conns.by_slot_mut(slot) else {
+                self.work.pop_front();
+                continue;
+            };
+            if c.closing || c.paused {
+                c.in_work = false;
+                self.work.pop_front();
+                continue;
+            }
+            if let Some(fr) = framing::next_frame(&mut c.inbuf, &mut c.framing) {
+                return Some(TcpEvent::DataIn {
+                    connection_id: c.id,
+                    text: fr.text,
+                    eol: fr.eol,
+                });
+            }
+            if c.readable && c.eof.is_none() && c.read_round != round {
+                c.read_round = round;
+                match c.read_into(&mut self.scratch) {
+                    ReadOutcome::Data(n) => {
+                        c.last_activity = Instant::now();
+                        self.stats.bytes_in += n as u64;
+                        if n < self.scratch.len() && !c.peer_closed {
+                            // A short read drained the socket; with edge-triggered
+                            // epoll, later data raises a new edge. A FIN that came
+                            // with the data raises none, hence `peer_closed`.
+                            c.readable = false;
+                        } else {
+                            // More may be waiting: read again next round, after
+                            // the other connections had their turn.
+                            self.next_round.push(slot);
+                        }
+                        if c.is_raw() && c.inbuf.is_empty() {
+                            return Some(TcpEvent::DataIn {
+                                connection_id: c.id,
+                                text: self.scratch[..n].to_vec(),
+                                eol: true,
+                            });
+                        }
+                        c.inbuf.extend(&self.scratch[..n]);
+                        continue;
+                    }
+                    ReadOutcome::WouldBlock => c.readable = false,
+                    ReadOutcome::Closed => c.eof = Some(Error::new(0, "OK")),
+                    ReadOutcome::Failed(e) => c.eof = Some(Error::from_io(&e)),
+                }
+                continue;
+            }
+            if c.eof.is_some() {
+                // Whatever is left of a partial line goes first, with EOL False.
+                if let Some(fr) = framing::flush(&mut c.inbuf, &c.framing) {
+                    return Some(TcpEvent::DataIn {
+                        connection_id: c.id,
+                        text: fr.text,
+                        eol: fr.eol,
+                    });
+                }
+                let id = c.id;
+                let status = c.eof.take().expect("checked");
+                c.in_work = false;
+                self.work.pop_front();
+                self.close_conn(id, status, true);
+                return self.queue.pop_front();
+            }
+            c.in_work = false;
+            self.work.pop_front();
+        }
+        None
+    }
+
+    /// Events about a connection that is closing are dropped, except its
+    /// Error and Disconnected.
+    fn still_relevant(&self, ev: &TcpEvent) -> bool {
+        match ev {
+            TcpEvent::Disconnected { .. } | TcpEvent::Error { .. } | TcpEvent::ConnectionRequest { .. } => true,
+            other => other
+                .connection_id()
+                .and_then(|id| self.conns.get(id))
+                .is_some_and(|c| !c.closing),
+        }
+    }
+}
+
+impl Component for TcpCore {
+    type Event = TcpEvent;
+
+    fn on_ready(&mut self, ev: &mio::event::Event) {
+        if ev.token() == LISTENER {
+            self.listener_ready = true;
+            return;
+        }
+        let Some(slot) = ev.token().0.checked_sub(CONN_BASE) else {
+            return;
+        };
+        let Some(c) = self.conns.by_slot_mut(slot) else { return };
+        let readable = ev.is_readable() || ev.is_read_closed() || ev.is_error();
+        if readable {
+            c.readable = true;
+        }
+        if ev.is_read_closed() || ev.is_error() {
+            c.peer_closed = true;
+        }
+        if (ev.is_writable() || ev.is_error()) && !c.ready_to_send && !c.closing {
+            c.ready_to_send = true;
+            let id = c.id;
+            self.queue.push_back(TcpEvent::ReadyToSend { connection_id: id });
+        }
+        if readable {
+            self.schedule_work(slot);
+        }
+    }
+
+    fn on_timers(&mut self, now: Instant) {
+        self.round += 1;
+        for slot in std::mem::take(&mut self.next_round) {
+            self.schedule_work(slot);
+        }
+        while let Some(id) = self.timers.pop_due(now) {
+            let Some(c) = self.conns.get(id) else { continue };
+            if c.closing || c.idle_timeout == 0 {
+                continue;
+            }
+            let due = c.last_activity + Duration::from_secs(c.idle_timeout as u64);
+            if due <= now {
+                self.close_conn(id, Error::new(codes::TIMED_OUT, "[10060] Idle timeout."), false);
+            } else {
+                self.timers.schedule(due, id);
+            }
+        }
+    }
+
+    fn next_deadline(&self) -> Option<Instant> {
+        self.timers.next_deadline()
+    }
+
+    fn has_pending(&self) -> bool {
+        !self.queue.is_empty()
+            || !self.work.is_empty()
+            || !self.next_round.is_empty()
+            || (self.listener_ready && self.listener.is_some())
+    }
+
+    fn next_event(&mut self) -> Option<TcpEvent> {
+        loop {
+            while let Some(ev) = self.queue.pop_front() {
+                if self.still_relevant(&ev) {
+                    return Some(ev);
+                }
+            }
+            if self.listener_ready {
+                self.accept_some();
+                if !self.queue.is_empty() {
+                    continue;
+                }
+            }
+            match self.work_next() {
+                Some(ev) => return Some(ev),
+                None if self.queue.is_empty() => return None,
+                None => continue,
+            }
+        }
+    }
+
+    fn event_done(&mut self, ev: TcpEvent) {
+        match ev {
+            TcpEvent::ConnectionRequest { accept, ticket, .. } => {
+                let Some(p) = self.pending.remove(&ticket) else { return };
+                // MaxConnections holds whatever the callback set.
+                let full = p.over_limit || self.conns.len() >= self.settings.max_connections;
+                if accept && !full {
+                    let addr = p.addr;
+                    if let Err(e) = self.admit(p) {
+                        self.queue.push_back(TcpEvent::Error {
+                            connection_id: 0,
+                            error_code: e.code,
+                            description: format!("Accepting {addr}: {}", e.text),
+                        });
+                    }
+                } else {
+                    // Refused: closed at once with a FIN; no id, no events.
+                    self.stats.refused += 1;
+                    drop(p.sock);
+                }
+            }
+            TcpEvent::Disconnected { connection_id, .. } => {
+                self.conns.remove(connection_id);
+            }
+            _ => {}
+        }
+    }
+
+    fn close_silently(&mut self) {
+        self.stop_listening();
+        for mut c in self.conns.drain() {
+            if let Some(mut sock) = c.sock.take() {
+                let _ = self.registry.deregister(&mut sock);
+                if !c.linger {
+                    let _ = SockRef::from(&sock).set_linger(Some(Duration::ZERO));
+                }
+            }
+        }
+        self.queue.clear();
+        self.work.clear();
+        self.next_round.clear();
+        self.timers.clear();
+    }
+
+    fn select_wait(&self) -> Duration {
+        Duration::from_millis(self.settings.select_wait_millis as u64)
+    }
+}
