@@ -11,8 +11,13 @@
 //! - [`path`]: resolving request file names under a root directory safely,
 //!   and atomic uploads.
 
+/// cbindgen:ignore
 pub mod netascii;
+/// cbindgen:ignore
 pub mod options;
+/// cbindgen:ignore
 pub mod packet;
+/// cbindgen:ignore
 pub mod path;
+/// cbindgen:ignore
 pub mod transfer;

@@ -83,7 +83,7 @@ impl Sender {
     }
 
     pub(super) fn wants_data(&self) -> bool {
-        self.can_fill() && !self.eof && self.text.as_ref().map_or(true, |t| t.start == t.end)
+        self.can_fill() && !self.eof && self.text.as_ref().is_none_or(|t| t.start == t.end)
     }
 
     pub(super) fn read_buf(&mut self) -> Option<&mut [u8]> {
