@@ -56,9 +56,7 @@ pub struct CallbackTable {
 
 impl CallbackTable {
     fn new(events: usize) -> Self {
-        CallbackTable {
-            slots: Mutex::new(vec![None; events + 1]),
-        }
+        CallbackTable { slots: Mutex::new(vec![None; events + 1]) }
     }
 
     /// The callback registered for `event_id`, copied out so that no lock is
@@ -74,12 +72,7 @@ impl CCallback {
         // SAFETY: a C function pointer the caller registered, given a
         // pointer to a live struct of the documented type.
         unsafe {
-            (self.f)(
-                handle as *mut c_void,
-                event_id,
-                params as *mut T as *mut c_void,
-                self.user_data,
-            );
+            (self.f)(handle as *mut c_void, event_id, params as *mut T as *mut c_void, self.user_data);
         }
     }
 }
@@ -187,11 +180,7 @@ pub fn call_value<S: Server, T>(h: *const c_void, fallback: T, f: impl FnOnce(&H
 /// `value` must point to `len` readable bytes (or a NUL-terminated string).
 pub unsafe fn arg_bytes<'a>(value: *const c_void, len: c_int) -> Result<&'a [u8]> {
     if value.is_null() {
-        return if len == 0 {
-            Ok(&[])
-        } else {
-            Err(Error::code(codes::NULL_ARGUMENT))
-        };
+        return if len == 0 { Ok(&[]) } else { Err(Error::code(codes::NULL_ARGUMENT)) };
     }
     match len {
         -1 => Ok(CStr::from_ptr(value as *const c_char).to_bytes()),
@@ -208,9 +197,7 @@ pub unsafe fn arg_str<'a>(s: *const c_char) -> Result<&'a str> {
     if s.is_null() {
         return Err(Error::code(codes::NULL_ARGUMENT));
     }
-    CStr::from_ptr(s)
-        .to_str()
-        .map_err(|_| Error::invalid_value("Text is not valid UTF-8"))
+    CStr::from_ptr(s).to_str().map_err(|_| Error::invalid_value("Text is not valid UTF-8"))
 }
 
 // ----- the generic functions each component's exports delegate to -----------
@@ -307,10 +294,7 @@ pub fn get<S: Server>(h: *const c_void, prop: c_int, index: c_int, len: *mut c_i
 fn numeric(def: &PropDef) -> Result<()> {
     match def.ty {
         PropType::Int | PropType::Bool => Ok(()),
-        _ => Err(Error::new(
-            codes::WRONG_TYPE,
-            format!("{} is not an integer or boolean property", def.name),
-        )),
+        _ => Err(Error::new(codes::WRONG_TYPE, format!("{} is not an integer or boolean property", def.name))),
     }
 }
 
@@ -321,11 +305,7 @@ pub fn set_int<S: Server>(h: *const c_void, prop: c_int, index: c_int, value: i6
         if def.access == Access::ReadOnly {
             return Err(Error::new(codes::READ_ONLY, format!("{} is read-only", def.name)));
         }
-        let v = if def.ty == PropType::Bool {
-            Value::Bool(value != 0)
-        } else {
-            Value::Int(value)
-        };
+        let v = if def.ty == PropType::Bool { Value::Bool(value != 0) } else { Value::Int(value) };
         hd.server.set(prop, index, v)
     })
 }

@@ -158,10 +158,7 @@ impl SelectedCert {
         let key = self.key.clone().ok_or_else(|| {
             Error::new(
                 CANNOT_ACQUIRE_CREDENTIALS,
-                format!(
-                    "Cannot acquire security credentials: the store holds no private key for \"{}\"",
-                    self.subject
-                ),
+                format!("Cannot acquire security credentials: the store holds no private key for \"{}\"", self.subject),
             )
         })?;
         Ok(Arc::new(CertifiedKey::new(self.chain.clone(), key)))
@@ -176,12 +173,7 @@ impl SelectedCert {
 impl CertSpec {
     /// A spec for a store and a subject, with no password and no encoded cert.
     pub fn new(store_type: i32, store: impl Into<Vec<u8>>, subject: &str) -> Self {
-        CertSpec {
-            store_type,
-            store: store.into(),
-            subject: subject.into(),
-            ..Default::default()
-        }
+        CertSpec { store_type, store: store.into(), subject: subject.into(), ..Default::default() }
     }
 
     /// Opens the store and selects the certificate, as setting SSLCertSubject
@@ -201,9 +193,7 @@ impl CertSpec {
         let (store, entry) = if !self.encoded.is_empty() {
             if self.store.is_empty() {
                 let store = CertStore::open_blob(store_type::AUTO, &self.encoded, &self.password)?;
-                let idx = store
-                    .first()
-                    .ok_or_else(|| not_found("SSLCertEncoded holds no certificate"))?;
+                let idx = store.first().ok_or_else(|| not_found("SSLCertEncoded holds no certificate"))?;
                 (store, idx)
             } else {
                 let wanted = first_cert(&self.encoded)?;
@@ -228,10 +218,7 @@ impl CertSpec {
                 }));
             }
             let idx = store.find_subject(&self.subject).ok_or_else(|| {
-                not_found(&format!(
-                    "no certificate in the store matches the subject \"{}\"",
-                    self.subject
-                ))
+                not_found(&format!("no certificate in the store matches the subject \"{}\"", self.subject))
             })?;
             (store, idx)
         };
@@ -257,19 +244,16 @@ fn cannot_open(why: impl std::fmt::Display) -> Error {
 }
 
 fn credentials(why: impl std::fmt::Display) -> Error {
-    Error::new(
-        CANNOT_ACQUIRE_CREDENTIALS,
-        format!("Cannot acquire security credentials: {why}"),
-    )
+    Error::new(CANNOT_ACQUIRE_CREDENTIALS, format!("Cannot acquire security credentials: {why}"))
 }
 
 fn check_key_matches(chain: &[CertificateDer<'static>], key: &Arc<dyn SigningKey>, subject: &str) -> Result<()> {
     let ck = CertifiedKey::new(chain.to_vec(), key.clone());
     match ck.keys_match() {
         Ok(()) | Err(rustls::Error::InconsistentKeys(rustls::InconsistentKeys::Unknown)) => Ok(()),
-        Err(rustls::Error::InconsistentKeys(rustls::InconsistentKeys::KeyMismatch)) => Err(credentials(format!(
-            "the private key does not match the certificate \"{subject}\""
-        ))),
+        Err(rustls::Error::InconsistentKeys(rustls::InconsistentKeys::KeyMismatch)) => {
+            Err(credentials(format!("the private key does not match the certificate \"{subject}\"")))
+        }
         Err(e) => Err(credentials(format!("certificate \"{subject}\": {e}"))),
     }
 }
@@ -294,15 +278,13 @@ impl CertStore {
                 None => Self::open_blob(AUTO, store, password),
             },
             USER | MACHINE => Err(unsupported(kind, "Windows certificate stores exist only on Windows")),
-            JKS_FILE | JKS_BLOB | BCFKS_FILE | BCFKS_BLOB => Err(unsupported(
-                kind,
-                "Java key stores exist only in the Java edition; convert to PFX",
-            )),
+            JKS_FILE | JKS_BLOB | BCFKS_FILE | BCFKS_BLOB => {
+                Err(unsupported(kind, "Java key stores exist only in the Java edition; convert to PFX"))
+            }
             SSH_PUBLIC_KEY_BLOB | SSH_PUBLIC_KEY_FILE | PPK_FILE | PPK_BLOB | XML_FILE | XML_BLOB | JWK_FILE
-            | JWK_BLOB | SECURITY_KEY | PKCS11 => Err(unsupported(
-                kind,
-                "this format holds no X.509 certificate pier can serve over TLS",
-            )),
+            | JWK_BLOB | SECURITY_KEY | PKCS11 => {
+                Err(unsupported(kind, "this format holds no X.509 certificate pier can serve over TLS"))
+            }
             _ => Err(Error::invalid_value(format!("{kind} is not an SSLCertStoreType value"))),
         }
     }
@@ -396,19 +378,14 @@ impl CertStore {
 
     /// The entry whose certificate is `cert_der`.
     pub fn find_encoded(&self, cert_der: &[u8]) -> Option<usize> {
-        self.entries
-            .iter()
-            .position(|e| e.chain.first().map(|c| c.as_ref()) == Some(cert_der))
+        self.entries.iter().position(|e| e.chain.first().map(|c| c.as_ref()) == Some(cert_der))
     }
 }
 
 fn unsupported(kind: i32, why: &str) -> Error {
     Error::new(
         codes::NOT_SUPPORTED,
-        format!(
-            "SSLCertStoreType {kind} ({}) is not supported on this platform: {why}",
-            store_type::name(kind)
-        ),
+        format!("SSLCertStoreType {kind} ({}) is not supported on this platform: {why}", store_type::name(kind)),
     )
 }
 
@@ -442,10 +419,7 @@ fn looks_like_der(data: &[u8]) -> bool {
 fn detect(data: &[u8], password: &str) -> Result<CertStore> {
     if pem::is_pem(data) {
         let sections = pem::sections(data).map_err(cannot_open)?;
-        if sections
-            .iter()
-            .any(|s| s.label == "PKCS7" || s.label == "CERTIFICATE CHAIN")
-        {
+        if sections.iter().any(|s| s.label == "PKCS7" || s.label == "CERTIFICATE CHAIN") {
             return CertStore::open_blob(store_type::P7B_BLOB, data, password);
         }
         return open_pem(data, password);
@@ -470,9 +444,7 @@ fn detect(data: &[u8], password: &str) -> Result<CertStore> {
     if let Ok(store) = from_der_key(&der) {
         return Ok(store);
     }
-    Err(cannot_open(
-        "unrecognized store format (expected PEM, DER certificate, PFX or P7B)",
-    ))
+    Err(cannot_open("unrecognized store format (expected PEM, DER certificate, PFX or P7B)"))
 }
 
 /// A PFX starts SEQUENCE { INTEGER 3, SEQUENCE { OID pkcs7-data ...
@@ -496,19 +468,13 @@ fn open_pfx(der: &[u8], password: &str) -> Result<CertStore> {
         let der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(bag.key.as_der().to_vec()));
         keys.push(load_key(&der)?);
     }
-    let certs = archive
-        .certs
-        .iter()
-        .map(|c| CertificateDer::from(c.cert.as_der().to_vec()))
-        .collect();
+    let certs = archive.certs.iter().map(|c| CertificateDer::from(c.cert.as_der().to_vec())).collect();
     Ok(build(keys, certs))
 }
 
 fn load_key(der: &PrivateKeyDer<'_>) -> Result<Arc<dyn SigningKey>> {
     any_supported_type(der).map_err(|e| {
-        credentials(format!(
-            "the private key cannot be used (RSA, ECDSA P-256/P-384 and Ed25519 are supported): {e}"
-        ))
+        credentials(format!("the private key cannot be used (RSA, ECDSA P-256/P-384 and Ed25519 are supported): {e}"))
     })
 }
 
@@ -710,10 +676,7 @@ fn build(keys: Vec<Arc<dyn SigningKey>>, certs: Vec<CertificateDer<'static>>) ->
 /// Subject and issuer text of a DER certificate, in the reference's form.
 pub fn cert_names(der: &[u8]) -> Result<(String, String)> {
     let (_, x) = X509Certificate::from_der(der).map_err(|e| {
-        Error::new(
-            super::codes::VERIFY_CERT,
-            format!("Error verifying certificate: malformed certificate: {e}"),
-        )
+        Error::new(super::codes::VERIFY_CERT, format!("Error verifying certificate: malformed certificate: {e}"))
     })?;
     Ok((format_dn(x.subject()), format_dn(x.issuer())))
 }

@@ -28,17 +28,12 @@ fn pem_key_blob_and_file_select_with_full_subject_and_chain() {
 
     let dir = tmpdir();
     let path = write(&dir, "server.pem", &blob);
-    let sel = spec(PEM_KEY_FILE, path.to_str().unwrap(), "", "www.server.com")
-        .select()
-        .unwrap();
+    let sel = spec(PEM_KEY_FILE, path.to_str().unwrap(), "", "www.server.com").select().unwrap();
     assert_eq!(sel.leaf_der(), &l.der[..]);
 
     // base64 of the PEM text is a blob form too.
     let b64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &blob);
-    assert_eq!(
-        spec(PEM_KEY_BLOB, b64, "", "*").select().unwrap().leaf_der(),
-        &l.der[..]
-    );
+    assert_eq!(spec(PEM_KEY_BLOB, b64, "", "*").select().unwrap().leaf_der(), &l.der[..]);
 }
 
 #[test]
@@ -46,60 +41,26 @@ fn pkcs1_rsa_sec1_ec_and_encrypted_pkcs8_keys() {
     let ca = ca("Key CA");
     let dir = tmpdir();
     let rsa8 = dir.join("rsa8.pem");
-    openssl(&[
-        "genpkey",
-        "-algorithm",
-        "RSA",
-        "-pkeyopt",
-        "rsa_keygen_bits:2048",
-        "-out",
-        rsa8.to_str().unwrap(),
-    ]);
+    openssl(&["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", rsa8.to_str().unwrap()]);
     let rsa1 = dir.join("rsa1.pem");
-    openssl(&[
-        "pkey",
-        "-in",
-        rsa8.to_str().unwrap(),
-        "-traditional",
-        "-out",
-        rsa1.to_str().unwrap(),
-    ]);
+    openssl(&["pkey", "-in", rsa8.to_str().unwrap(), "-traditional", "-out", rsa1.to_str().unwrap()]);
     let key = rcgen::KeyPair::from_pem(&std::fs::read_to_string(&rsa8).unwrap()).unwrap();
     let l = leaf_with_key(&ca, "rsa.example", &["rsa.example"], false, 2, key);
     let pkcs1 = std::fs::read_to_string(&rsa1).unwrap();
     assert!(pkcs1.contains("BEGIN RSA PRIVATE KEY"));
-    let sel = spec(PEM_KEY_BLOB, format!("{pkcs1}{}", l.pem), "", "*")
-        .select()
-        .unwrap();
+    let sel = spec(PEM_KEY_BLOB, format!("{pkcs1}{}", l.pem), "", "*").select().unwrap();
     assert_eq!(sel.subject, "CN=rsa.example, OU=test, O=Pier Test, C=US");
     assert!(sel.has_private_key());
 
     let ec8 = dir.join("ec8.pem");
-    openssl(&[
-        "genpkey",
-        "-algorithm",
-        "EC",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-384",
-        "-out",
-        ec8.to_str().unwrap(),
-    ]);
+    openssl(&["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384", "-out", ec8.to_str().unwrap()]);
     let sec1 = dir.join("sec1.pem");
-    openssl(&[
-        "pkey",
-        "-in",
-        ec8.to_str().unwrap(),
-        "-traditional",
-        "-out",
-        sec1.to_str().unwrap(),
-    ]);
+    openssl(&["pkey", "-in", ec8.to_str().unwrap(), "-traditional", "-out", sec1.to_str().unwrap()]);
     let sec1_text = std::fs::read_to_string(&sec1).unwrap();
     assert!(sec1_text.contains("BEGIN EC PRIVATE KEY"));
     let key = rcgen::KeyPair::from_pem(&std::fs::read_to_string(&ec8).unwrap()).unwrap();
     let l = leaf_with_key(&ca, "p384.example", &["p384.example"], false, 3, key);
-    let sel = spec(PEM_KEY_BLOB, format!("{}{sec1_text}", l.pem), "", "*")
-        .select()
-        .unwrap();
+    let sel = spec(PEM_KEY_BLOB, format!("{}{sec1_text}", l.pem), "", "*").select().unwrap();
     assert!(sel.certified_key().unwrap().keys_match().is_ok());
 
     let enc = dir.join("enc.pem");
@@ -118,10 +79,7 @@ fn pkcs1_rsa_sec1_ec_and_encrypted_pkcs8_keys() {
     let enc_text = std::fs::read_to_string(&enc).unwrap();
     assert!(enc_text.contains("BEGIN ENCRYPTED PRIVATE KEY"));
     let store = format!("{enc_text}{}", l.pem);
-    assert!(spec(PEM_KEY_BLOB, store.clone(), "s3cret", "*")
-        .select()
-        .unwrap()
-        .has_private_key());
+    assert!(spec(PEM_KEY_BLOB, store.clone(), "s3cret", "*").select().unwrap().has_private_key());
     assert_eq!(spec(PEM_KEY_BLOB, store, "wrong", "*").select().unwrap_err().code, 273);
 }
 
@@ -177,10 +135,7 @@ fn pfx_openssl3_default_aes_right_and_wrong_password() {
     let dir = tmpdir();
     let p = write(&dir, "s.pfx", &pfx);
     assert_eq!(
-        spec(PFX_FILE, p.to_str().unwrap(), "pfxpass", "pfx.example")
-            .select()
-            .unwrap()
-            .leaf_der(),
+        spec(PFX_FILE, p.to_str().unwrap(), "pfxpass", "pfx.example").select().unwrap().leaf_der(),
         &leaf_der[..]
     );
     // Base64 blob.
@@ -190,24 +145,11 @@ fn pfx_openssl3_default_aes_right_and_wrong_password() {
 
 #[test]
 fn pfx_legacy_3des_and_rc2() {
-    let (pfx, leaf_der, _) = make_pfx(&[
-        "-certpbe",
-        "PBE-SHA1-3DES",
-        "-keypbe",
-        "PBE-SHA1-3DES",
-        "-macalg",
-        "sha1",
-    ]);
-    assert_eq!(
-        spec(PFX_BLOB, pfx.clone(), "pfxpass", "*").select().unwrap().leaf_der(),
-        &leaf_der[..]
-    );
+    let (pfx, leaf_der, _) = make_pfx(&["-certpbe", "PBE-SHA1-3DES", "-keypbe", "PBE-SHA1-3DES", "-macalg", "sha1"]);
+    assert_eq!(spec(PFX_BLOB, pfx.clone(), "pfxpass", "*").select().unwrap().leaf_der(), &leaf_der[..]);
     assert_eq!(spec(PFX_BLOB, pfx, "bad", "*").select().unwrap_err().code, 273);
     let (pfx, leaf_der, _) = make_pfx(&["-legacy"]);
-    assert_eq!(
-        spec(PFX_BLOB, pfx, "pfxpass", "*").select().unwrap().leaf_der(),
-        &leaf_der[..]
-    );
+    assert_eq!(spec(PFX_BLOB, pfx, "pfxpass", "*").select().unwrap().leaf_der(), &leaf_der[..]);
 }
 
 #[test]
@@ -228,26 +170,15 @@ fn p7b_chain_der_and_pem_has_no_key() {
         der.to_str().unwrap(),
     ]);
     let pem = dir.join("x.p7b.pem");
-    openssl(&[
-        "crl2pkcs7",
-        "-nocrl",
-        "-certfile",
-        chain.to_str().unwrap(),
-        "-out",
-        pem.to_str().unwrap(),
-    ]);
+    openssl(&["crl2pkcs7", "-nocrl", "-certfile", chain.to_str().unwrap(), "-out", pem.to_str().unwrap()]);
 
     let store = CertStore::open(P7B_FILE, der.to_str().unwrap().as_bytes(), "").unwrap();
     assert_eq!(store.entries.len(), 2);
     assert!(store.entries.iter().all(|e| e.key.is_none()));
-    let sel = spec(P7B_FILE, der.to_str().unwrap(), "", "p7b.example")
-        .select()
-        .unwrap();
+    let sel = spec(P7B_FILE, der.to_str().unwrap(), "", "p7b.example").select().unwrap();
     assert_eq!(sel.chain.len(), 2, "leaf plus its issuer from the bundle");
     assert_eq!(sel.certified_key().unwrap_err().code, 273, "a P7B holds no key");
-    let sel = spec(P7B_BLOB, std::fs::read(&pem).unwrap(), "", "P7B CA")
-        .select()
-        .unwrap();
+    let sel = spec(P7B_BLOB, std::fs::read(&pem).unwrap(), "", "P7B CA").select().unwrap();
     assert_eq!(sel.leaf_der(), &ca.der[..]);
     assert_eq!(spec(P7B_BLOB, l.pem.clone(), "", "*").select().unwrap_err().code, 271);
 }
@@ -265,10 +196,7 @@ fn public_key_store_pem_and_der() {
 #[test]
 fn auto_detect_pem_der_pfx_p7b_and_paths() {
     let (pfx, pfx_leaf, _) = make_pfx(&[]);
-    assert_eq!(
-        spec(AUTO, pfx.clone(), "pfxpass", "*").select().unwrap().leaf_der(),
-        &pfx_leaf[..]
-    );
+    assert_eq!(spec(AUTO, pfx.clone(), "pfxpass", "*").select().unwrap().leaf_der(), &pfx_leaf[..]);
     let ca = ca("Auto CA");
     let l = leaf(&ca, "auto.example", &["auto.example"], false, 7);
     let sel = spec(AUTO, l.pem_store(""), "", "*").select().unwrap();
@@ -289,22 +217,10 @@ fn auto_detect_pem_der_pfx_p7b_and_paths() {
         "-out",
         p7b.to_str().unwrap(),
     ]);
-    assert_eq!(
-        CertStore::open(AUTO, &std::fs::read(&p7b).unwrap(), "")
-            .unwrap()
-            .entries
-            .len(),
-        2
-    );
+    assert_eq!(CertStore::open(AUTO, &std::fs::read(&p7b).unwrap(), "").unwrap().entries.len(), 2);
     // A path names a file for the auto type.
     let p = write(&dir, "s.pfx", &pfx);
-    assert_eq!(
-        spec(AUTO, p.to_str().unwrap(), "pfxpass", "*")
-            .select()
-            .unwrap()
-            .leaf_der(),
-        &pfx_leaf[..]
-    );
+    assert_eq!(spec(AUTO, p.to_str().unwrap(), "pfxpass", "*").select().unwrap().leaf_der(), &pfx_leaf[..]);
     let e = spec(AUTO, "this is not a certificate", "", "*").select().unwrap_err();
     assert_eq!(e.code, 271, "{e}");
 }
@@ -316,26 +232,10 @@ fn subject_exact_then_substring_then_star_and_no_match() {
     let b = leaf(&ca, "alpha.example", &["alpha.example"], false, 9);
     // Public store holding both (a first): exact must beat substring.
     let store = format!("{}{}", a.pem, b.pem);
-    let pick = |s: &str| {
-        spec(PUBLIC_KEY_BLOB, store.clone(), "", s)
-            .select()
-            .map(|c| c.leaf_der().to_vec())
-    };
-    assert_eq!(
-        pick("CN=alpha.example, OU=test, O=Pier Test, C=US").unwrap(),
-        b.der,
-        "exact match"
-    );
-    assert_eq!(
-        pick("c=US,o=pier test,ou=test,cn=ALPHA.EXAMPLE").unwrap(),
-        b.der,
-        "DER order, any case/spacing"
-    );
-    assert_eq!(
-        pick("CN=alpha.example").unwrap(),
-        a.der,
-        "substring: first subject containing it"
-    );
+    let pick = |s: &str| spec(PUBLIC_KEY_BLOB, store.clone(), "", s).select().map(|c| c.leaf_der().to_vec());
+    assert_eq!(pick("CN=alpha.example, OU=test, O=Pier Test, C=US").unwrap(), b.der, "exact match");
+    assert_eq!(pick("c=US,o=pier test,ou=test,cn=ALPHA.EXAMPLE").unwrap(), b.der, "DER order, any case/spacing");
+    assert_eq!(pick("CN=alpha.example").unwrap(), a.der, "substring: first subject containing it");
     assert_eq!(pick("example.com").unwrap(), a.der);
     assert_eq!(pick("*").unwrap(), a.der);
     assert_eq!(pick("CN=gamma").unwrap_err().code, 272);
@@ -347,9 +247,7 @@ fn key_that_does_not_match_the_certificate_fails_273() {
     let ca = ca("Mismatch CA");
     let l = leaf(&ca, "m.example", &["m.example"], false, 10);
     let other = rcgen::KeyPair::generate().unwrap();
-    let e = spec(PEM_KEY_BLOB, format!("{}{}", other.serialize_pem(), l.pem), "", "*")
-        .select()
-        .unwrap_err();
+    let e = spec(PEM_KEY_BLOB, format!("{}{}", other.serialize_pem(), l.pem), "", "*").select().unwrap_err();
     assert_eq!(e.code, 273, "{e}");
     assert!(e.text.contains("does not match"), "{e}");
 }
@@ -368,10 +266,7 @@ fn encoded_selects_the_matching_entry_or_stands_alone() {
     s.encoded = a.pem.clone().into_bytes();
     assert_eq!(s.select().unwrap_err().code, 272, "not in the store");
     // No store: the encoded data is the certificate (here with its key).
-    let alone = CertSpec {
-        encoded: b.pem_store("").into_bytes(),
-        ..Default::default()
-    };
+    let alone = CertSpec { encoded: b.pem_store("").into_bytes(), ..Default::default() };
     let sel = alone.select().unwrap();
     assert_eq!(sel.leaf_der(), &b.der[..]);
     assert!(sel.has_private_key());
@@ -379,17 +274,13 @@ fn encoded_selects_the_matching_entry_or_stands_alone() {
 
 #[test]
 fn unsupported_store_types_and_bad_stores() {
-    for t in [
-        USER, MACHINE, JKS_FILE, JKS_BLOB, BCFKS_FILE, BCFKS_BLOB, PPK_FILE, PKCS11,
-    ] {
+    for t in [USER, MACHINE, JKS_FILE, JKS_BLOB, BCFKS_FILE, BCFKS_BLOB, PPK_FILE, PKCS11] {
         let e = spec(t, "MY", "", "*").select().unwrap_err();
         assert_eq!(e.code, 910, "{t}: {e}");
         assert!(e.text.contains(name(t)), "{e}");
     }
     assert_eq!(spec(42, "x", "", "*").select().unwrap_err().code, 906);
-    let e = spec(PEM_KEY_FILE, "/nonexistent/pier.pem", "", "*")
-        .select()
-        .unwrap_err();
+    let e = spec(PEM_KEY_FILE, "/nonexistent/pier.pem", "", "*").select().unwrap_err();
     assert_eq!(e.code, 271);
     assert!(e.text.contains("/nonexistent/pier.pem"), "{e}");
     assert_eq!(spec(PFX_BLOB, "garbage!", "", "*").select().unwrap_err().code, 271);
@@ -418,14 +309,7 @@ fn subject_text_uses_s_and_e_and_quotes_commas() {
     let sel = spec(PEM_KEY_BLOB, store.clone(), "", "*").select().unwrap();
     let want = "E=admin@x.example, CN=x.example, O=\"Acme, Inc.\", S=NC, C=US";
     assert_eq!(sel.subject, want);
-    assert_eq!(
-        spec(PEM_KEY_BLOB, store.clone(), "", want).select().unwrap().subject,
-        want
-    );
+    assert_eq!(spec(PEM_KEY_BLOB, store.clone(), "", want).select().unwrap().subject, want);
     let alt = "C=US, ST=NC, O=\"Acme, Inc.\", CN=x.example, emailAddress=admin@x.example";
-    assert_eq!(
-        spec(PEM_KEY_BLOB, store, "", alt).select().unwrap().subject,
-        want,
-        "exact in DER order"
-    );
+    assert_eq!(spec(PEM_KEY_BLOB, store, "", alt).select().unwrap().subject, want, "exact in DER order");
 }

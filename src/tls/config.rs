@@ -234,23 +234,15 @@ pub fn parse_cipher_suites(v: &str) -> Result<Vec<SupportedCipherSuite>> {
             }
             Lookup::Unsupported => {}
             Lookup::Unknown => {
-                return Err(Error::invalid_value(format!(
-                    "SSLEnabledCipherSuites: unknown cipher suite \"{name}\""
-                )))
+                return Err(Error::invalid_value(format!("SSLEnabledCipherSuites: unknown cipher suite \"{name}\"")))
             }
         }
     }
     if out.is_empty() {
-        let all: Vec<&str> = names::all_suites()
-            .into_iter()
-            .map(|s| names::suite_info(s).iana)
-            .collect();
+        let all: Vec<&str> = names::all_suites().into_iter().map(|s| names::suite_info(s).iana).collect();
         return Err(Error::new(
             codes::NOT_SUPPORTED,
-            format!(
-                "SSLEnabledCipherSuites: none of \"{t}\" is supported by pier; supported: {}",
-                all.join(", ")
-            ),
+            format!("SSLEnabledCipherSuites: none of \"{t}\" is supported by pier; supported: {}", all.join(", ")),
         ));
     }
     Ok(out)
@@ -287,18 +279,10 @@ pub fn parse_groups(setting: &str, v: &str) -> Result<Vec<&'static dyn Supported
 /// Parses a signature algorithm setting; `None` = no restriction (empty, or
 /// the reference's default).
 pub fn parse_signatures(setting: &str, v: &str, tls13: bool) -> Result<Option<Vec<SignatureScheme>>> {
-    let default = if tls13 {
-        DEFAULT_TLS13_SIGNATURE_ALGORITHMS
-    } else {
-        DEFAULT_TLS12_SIGNATURE_ALGORITHMS
-    };
+    let default = if tls13 { DEFAULT_TLS13_SIGNATURE_ALGORITHMS } else { DEFAULT_TLS12_SIGNATURE_ALGORITHMS };
     let mut out = Vec::new();
     for name in list(v) {
-        let r = if tls13 {
-            names::tls13_signature(name)
-        } else {
-            names::tls12_signature(name)
-        };
+        let r = if tls13 { names::tls13_signature(name) } else { names::tls12_signature(name) };
         match r {
             Lookup::Supported(s) => {
                 if !out.contains(&s) {
@@ -307,9 +291,7 @@ pub fn parse_signatures(setting: &str, v: &str, tls13: bool) -> Result<Option<Ve
             }
             Lookup::Unsupported => {}
             Lookup::Unknown => {
-                return Err(Error::invalid_value(format!(
-                    "{setting}: unknown signature algorithm \"{name}\""
-                )))
+                return Err(Error::invalid_value(format!("{setting}: unknown signature algorithm \"{name}\"")))
             }
         }
     }
@@ -317,10 +299,7 @@ pub fn parse_signatures(setting: &str, v: &str, tls13: bool) -> Result<Option<Ve
         return Ok(None);
     }
     if out.is_empty() {
-        return Err(Error::new(
-            codes::NOT_SUPPORTED,
-            format!("{setting}: none of \"{v}\" is supported by pier"),
-        ));
+        return Err(Error::new(codes::NOT_SUPPORTED, format!("{setting}: none of \"{v}\" is supported by pier")));
     }
     Ok(Some(out))
 }
@@ -332,12 +311,7 @@ pub fn parse_crls(v: &[u8]) -> Result<Vec<CertificateRevocationListDer<'static>>
     }
     let bad = |why: String| Error::invalid_value(format!("SSLCRLs: {why}"));
     let ders = if pem::is_pem(v) {
-        pem::sections(v)
-            .map_err(bad)?
-            .into_iter()
-            .filter(|s| s.label == "X509 CRL")
-            .map(|s| s.der)
-            .collect()
+        pem::sections(v).map_err(bad)?.into_iter().filter(|s| s.label == "X509 CRL").map(|s| s.der).collect()
     } else if v.first() == Some(&0x30) {
         vec![v.to_vec()]
     } else {
@@ -440,9 +414,7 @@ impl TlsSettings {
             "tls13keysharegroups" => {
                 for g in list(v) {
                     if let Lookup::Unknown = names::group(g) {
-                        return Err(Error::invalid_value(format!(
-                            "TLS13KeyShareGroups: unknown group \"{g}\""
-                        )));
+                        return Err(Error::invalid_value(format!("TLS13KeyShareGroups: unknown group \"{g}\"")));
                     }
                 }
                 self.tls13_key_share_groups = v.into();
@@ -666,11 +638,7 @@ impl TlsServerContext {
         let client_auth = if client_auth {
             Some(Arc::new(ClientAuthPolicy::new(
                 settings.client_cas()?,
-                if settings.check_crl > 0 {
-                    parse_crls(settings.crls.as_bytes())?
-                } else {
-                    Vec::new()
-                },
+                if settings.check_crl > 0 { parse_crls(settings.crls.as_bytes())? } else { Vec::new() },
                 settings.check_crl,
                 settings.security_flags,
                 provider.clone(),
@@ -680,9 +648,7 @@ impl TlsServerContext {
         };
         let resolver = Arc::new(CertResolver::new(Some(certified(&allowed_schemes, cert)?)));
         for (host, spec) in &settings.sni_certs {
-            let sel = spec
-                .select()
-                .map_err(|e| Error::new(e.code, format!("SSLSNICert[{host}]: {}", e.text)))?;
+            let sel = spec.select().map_err(|e| Error::new(e.code, format!("SSLSNICert[{host}]: {}", e.text)))?;
             resolver.add_host(host, certified(&allowed_schemes, &sel)?);
         }
         let versions = settings.versions();
@@ -690,10 +656,8 @@ impl TlsServerContext {
             .with_protocol_versions(&versions)
             .map_err(|e| Error::invalid_value(format!("TLS configuration: {e}")))?;
         let builder = match &client_auth {
-            Some(policy) => builder.with_client_cert_verifier(Arc::new(DeferredClientVerifier::new(
-                policy,
-                allowed_schemes.as_deref(),
-            ))),
+            Some(policy) => builder
+                .with_client_cert_verifier(Arc::new(DeferredClientVerifier::new(policy, allowed_schemes.as_deref()))),
             None => builder.with_no_client_auth(),
         };
         let mut config = builder.with_cert_resolver(resolver.clone());
@@ -712,10 +676,7 @@ impl TlsServerContext {
                 .append(true)
                 .open(&path)
                 .map_err(|e| Error::file(format!("SSLKeyLogFile: cannot open {}: {e}", path.display())))?;
-            config.key_log = Arc::new(KeyLogFile {
-                path,
-                file: Mutex::new(file),
-            });
+            config.key_log = Arc::new(KeyLogFile { path, file: Mutex::new(file) });
         }
         Ok(Arc::new(TlsServerContext {
             base: Arc::new(config),
@@ -787,10 +748,7 @@ fn certified(allowed: &Option<Vec<SignatureScheme>>, cert: &SelectedCert) -> Res
     match (allowed, cert.signing_key()) {
         (Some(allowed), Some(key)) => Ok(Arc::new(CertifiedKey::new(
             ck.cert.clone(),
-            Arc::new(RestrictedKey {
-                inner: key.clone(),
-                allowed: allowed.clone(),
-            }),
+            Arc::new(RestrictedKey { inner: key.clone(), allowed: allowed.clone() }),
         ))),
         _ => Ok(ck),
     }

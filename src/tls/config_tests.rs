@@ -15,32 +15,17 @@ fn defaults_read_back_as_documented() {
     assert_eq!(s.versions().len(), 2);
     // The defaults include names rustls lacks (ffdhe, x448...), yet build.
     let groups: Vec<_> = s.kx_groups().unwrap().iter().map(|g| g.name()).collect();
-    assert_eq!(
-        groups,
-        vec![
-            rustls::NamedGroup::X25519,
-            rustls::NamedGroup::secp256r1,
-            rustls::NamedGroup::secp384r1
-        ]
-    );
+    assert_eq!(groups, vec![rustls::NamedGroup::X25519, rustls::NamedGroup::secp256r1, rustls::NamedGroup::secp384r1]);
     assert_eq!(s.signature_schemes().unwrap(), None, "defaults restrict nothing");
     assert_eq!(s.cipher_suites().unwrap().len(), 9);
 }
 
 #[test]
 fn enabled_protocols_mask() {
-    assert_eq!(
-        parse_protocols("4032").unwrap(),
-        protocols::TLS12,
-        "the reference default keeps TLS1.2 only"
-    );
+    assert_eq!(parse_protocols("4032").unwrap(), protocols::TLS12, "the reference default keeps TLS1.2 only");
     assert_eq!(parse_protocols("12288").unwrap(), protocols::TLS13);
     assert_eq!(parse_protocols("0x3C00").unwrap(), protocols::DEFAULT);
-    assert_eq!(
-        parse_protocols("0x1000").unwrap(),
-        protocols::TLS13,
-        "one bit of a pair enables the version"
-    );
+    assert_eq!(parse_protocols("0x1000").unwrap(), protocols::TLS13, "one bit of a pair enables the version");
     assert_eq!(parse_protocols("192").unwrap_err().code, 910);
     assert_eq!(parse_protocols("960").unwrap_err().code, 910, "TLS1 + TLS1.1 only");
     assert_eq!(parse_protocols("0").unwrap_err().code, 906);
@@ -51,11 +36,7 @@ fn enabled_protocols_mask() {
     assert_eq!(s.get("SSLEnabledProtocols").unwrap(), "3072");
     assert_eq!(s.versions(), vec![&rustls::version::TLS12]);
     assert!(s.set("SSLEnabledProtocols", "48").is_err());
-    assert_eq!(
-        s.get("SSLEnabledProtocols").unwrap(),
-        "3072",
-        "a failed set changes nothing"
-    );
+    assert_eq!(s.get("SSLEnabledProtocols").unwrap(), "3072", "a failed set changes nothing");
 }
 
 #[test]
@@ -66,10 +47,7 @@ fn cipher_suite_lists() {
     // Known-but-unsupported names are skipped, unknown ones fail.
     let v = parse_cipher_suites("TLS_RSA_WITH_AES_128_CBC_SHA,TLS_AES_256_GCM_SHA384").unwrap();
     assert_eq!(v.len(), 1);
-    assert_eq!(
-        parse_cipher_suites("TLS_RSA_WITH_AES_128_CBC_SHA").unwrap_err().code,
-        910
-    );
+    assert_eq!(parse_cipher_suites("TLS_RSA_WITH_AES_128_CBC_SHA").unwrap_err().code, 910);
     let e = parse_cipher_suites("TLS_AES_128_GCM_SHA256;TLS_NOPE").unwrap_err();
     assert_eq!(e.code, 906);
     assert!(e.text.contains("TLS_NOPE"));
@@ -81,11 +59,7 @@ fn cipher_suite_lists() {
     // SSLCipherStrength drops weaker suites.
     let mut s = TlsSettings::default();
     s.set("SSLCipherStrength", "256").unwrap();
-    assert!(s
-        .cipher_suites()
-        .unwrap()
-        .iter()
-        .all(|c| names::suite_info(*c).bits == 256));
+    assert!(s.cipher_suites().unwrap().iter().all(|c| names::suite_info(*c).bits == 256));
 }
 
 #[test]
@@ -99,15 +73,11 @@ fn groups_and_signature_settings() {
     assert_eq!(s.set("TLS13SupportedGroups", "ecdhe_bogus").unwrap_err().code, 906);
     assert_eq!(s.set("TLS13KeyShareGroups", "nope").unwrap_err().code, 906);
     s.set("TLS13KeyShareGroups", "ecdhe_x448").unwrap();
-    s.set("TLS13SignatureAlgorithms", "ecdsa_secp256r1_sha256,ed448")
-        .unwrap();
+    s.set("TLS13SignatureAlgorithms", "ecdsa_secp256r1_sha256,ed448").unwrap();
     s.set("TLS12SignatureAlgorithms", "sha384-ecdsa,sha1-dsa").unwrap();
     assert_eq!(
         s.signature_schemes().unwrap().unwrap(),
-        vec![
-            SignatureScheme::ECDSA_NISTP256_SHA256,
-            SignatureScheme::ECDSA_NISTP384_SHA384
-        ]
+        vec![SignatureScheme::ECDSA_NISTP256_SHA256, SignatureScheme::ECDSA_NISTP384_SHA384]
     );
     assert_eq!(s.set("TLS13SignatureAlgorithms", "rsa_md5").unwrap_err().code, 906);
 }
@@ -128,12 +98,7 @@ fn other_settings_parse_store_and_refuse() {
     assert_eq!(s.get("OpenSSLCipherList").unwrap(), "DEFAULT");
     assert!(!s.set("Linger", "True").unwrap(), "not an SSL setting");
     assert_eq!(
-        s.set(
-            "SSLCACerts",
-            "-----BEGIN CERTIFICATE-----\n!!\n-----END CERTIFICATE-----"
-        )
-        .unwrap_err()
-        .code,
+        s.set("SSLCACerts", "-----BEGIN CERTIFICATE-----\n!!\n-----END CERTIFICATE-----").unwrap_err().code,
         906
     );
     assert_eq!(s.set("SSLCRLs", "not a crl").unwrap_err().code, 906);
@@ -157,9 +122,7 @@ fn server_config_reflects_settings() {
     assert!(cfg.ticketer.enabled());
     assert!(cfg.session_storage.can_cache());
     // A certificate without its key cannot serve.
-    let public = CertSpec::new(crate::tls::cert::store_type::PUBLIC_KEY_BLOB, l.pem.clone(), "*")
-        .select()
-        .unwrap();
+    let public = CertSpec::new(crate::tls::cert::store_type::PUBLIC_KEY_BLOB, l.pem.clone(), "*").select().unwrap();
     assert_eq!(build_server_config(&s, &public, false).unwrap_err().code, 273);
     // SSLCheckCRL=2 without CRLs would fail every client: refused up front.
     s.set("SSLCheckCRL", "2").unwrap();

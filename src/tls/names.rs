@@ -48,43 +48,19 @@ pub struct SuiteInfo {
 }
 
 const SUPPORTED: &[(SuiteInfo, SupportedCipherSuite)] = &[
+    (info("TLS_AES_256_GCM_SHA384", "AES_256_GCM", 256, "ECDHE"), cs::TLS13_AES_256_GCM_SHA384),
+    (info("TLS_AES_128_GCM_SHA256", "AES_128_GCM", 128, "ECDHE"), cs::TLS13_AES_128_GCM_SHA256),
+    (info("TLS_CHACHA20_POLY1305_SHA256", "CHACHA20_POLY1305", 256, "ECDHE"), cs::TLS13_CHACHA20_POLY1305_SHA256),
     (
-        info("TLS_AES_256_GCM_SHA384", "AES_256_GCM", 256, "ECDHE"),
-        cs::TLS13_AES_256_GCM_SHA384,
-    ),
-    (
-        info("TLS_AES_128_GCM_SHA256", "AES_128_GCM", 128, "ECDHE"),
-        cs::TLS13_AES_128_GCM_SHA256,
-    ),
-    (
-        info("TLS_CHACHA20_POLY1305_SHA256", "CHACHA20_POLY1305", 256, "ECDHE"),
-        cs::TLS13_CHACHA20_POLY1305_SHA256,
-    ),
-    (
-        info(
-            "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
-            "AES_256_GCM",
-            256,
-            "ECDHE_ECDSA",
-        ),
+        info("TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "AES_256_GCM", 256, "ECDHE_ECDSA"),
         cs::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
     ),
     (
-        info(
-            "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
-            "AES_128_GCM",
-            128,
-            "ECDHE_ECDSA",
-        ),
+        info("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "AES_128_GCM", 128, "ECDHE_ECDSA"),
         cs::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
     ),
     (
-        info(
-            "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
-            "CHACHA20_POLY1305",
-            256,
-            "ECDHE_ECDSA",
-        ),
+        info("TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "CHACHA20_POLY1305", 256, "ECDHE_ECDSA"),
         cs::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
     ),
     (
@@ -96,12 +72,7 @@ const SUPPORTED: &[(SuiteInfo, SupportedCipherSuite)] = &[
         cs::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
     ),
     (
-        info(
-            "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
-            "CHACHA20_POLY1305",
-            256,
-            "ECDHE_RSA",
-        ),
+        info("TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", "CHACHA20_POLY1305", 256, "ECDHE_RSA"),
         cs::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
     ),
 ];
@@ -145,16 +116,12 @@ pub fn cipher_suite(name: &str) -> Lookup<SupportedCipherSuite> {
 /// The reference's names for a suite rustls negotiated.
 pub fn suite_info(suite: SupportedCipherSuite) -> SuiteInfo {
     let id = suite.suite();
-    SUPPORTED
-        .iter()
-        .find(|(_, s)| s.suite() == id)
-        .map(|(i, _)| *i)
-        .unwrap_or(SuiteInfo {
-            iana: "UNKNOWN",
-            cipher: "UNKNOWN",
-            bits: 0,
-            kx: "UNKNOWN",
-        })
+    SUPPORTED.iter().find(|(_, s)| s.suite() == id).map(|(i, _)| *i).unwrap_or(SuiteInfo {
+        iana: "UNKNOWN",
+        cipher: "UNKNOWN",
+        bits: 0,
+        kx: "UNKNOWN",
+    })
 }
 
 /// Every suite pier can offer, in its default preference order.
@@ -189,27 +156,18 @@ const GROUPS: &[(&str, NamedGroup)] = &[
 /// `ecdhe_` prefix are accepted).
 pub fn group(name: &str) -> Lookup<&'static dyn SupportedKxGroup> {
     let lower = name.trim().to_ascii_lowercase();
-    let found = GROUPS
-        .iter()
-        .find(|(n, _)| *n == lower || n.strip_prefix("ecdhe_") == Some(lower.as_str()));
+    let found = GROUPS.iter().find(|(n, _)| *n == lower || n.strip_prefix("ecdhe_") == Some(lower.as_str()));
     let Some((_, named)) = found else {
         return Lookup::Unknown;
     };
-    rustls::crypto::ring::ALL_KX_GROUPS
-        .iter()
-        .copied()
-        .find(|g| g.name() == *named)
-        .into()
+    rustls::crypto::ring::ALL_KX_GROUPS.iter().copied().find(|g| g.name() == *named).into()
 }
 
 /// The reference's name of a group, and its strength in bits
 /// (SSLNegotiatedKeyExchangeStrength).
 pub fn group_info(group: NamedGroup) -> (String, u32) {
-    let name = GROUPS
-        .iter()
-        .find(|(_, g)| *g == group)
-        .map(|(n, _)| n.to_string())
-        .unwrap_or_else(|| format!("{group:?}"));
+    let name =
+        GROUPS.iter().find(|(_, g)| *g == group).map(|(n, _)| n.to_string()).unwrap_or_else(|| format!("{group:?}"));
     let bits = match group {
         NamedGroup::X25519 => 255,
         NamedGroup::secp256r1 => 256,
@@ -309,14 +267,8 @@ mod tests {
     #[test]
     fn suites_known_supported_unsupported_and_unknown() {
         use Lookup::*;
-        assert_eq!(
-            cipher_suite("TLS_AES_256_GCM_SHA384"),
-            Supported(cs::TLS13_AES_256_GCM_SHA384)
-        );
-        assert_eq!(
-            cipher_suite("tls13_aes_128_gcm_sha256"),
-            Supported(cs::TLS13_AES_128_GCM_SHA256)
-        );
+        assert_eq!(cipher_suite("TLS_AES_256_GCM_SHA384"), Supported(cs::TLS13_AES_256_GCM_SHA384));
+        assert_eq!(cipher_suite("tls13_aes_128_gcm_sha256"), Supported(cs::TLS13_AES_128_GCM_SHA256));
         assert_eq!(
             cipher_suite(" TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 "),
             Supported(cs::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256)
@@ -328,10 +280,7 @@ mod tests {
         assert_eq!(cipher_suite("CALG_AES_256"), Unknown);
         let i = suite_info(cs::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256);
         assert_eq!((i.cipher, i.bits, i.kx), ("CHACHA20_POLY1305", 256, "ECDHE_ECDSA"));
-        assert_eq!(
-            offered_suite_name(CipherSuite::TLS13_AES_128_GCM_SHA256),
-            "TLS_AES_128_GCM_SHA256"
-        );
+        assert_eq!(offered_suite_name(CipherSuite::TLS13_AES_128_GCM_SHA256), "TLS_AES_128_GCM_SHA256");
         assert_eq!(offered_suite_name(CipherSuite::Unknown(0xabcd)), "0xABCD");
     }
 
@@ -344,22 +293,13 @@ mod tests {
         assert_eq!(kx(group("ecdhe_secp521r1")), None);
         assert!(matches!(group("ecdhe_curve9"), Unknown));
         assert_eq!(group_info(NamedGroup::secp256r1), ("ecdhe_secp256r1".to_string(), 256));
-        assert_eq!(
-            tls13_signature("rsa_pss_rsae_sha384"),
-            Supported(SignatureScheme::RSA_PSS_SHA384)
-        );
+        assert_eq!(tls13_signature("rsa_pss_rsae_sha384"), Supported(SignatureScheme::RSA_PSS_SHA384));
         assert_eq!(tls13_signature("ed448"), Unsupported);
         assert_eq!(tls13_signature("rsa_md5"), Unknown);
-        assert_eq!(
-            tls12_signature("sha384-ecdsa"),
-            Supported(SignatureScheme::ECDSA_NISTP384_SHA384)
-        );
+        assert_eq!(tls12_signature("sha384-ecdsa"), Supported(SignatureScheme::ECDSA_NISTP384_SHA384));
         assert_eq!(tls12_signature("sha1-dsa"), Unsupported);
         assert_eq!(tls12_signature("sha256rsa"), Unknown);
         assert_eq!(signature_name(SignatureScheme::RSA_PSS_SHA256), "rsa_pss_rsae_sha256");
-        assert_eq!(
-            signature_name(SignatureScheme::ECDSA_NISTP256_SHA256),
-            "ecdsa_secp256r1_sha256"
-        );
+        assert_eq!(signature_name(SignatureScheme::ECDSA_NISTP256_SHA256), "ecdsa_secp256r1_sha256");
     }
 }

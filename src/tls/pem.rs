@@ -60,11 +60,7 @@ pub(crate) fn sections(data: &[u8]) -> Result<Vec<Section>, String> {
             b64.push_str(line);
         }
         let der = decode_base64(b64.as_bytes()).ok_or_else(|| format!("PEM section {label} is not valid base64"))?;
-        out.push(Section {
-            label,
-            der,
-            legacy_encrypted,
-        });
+        out.push(Section { label, der, legacy_encrypted });
         rest = &body_start[end + end_marker.len()..];
     }
     Ok(out)

@@ -25,10 +25,7 @@ pub struct CertResolver {
 
 impl CertResolver {
     pub fn new(default: Option<Arc<CertifiedKey>>) -> Self {
-        CertResolver {
-            default: RwLock::new(default),
-            by_host: RwLock::default(),
-        }
+        CertResolver { default: RwLock::new(default), by_host: RwLock::default() }
     }
 
     /// Replaces the default certificate (rotation); returns the old one.

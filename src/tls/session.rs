@@ -170,11 +170,7 @@ impl TlsSession {
     /// after every successful read.
     pub fn read_tls_from<R: Read>(&mut self, sock: &mut R) -> io::Result<usize> {
         let log = self.ctx.log_packets;
-        let mut tap = Tap {
-            inner: sock,
-            seen: Vec::new(),
-            log,
-        };
+        let mut tap = Tap { inner: sock, seen: Vec::new(), log };
         let n = match &mut self.inner {
             Inner::Hello(a) => a.read_tls(&mut tap)?,
             Inner::Conn(c) => c.read_tls(&mut tap)?,
@@ -202,10 +198,7 @@ impl TlsSession {
     pub fn process(&mut self) -> Result<Progress> {
         let mut p = Progress::default();
         if self.failed {
-            return Err(Error::new(
-                codes::HANDSHAKE,
-                "Error during handshake: the session has already failed",
-            ));
+            return Err(Error::new(codes::HANDSHAKE, "Error during handshake: the session has already failed"));
         }
         match &mut self.inner {
             Inner::Hello(acceptor) => match acceptor.accept() {
@@ -283,11 +276,7 @@ impl TlsSession {
                 let held = std::mem::take(&mut self.held);
                 let mut rd = &held[..];
                 while !rd.is_empty() {
-                    if conn
-                        .read_tls(&mut rd)
-                        .map_err(|e| Error::new(codes::HANDSHAKE, e.to_string()))?
-                        == 0
-                    {
+                    if conn.read_tls(&mut rd).map_err(|e| Error::new(codes::HANDSHAKE, e.to_string()))? == 0 {
                         break;
                     }
                 }
@@ -326,11 +315,7 @@ impl TlsSession {
     /// Writes pending TLS bytes once; `WouldBlock` passes through.
     pub fn write_tls_to<W: Write>(&mut self, sock: &mut W) -> io::Result<usize> {
         let log = self.ctx.log_packets;
-        let mut tap = TapW {
-            inner: sock,
-            seen: Vec::new(),
-            log,
-        };
+        let mut tap = TapW { inner: sock, seen: Vec::new(), log };
         let n = if let Some(alert) = &mut self.alert {
             let n = alert.write(&mut tap)?;
             if n == 0 {
@@ -381,18 +366,15 @@ impl TlsSession {
     /// is false again). Fails with 10035 before the ClientHello was accepted.
     pub fn write_plaintext(&mut self, data: &[u8]) -> Result<usize> {
         match &mut self.inner {
-            Inner::Conn(_) if self.failed => Err(Error::new(
-                codes::ENCRYPT,
-                "Error encrypting data: the TLS session has failed",
-            )),
-            Inner::Conn(c) => c
-                .writer()
-                .write(data)
-                .map_err(|e| Error::new(codes::ENCRYPT, format!("Error encrypting data: {e}"))),
-            _ => Err(Error::new(
-                core_codes::WOULD_BLOCK,
-                "Operation would block: the TLS handshake has not started yet",
-            )),
+            Inner::Conn(_) if self.failed => {
+                Err(Error::new(codes::ENCRYPT, "Error encrypting data: the TLS session has failed"))
+            }
+            Inner::Conn(c) => {
+                c.writer().write(data).map_err(|e| Error::new(codes::ENCRYPT, format!("Error encrypting data: {e}")))
+            }
+            _ => {
+                Err(Error::new(core_codes::WOULD_BLOCK, "Operation would block: the TLS handshake has not started yet"))
+            }
         }
     }
 
@@ -432,10 +414,7 @@ impl TlsSession {
             Some(v) => format!("{v:?}"),
             None => String::new(),
         };
-        let (group, bits) = c
-            .negotiated_key_exchange_group()
-            .map(|g| names::group_info(g.name()))
-            .unwrap_or_default();
+        let (group, bits) = c.negotiated_key_exchange_group().map(|g| names::group_info(g.name())).unwrap_or_default();
         Some(Negotiated {
             version,
             cipher_suite: info.iana.to_string(),
@@ -497,10 +476,7 @@ impl TlsSession {
                 self.status.push_back("The client presented no certificate".into());
             } else {
                 let info = policy.evaluate(&chain);
-                self.status.push_back(format!(
-                    "Client certificate: {} (verification: {})",
-                    info.subject, info.status
-                ));
+                self.status.push_back(format!("Client certificate: {} (verification: {})", info.subject, info.status));
                 self.client_auth = Some(info);
             }
         }
@@ -521,10 +497,9 @@ pub fn map_error(e: &rustls::Error, handshaking: bool) -> Error {
     use rustls::Error as E;
     match e {
         E::InvalidCertificate(ce) => Error::new(codes::VERIFY_CERT, format!("Error verifying certificate: {ce:?}")),
-        E::NoCertificatesPresented => Error::new(
-            codes::NO_CLIENT_CERT,
-            "Could not find client certificate: the client presented none",
-        ),
+        E::NoCertificatesPresented => {
+            Error::new(codes::NO_CLIENT_CERT, "Could not find client certificate: the client presented none")
+        }
         E::EncryptError => Error::new(codes::ENCRYPT, "Error encrypting data"),
         E::AlertReceived(AlertDescription::BadCertificate | AlertDescription::UnknownCA) if handshaking => Error::new(
             codes::HANDSHAKE,
@@ -539,12 +514,7 @@ fn hello_info(accepted: &Accepted) -> ClientHelloInfo {
     let ch = accepted.client_hello();
     ClientHelloInfo {
         server_name: ch.server_name().map(str::to_string),
-        cipher_suites: ch
-            .cipher_suites()
-            .iter()
-            .map(|s| names::offered_suite_name(*s))
-            .collect::<Vec<_>>()
-            .join(","),
+        cipher_suites: ch.cipher_suites().iter().map(|s| names::offered_suite_name(*s)).collect::<Vec<_>>().join(","),
         signature_algorithms: ch
             .signature_schemes()
             .iter()
@@ -626,24 +596,13 @@ struct RecordTrace {
 
 impl RecordTrace {
     fn new(dir: &'static str) -> Self {
-        RecordTrace {
-            dir,
-            header: Vec::new(),
-            remaining: 0,
-            pending: None,
-            encrypted: false,
-            lost: false,
-        }
+        RecordTrace { dir, header: Vec::new(), remaining: 0, pending: None, encrypted: false, lost: false }
     }
 
     fn feed(&mut self, mut data: &[u8], out: &mut VecDeque<String>) {
         while !data.is_empty() && !self.lost {
             if let Some(len) = self.pending.take() {
-                out.push_back(format!(
-                    "{} TLS record: handshake ({}), {len} bytes",
-                    self.dir,
-                    hs_name(data[0])
-                ));
+                out.push_back(format!("{} TLS record: handshake ({}), {len} bytes", self.dir, hs_name(data[0])));
             }
             if self.remaining > 0 {
                 let skip = self.remaining.min(data.len());

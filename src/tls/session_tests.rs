@@ -85,9 +85,7 @@ impl Pair {
             while !self.s2c.0.is_empty() {
                 moved = true;
                 self.client.read_tls(&mut self.s2c).unwrap();
-                self.client
-                    .process_new_packets()
-                    .map_err(|e| Error::new(0, format!("client: {e}")))?;
+                self.client.process_new_packets().map_err(|e| Error::new(0, format!("client: {e}")))?;
             }
             if !moved {
                 return Ok(());
@@ -158,10 +156,7 @@ fn tls13_handshake_negotiated_values_data_close_status_and_key_log() {
     assert_eq!(n.cipher_suite, "TLS_AES_256_GCM_SHA384");
     assert_eq!((n.cipher.as_str(), n.cipher_strength), ("AES_256_GCM", 256));
     assert_eq!(n.key_exchange, "ECDHE");
-    assert_eq!(
-        (n.key_exchange_group.as_str(), n.key_exchange_strength),
-        ("ecdhe_x25519", 255)
-    );
+    assert_eq!((n.key_exchange_group.as_str(), n.key_exchange_strength), ("ecdhe_x25519", 255));
     assert!(!n.resumed);
     assert_eq!(p.server.server_name(), Some("localhost"));
     assert_eq!(p.served_cert(), f.server.der);
@@ -180,18 +175,11 @@ fn tls13_handshake_negotiated_values_data_close_status_and_key_log() {
     p.client.send_close_notify();
     p.pump(&mut |_| unreachable!()).unwrap();
     let mut buf = [0u8; 16];
-    assert_eq!(
-        p.server.read_plaintext(&mut buf).unwrap(),
-        0,
-        "close_notify reads as end of data"
-    );
+    assert_eq!(p.server.read_plaintext(&mut buf).unwrap(), 0, "close_notify reads as end of data");
     assert!(p.server.take_status().iter().any(|l| l == "Received close_notify"));
 
     let log = std::fs::read_to_string(&keylog).unwrap();
-    let line = log
-        .lines()
-        .find(|l| l.starts_with("CLIENT_HANDSHAKE_TRAFFIC_SECRET "))
-        .expect("NSS key log line");
+    let line = log.lines().find(|l| l.starts_with("CLIENT_HANDSHAKE_TRAFFIC_SECRET ")).expect("NSS key log line");
     let parts: Vec<&str> = line.split(' ').collect();
     assert_eq!(parts.len(), 3);
     assert_eq!(parts[1].len(), 64, "client random, hex");
@@ -208,21 +196,14 @@ fn tls12_only_and_suite_restriction() {
     let n = p.server.negotiated().unwrap();
     assert_eq!(n.version, "TLS1.2");
     assert_eq!(n.key_exchange, "ECDHE_ECDSA");
-    assert!(
-        n.cipher_suite.starts_with("TLS_ECDHE_ECDSA_WITH_"),
-        "{}",
-        n.cipher_suite
-    );
+    assert!(n.cipher_suite.starts_with("TLS_ECDHE_ECDSA_WITH_"), "{}", n.cipher_suite);
 
     let mut s = TlsSettings::default();
     s.set("SSLEnabledCipherSuites", "TLS_AES_128_GCM_SHA256").unwrap();
     let mut p = Pair::new(&context(&f, &s, false), client_config(&f.ca, None, BOTH), "localhost");
     p.handshake().unwrap();
     let n = p.server.negotiated().unwrap();
-    assert_eq!(
-        (n.cipher_suite.as_str(), n.cipher_strength),
-        ("TLS_AES_128_GCM_SHA256", 128)
-    );
+    assert_eq!((n.cipher_suite.as_str(), n.cipher_strength), ("TLS_AES_128_GCM_SHA256", 128));
 }
 
 #[test]
@@ -233,10 +214,7 @@ fn signature_restriction_applies_to_the_server_key() {
     s.set("TLS13SignatureAlgorithms", "rsa_pss_sha256").unwrap();
     let mut p = Pair::new(&context(&f, &s, false), client_config(&f.ca, None, BOTH), "localhost");
     let e = p.handshake().unwrap_err();
-    assert_eq!(
-        e.code, 276,
-        "an ECDSA key may not sign when only rsa_pss_sha256 is allowed: {e}"
-    );
+    assert_eq!(e.code, 276, "an ECDSA key may not sign when only rsa_pss_sha256 is allowed: {e}");
     assert!(e.text.contains("NoSignatureSchemesInCommon"), "{e}");
     assert_eq!(p.server.state(), TlsState::Failed);
 }
@@ -253,10 +231,7 @@ fn garbage_instead_of_client_hello_is_276() {
     assert_eq!(e.code, 276);
     assert!(e.text.starts_with("Error during handshake: "), "{e}");
     assert!(e.text.contains("corrupt message"), "rustls' own words: {e}");
-    assert!(
-        e.text.len() > "Error during handshake: ".len() + 5,
-        "rustls says why: {e}"
-    );
+    assert!(e.text.len() > "Error during handshake: ".len() + 5, "rustls says why: {e}");
     assert_eq!(s.state(), TlsState::Failed);
     assert!(s.take_status().iter().any(|l| l == &e.text));
     // The alert (if rustls queued one) drains and the session stays failed.
@@ -275,10 +250,7 @@ fn misuse_before_the_client_hello() {
     assert_eq!(s.accept().unwrap_err().code, 906);
     assert!(s.negotiated().is_none());
     let mut buf = [0u8; 4];
-    assert_eq!(
-        s.read_plaintext(&mut buf).unwrap_err().kind(),
-        std::io::ErrorKind::WouldBlock
-    );
+    assert_eq!(s.read_plaintext(&mut buf).unwrap_err().kind(), std::io::ErrorKind::WouldBlock);
 }
 
 struct AuthFixture {
@@ -293,12 +265,7 @@ fn auth_fixture() -> AuthFixture {
     let alice = leaf(&client_ca, "alice", &[], true, 0x21);
     let rogue = ca("Rogue CA");
     let mallory = leaf(&rogue, "mallory", &[], true, 0x22);
-    AuthFixture {
-        f: fixture(),
-        client_ca,
-        alice,
-        mallory,
-    }
+    AuthFixture { f: fixture(), client_ca, alice, mallory }
 }
 
 fn auth_connect(a: &AuthFixture, s: &TlsSettings, client: Option<&Leaf>) -> Pair {
@@ -340,22 +307,12 @@ fn client_auth_trusted_untrusted_and_absent() {
     // No certificate: connected, nothing to authenticate.
     let mut p = auth_connect(&a, &s, None);
     assert!(p.server.client_auth().is_none());
-    assert!(p
-        .server
-        .take_status()
-        .iter()
-        .any(|l| l == "The client presented no certificate"));
+    assert!(p.server.take_status().iter().any(|l| l == "The client presented no certificate"));
 
     // SSLCACerts serves as trust anchors too.
     let mut s2 = TlsSettings::default();
     s2.set("SSLCACerts", &a.client_ca.pem).unwrap();
-    assert!(
-        auth_connect(&a, &s2, Some(&a.alice))
-            .server
-            .client_auth()
-            .unwrap()
-            .accept
-    );
+    assert!(auth_connect(&a, &s2, Some(&a.alice)).server.client_auth().unwrap().accept);
 
     // No CA configured at all: never recommended.
     let p = auth_connect(&a, &TlsSettings::default(), Some(&a.alice));
@@ -386,13 +343,7 @@ fn client_auth_checks_crls_when_asked() {
     s.set("SSLClientCACerts", &a.client_ca.pem).unwrap();
     s.set("SSLCRLs", &crl.pem().unwrap()).unwrap();
     // SSLCheckCRL=0: the CRL is not consulted.
-    assert!(
-        auth_connect(&a, &s, Some(&a.alice))
-            .server
-            .client_auth()
-            .unwrap()
-            .accept
-    );
+    assert!(auth_connect(&a, &s, Some(&a.alice)).server.client_auth().unwrap().accept);
     s.set("SSLCheckCRL", "1").unwrap();
     let p = auth_connect(&a, &s, Some(&a.alice));
     let info = p.server.client_auth().unwrap();
@@ -412,10 +363,7 @@ fn sni_selects_host_certificates_with_default_fallback() {
     s.add_sni_cert("B.example", CertSpec::new(PEM_KEY_BLOB, b.pem_store(""), "*"));
     let ctx = context(&f, &s, false);
     ctx.add_sni_cert("*.wild.example", &select(&w)).unwrap();
-    assert_eq!(
-        ctx.resolver().hosts(),
-        vec!["*.wild.example".to_string(), "b.example".to_string()]
-    );
+    assert_eq!(ctx.resolver().hosts(), vec!["*.wild.example".to_string(), "b.example".to_string()]);
     let cfg = client_config(&f.ca, None, BOTH);
     let mut p = Pair::new(&ctx, cfg.clone(), "b.example");
     p.handshake().unwrap();
@@ -428,10 +376,7 @@ fn sni_selects_host_certificates_with_default_fallback() {
     assert_eq!(p.served_cert(), f.server.der);
     assert!(ctx.remove_sni_cert("b.example"));
     let mut p = Pair::new(&ctx, cfg, "b.example");
-    assert!(
-        p.handshake().is_err(),
-        "the default certificate does not name b.example"
-    );
+    assert!(p.handshake().is_err(), "the default certificate does not name b.example");
 }
 
 #[test]
@@ -468,27 +413,14 @@ fn connection_request_sees_the_hello_and_picks_a_certificate() {
     .unwrap();
     let hello = seen.unwrap();
     assert_eq!(hello.server_name.as_deref(), Some("localhost"));
+    assert!(hello.cipher_suites.split(',').any(|c| c == "TLS_AES_128_GCM_SHA256"), "{}", hello.cipher_suites);
+    assert!(hello.cipher_suites.split(',').any(|c| c == "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"));
     assert!(
-        hello.cipher_suites.split(',').any(|c| c == "TLS_AES_128_GCM_SHA256"),
-        "{}",
-        hello.cipher_suites
-    );
-    assert!(hello
-        .cipher_suites
-        .split(',')
-        .any(|c| c == "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"));
-    assert!(
-        hello
-            .signature_algorithms
-            .split(',')
-            .any(|c| c == "ecdsa_secp256r1_sha256"),
+        hello.signature_algorithms.split(',').any(|c| c == "ecdsa_secp256r1_sha256"),
         "{}",
         hello.signature_algorithms
     );
-    assert!(hello
-        .signature_algorithms
-        .split(',')
-        .any(|c| c == "rsa_pss_rsae_sha256"));
+    assert!(hello.signature_algorithms.split(',').any(|c| c == "rsa_pss_rsae_sha256"));
     assert_eq!(p.server.state(), TlsState::Established);
     assert_eq!(p.served_cert(), alt.der);
 }
@@ -505,10 +437,7 @@ fn resumed_twice(versions: &[&'static SupportedProtocolVersion], reuse: bool) ->
     assert_eq!(one.server_to_client(b"t"), b"t");
     let mut two = Pair::new(&ctx, cfg, "localhost");
     two.handshake().unwrap();
-    (
-        one.server.negotiated().unwrap().resumed,
-        two.server.negotiated().unwrap().resumed,
-    )
+    (one.server.negotiated().unwrap().resumed, two.server.negotiated().unwrap().resumed)
 }
 
 #[test]
@@ -533,10 +462,7 @@ fn plaintext_writes_are_bounded() {
     assert!(p.server.wants_write());
     let mut sink = Pipe::default();
     assert!(p.server.flush_tls(&mut sink).unwrap());
-    assert!(
-        p.server.write_plaintext(&big).unwrap() > 0,
-        "room again after the flush"
-    );
+    assert!(p.server.write_plaintext(&big).unwrap() > 0, "room again after the flush");
 }
 
 #[test]
@@ -623,10 +549,7 @@ fn client_hello_arriving_one_byte_at_a_time() {
     assert_eq!(hellos, 1);
     assert_eq!(p.server.state(), TlsState::ClientHelloReceived);
     let logged = p.server.take_status();
-    let n = logged
-        .iter()
-        .filter(|l| l.starts_with("Received TLS record: handshake (ClientHello)"))
-        .count();
+    let n = logged.iter().filter(|l| l.starts_with("Received TLS record: handshake (ClientHello)")).count();
     assert_eq!(n, 1, "{logged:#?}");
     p.server.accept().unwrap();
     p.handshake().unwrap();

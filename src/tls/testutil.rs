@@ -41,18 +41,10 @@ pub fn ca(cn: &str) -> Ca {
     p.distinguished_name.push(DnType::OrganizationName, "Pier Test");
     p.distinguished_name.push(DnType::CommonName, cn);
     p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    p.key_usages = vec![
-        KeyUsagePurpose::KeyCertSign,
-        KeyUsagePurpose::CrlSign,
-        KeyUsagePurpose::DigitalSignature,
-    ];
+    p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
     let key = KeyPair::generate().unwrap();
     let cert = p.self_signed(&key).unwrap();
-    Ca {
-        pem: cert.pem(),
-        der: cert.der().to_vec(),
-        issuer: Issuer::new(p, key),
-    }
+    Ca { pem: cert.pem(), der: cert.der().to_vec(), issuer: Issuer::new(p, key) }
 }
 
 /// An ECDSA P-256 leaf: subject CN=`cn`, OU=test, O=Pier Test, C=US;
@@ -69,27 +61,17 @@ pub fn leaf_with_key(ca: &Ca, cn: &str, sans: &[&str], client: bool, serial: u8,
     p.distinguished_name.push(DnType::OrganizationalUnitName, "test");
     p.distinguished_name.push(DnType::CommonName, cn);
     p.serial_number = Some(SerialNumber::from_slice(&[0x10, serial]));
-    p.extended_key_usages = vec![if client {
-        ExtendedKeyUsagePurpose::ClientAuth
-    } else {
-        ExtendedKeyUsagePurpose::ServerAuth
-    }];
+    p.extended_key_usages =
+        vec![if client { ExtendedKeyUsagePurpose::ClientAuth } else { ExtendedKeyUsagePurpose::ServerAuth }];
     let cert = p.signed_by(&key, &ca.issuer).unwrap();
-    Leaf {
-        pem: cert.pem(),
-        der: cert.der().to_vec(),
-        key_pem: key.serialize_pem(),
-    }
+    Leaf { pem: cert.pem(), der: cert.der().to_vec(), key_pem: key.serialize_pem() }
 }
 
 /// A fresh directory under the system temp dir.
 pub fn tmpdir() -> PathBuf {
     static N: AtomicUsize = AtomicUsize::new(0);
-    let d = std::env::temp_dir().join(format!(
-        "pier-tls-test-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    ));
+    let d =
+        std::env::temp_dir().join(format!("pier-tls-test-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)));
     std::fs::create_dir_all(&d).unwrap();
     d
 }
@@ -102,15 +84,8 @@ pub fn write(dir: &Path, name: &str, data: impl AsRef<[u8]>) -> PathBuf {
 
 /// Runs the openssl CLI; panics with its stderr on failure.
 pub fn openssl(args: &[&str]) {
-    let out = Command::new("openssl")
-        .args(args)
-        .output()
-        .expect("the openssl CLI runs");
-    assert!(
-        out.status.success(),
-        "openssl {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = Command::new("openssl").args(args).output().expect("the openssl CLI runs");
+    assert!(out.status.success(), "openssl {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
 }
 
 /// A byte pipe that says WouldBlock when empty, like a non-blocking socket.

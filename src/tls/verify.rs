@@ -62,10 +62,7 @@ pub struct ClientAuthInfo {
 impl ClientAuthInfo {
     /// The whole chain as PEM text, for SSLIncludeCertChain=True.
     pub fn chain_pem(&self) -> String {
-        self.chain
-            .iter()
-            .map(|c| pem::encode("CERTIFICATE", c.as_ref()))
-            .collect()
+        self.chain.iter().map(|c| pem::encode("CERTIFICATE", c.as_ref())).collect()
     }
 }
 
@@ -87,11 +84,7 @@ impl DeferredClientVerifier {
             Some(a) => all.into_iter().filter(|s| a.contains(s)).collect(),
             None => all,
         };
-        DeferredClientVerifier {
-            hints: policy.hints.clone(),
-            schemes,
-            provider: policy.provider.clone(),
-        }
+        DeferredClientVerifier { hints: policy.hints.clone(), schemes, provider: policy.provider.clone() }
     }
 }
 
@@ -178,9 +171,7 @@ impl ClientAuthPolicy {
         let mut roots = RootCertStore::empty();
         for ca in &cas {
             roots.add(ca.clone()).map_err(|e| {
-                Error::invalid_value(format!(
-                    "SSLCACerts/SSLClientCACerts: certificate cannot be a trust anchor: {e}"
-                ))
+                Error::invalid_value(format!("SSLCACerts/SSLClientCACerts: certificate cannot be a trust anchor: {e}"))
             })?;
         }
         let hints = roots.subjects();
@@ -194,17 +185,9 @@ impl ClientAuthPolicy {
                     b = b.allow_unknown_revocation_status();
                 }
             }
-            Some(
-                b.build()
-                    .map_err(|e| Error::invalid_value(format!("client certificate verification: {e}")))?,
-            )
+            Some(b.build().map_err(|e| Error::invalid_value(format!("client certificate verification: {e}")))?)
         };
-        Ok(ClientAuthPolicy {
-            webpki,
-            hints,
-            flags,
-            provider,
-        })
+        Ok(ClientAuthPolicy { webpki, hints, flags, provider })
     }
 
     /// Verifies the chain a client presented and says what
@@ -229,14 +212,7 @@ impl ClientAuthPolicy {
             Some((_, bit)) if bit != 0 && self.flags & bit != 0 => ("OK".to_string(), true),
             Some((why, _)) => (why, false),
         };
-        ClientAuthInfo {
-            chain: chain.to_vec(),
-            cert_encoded: leaf,
-            subject,
-            issuer,
-            status,
-            accept,
-        }
+        ClientAuthInfo { chain: chain.to_vec(), cert_encoded: leaf, subject, issuer, status, accept }
     }
 }
 
@@ -263,14 +239,12 @@ fn describe(e: &rustls::Error) -> (String, u32) {
             "the certificate's revocation status is unknown (no CRL of its issuer in SSLCRLs)".into(),
             IGNORE_UNKNOWN_REVOCATION,
         ),
-        CertificateError::ExpiredRevocationList | CertificateError::ExpiredRevocationListContext { .. } => (
-            "the CRL of the certificate's issuer has expired".into(),
-            IGNORE_UNKNOWN_REVOCATION,
-        ),
-        CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => (
-            "the certificate is not valid for client authentication (extended key usage)".into(),
-            IGNORE_USAGE,
-        ),
+        CertificateError::ExpiredRevocationList | CertificateError::ExpiredRevocationListContext { .. } => {
+            ("the CRL of the certificate's issuer has expired".into(), IGNORE_UNKNOWN_REVOCATION)
+        }
+        CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
+            ("the certificate is not valid for client authentication (extended key usage)".into(), IGNORE_USAGE)
+        }
         CertificateError::BadSignature => ("the certificate's signature is invalid".into(), 0),
         other => (format!("certificate verification failed: {other:?}"), 0),
     }

@@ -71,8 +71,7 @@ impl Sender {
 
     fn ensure_slot(&mut self, idx: usize) {
         while self.slots.len() <= idx {
-            self.slots
-                .push(vec![0u8; DATA_HEADER_LEN + self.blksize].into_boxed_slice());
+            self.slots.push(vec![0u8; DATA_HEADER_LEN + self.blksize].into_boxed_slice());
             self.lens.push(0);
         }
     }
