@@ -145,9 +145,19 @@ impl Conn {
             if tls.is_handshaking() {
                 return Ok(0);
             }
-            let n = tls.write_plaintext(data).map_err(io::Error::other)?;
-            tls.flush_tls(sock)?;
-            return Ok(n);
+            // The TLS buffer takes at most its limit per call; keep going
+            // while the socket drains it. Stopping early with the socket
+            // still writable would report 10035 with no writable edge to
+            // come, so ReadyToSend would never fire.
+            let mut taken = 0;
+            loop {
+                let n = tls.write_plaintext(&data[taken..]).map_err(io::Error::other)?;
+                taken += n;
+                let drained = tls.flush_tls(sock)?;
+                if taken == data.len() || !drained || n == 0 {
+                    return Ok(taken);
+                }
+            }
         }
         let Some(sock) = self.sock.as_mut() else {
             return Err(io::Error::from(io::ErrorKind::NotConnected));

@@ -728,14 +728,16 @@ impl TcpCore {
                 self.work.pop_front();
                 continue;
             };
-            if c.closing || c.paused || c.awaiting_app {
+            if c.closing || c.awaiting_app {
                 c.in_work = false;
                 self.work.pop_front();
                 continue;
             }
             if c.writable_edge && c.tls.is_some() {
                 // TLS records left over from a send go out now; ReadyToSend
-                // fires once they have (API.md §8).
+                // fires once they have (API.md §8). This comes before the
+                // PauseData check: an application that pauses reading until
+                // ReadyToSend (the usual answer to 10035) must still get it.
                 c.writable_edge = false;
                 let id = c.id;
                 match c.flush_tls() {
@@ -744,8 +746,22 @@ impl TcpCore {
                         return Some(TcpEvent::ReadyToSend { connection_id: id });
                     }
                     Ok(_) => {}
-                    Err(e) => c.eof = Some(Error::from_io(&e)),
+                    Err(e) => {
+                        c.eof = Some(Error::from_io(&e));
+                        // As over plaintext, where an error edge fires
+                        // ReadyToSend: a waiting sender learns of it by
+                        // sending (and a paused reader is not left waiting).
+                        if !c.ready_to_send && c.announced {
+                            c.ready_to_send = true;
+                            return Some(TcpEvent::ReadyToSend { connection_id: id });
+                        }
+                    }
                 }
+            }
+            if c.paused {
+                c.in_work = false;
+                self.work.pop_front();
+                continue;
             }
             if let Some(fr) = framing::next_frame(&mut c.inbuf, &mut c.framing) {
                 return Some(TcpEvent::DataIn { connection_id: c.id, text: fr.text, eol: fr.eol });
@@ -756,10 +772,14 @@ impl TcpCore {
                     ReadOutcome::Data(n) => {
                         c.last_activity = Instant::now();
                         self.stats.bytes_in += n as u64;
-                        if n < self.scratch.len() && !c.peer_closed {
+                        if n < self.scratch.len() && !c.peer_closed && c.tls.is_none() {
                             // A short read drained the socket; with edge-triggered
                             // epoll, later data raises a new edge. A FIN that came
                             // with the data raises none, hence `peer_closed`.
+                            // Not so with TLS: a read gives at most what the
+                            // records read so far decrypt to, however much is
+                            // still in the socket, so only WouldBlock says the
+                            // socket is drained.
                             c.readable = false;
                         } else {
                             // More may be waiting: read again next round, after
