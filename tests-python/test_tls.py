@@ -195,6 +195,10 @@ def cleanup_certs():
         _certs = None
 
 
+def teardown_module(module):  # pytest
+    cleanup_certs()
+
+
 # --------------------------------------------------------------------------
 # A TLS server on a pump thread
 # --------------------------------------------------------------------------
