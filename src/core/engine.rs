@@ -40,6 +40,11 @@ pub trait Component: Send + 'static {
     fn next_event(&mut self) -> Option<Self::Event>;
     /// Applies what the callback wrote into the event (Accept, ...).
     fn event_done(&mut self, event: Self::Event);
+    /// Whether `event_done` has anything to do for this event (saves a lock
+    /// per event on the hot path, e.g. for DataIn).
+    fn needs_done(_event: &Self::Event) -> bool {
+        true
+    }
     /// Closes everything without firing events (`close`). Idempotent.
     fn close_silently(&mut self);
     /// `SelectWaitMillis`.
@@ -208,7 +213,9 @@ impl<C: Component> Engine<C> {
             if self.is_closed() {
                 break;
             }
-            self.state.lock().event_done(ev);
+            if C::needs_done(&ev) {
+                self.state.lock().event_done(ev);
+            }
         }
         if self.is_closed() {
             self.state.lock().close_silently();

@@ -987,6 +987,16 @@ impl Component for TcpCore {
         }
     }
 
+    fn needs_done(ev: &TcpEvent) -> bool {
+        matches!(
+            ev,
+            TcpEvent::ConnectionRequest { .. }
+                | TcpEvent::Disconnected { .. }
+                | TcpEvent::SslConnectionRequest { .. }
+                | TcpEvent::SslClientAuthentication { .. }
+        )
+    }
+
     fn close_silently(&mut self) {
         self.tls_ctx = None;
         self.stop_listening();
