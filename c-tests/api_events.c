@@ -323,6 +323,48 @@ static void test_records(void) {
     tt_rec_clear(&r);
 }
 
+/* A framing change made inside DataIn applies to the very next piece, even
+ * for bytes that arrived in the same read. */
+static void change_hook(tt_rec *r, pier_tcpserver *h, int id, void *params) {
+    (void)r;
+    if (id != DATAIN) return;
+    pier_tcpserver_datain_params *p = (pier_tcpserver_datain_params *)params;
+    int c = p->connection_id;
+    const char *t = (const char *)p->text;
+    if (strcmp(t, "to-semi") == 0) CHECK_OK(h, pier_tcpserver_set(h, PIER_TCPSERVER_PROP_EOL, c, ";", -1));
+    if (strcmp(t, "to-single") == 0) CHECK_OK(h, pier_tcpserver_set_int(h, PIER_TCPSERVER_PROP_SINGLELINEMODE, c, 1));
+    if (strcmp(t, "to-rec") == 0) CHECK_OK(h, pier_tcpserver_do_changerecordlength(h, c, 4));
+    if (strcmp(t, "ABCD") == 0) {
+        CHECK_OK(h, pier_tcpserver_do_changerecordlength(h, c, 0));
+        CHECK_OK(h, pier_tcpserver_set_int(h, PIER_TCPSERVER_PROP_SINGLELINEMODE, c, 0));
+        CHECK_OK(h, pier_tcpserver_set(h, PIER_TCPSERVER_PROP_EOL, c, "\n", -1));
+    }
+}
+
+static void test_framing_change_in_datain(void) {
+    tt_rec r;
+    tt_rec_init(&r);
+    r.hook = change_hook;
+    pier_tcpserver *h = pier_tcpserver_open();
+    tt_rec_attach(h, &r);
+    CHECK_OK(h, pier_tcpserver_set(h, PIER_TCPSERVER_PROP_DEFAULTEOL, 0, "\n", -1));
+    int port = tu_listen(h);
+    int cid;
+    int fd = tt_accept_one(h, &r, port, &cid);
+    tu_send_str(fd, "x\nto-semi\na;b;to-single;c\rd\r\nto-rec\nABCDtail\n");
+    PUMP_UNTIL(h, 3000, r.count[DATAIN] >= 10);
+    pump(h, 50);
+    {
+        const char *t[] = {"x", "to-semi", "a", "b", "to-single", "c", "d", "to-rec", "ABCD", "tail"};
+        const int e[] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+        EXPECT_LINES(&r, cid, 0, 10, t, NULL, e);
+    }
+    close(fd);
+    PUMP_UNTIL(h, 3000, r.count[PIER_TCPSERVER_EVENT_DISCONNECTED] == 1);
+    CHECK_INT(pier_tcpserver_close(h), 0);
+    tt_rec_clear(&r);
+}
+
 static void test_max_line_length(void) {
     tt_rec r;
     tt_rec_init(&r);
@@ -955,6 +997,7 @@ int main(int argc, char **argv) {
     PART("eol", test_eol_framing);
     PART("singleline", test_single_line_mode);
     PART("records", test_records);
+    PART("change", test_framing_change_in_datain);
     PART("maxline", test_max_line_length);
     PART("disconnect", test_disconnect_statuses);
     PART("pause", test_pause_process);

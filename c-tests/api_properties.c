@@ -680,6 +680,56 @@ static void test_stats(void) {
     tt_rec_clear(&r);
 }
 
+/* The backlog of the listening socket on port, as `ss -ltn` shows it
+ * (Send-Q of a listener); -1 when ss is not available. */
+static int backlog_of(int port) {
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "ss -ltnH 'sport = :%d' 2>/dev/null", port);
+    FILE *f = popen(cmd, "r");
+    if (!f) return -1;
+    char line[512];
+    int backlog = -1;
+    if (fgets(line, sizeof line, f)) {
+        char state[32];
+        int recvq, sendq;
+        if (sscanf(line, "%31s %d %d", state, &recvq, &sendq) == 3) backlog = sendq;
+    }
+    pclose(f);
+    return backlog;
+}
+
+static void test_local_host_and_backlog(void) {
+    tt_rec r;
+    tt_rec_init(&r);
+    pier_tcpserver *h = pier_tcpserver_open();
+    tt_rec_attach(h, &r);
+    /* A host name for LocalHost. */
+    CHECK_OK(h, pier_tcpserver_set(h, PIER_TCPSERVER_PROP_LOCALHOST, 0, "localhost", -1));
+    CHECK_OK(h, pier_tcpserver_set_int(h, PIER_TCPSERVER_PROP_CONNECTIONBACKLOG, 0, 7));
+    CHECK_OK(h, pier_tcpserver_do_startlistening(h));
+    int port = (int)pier_tcpserver_get_int(h, PIER_TCPSERVER_PROP_LOCALPORT, 0);
+    EXPECT_STR(G(h, PIER_TCPSERVER_PROP_LOCALHOST, 0), "localhost");
+    int fd = tt_connect4_try(port);
+    EXPECT(fd >= 0);
+    if (fd >= 0) {
+        PUMP_UNTIL(h, 3000, r.count[PIER_TCPSERVER_EVENT_CONNECTED] == 1);
+        close(fd);
+    }
+    /* ConnectionBacklog reaches listen(2). */
+    int b = backlog_of(port);
+    fprintf(stderr, "  listen backlog seen by ss: %d\n", b);
+    if (b >= 0) EXPECT_INT(b, 7);
+    else fprintf(stderr, "  (ss not available: backlog not checked)\n");
+    CHECK_OK(h, pier_tcpserver_do_stoplistening(h));
+    /* The default backlog is SOMAXCONN. */
+    CHECK_OK(h, pier_tcpserver_do_reset(h));
+    port = tu_listen(h);
+    b = backlog_of(port);
+    if (b >= 0) EXPECT_INT(b, read_somaxconn());
+    CHECK_INT(pier_tcpserver_close(h), 0);
+    tt_rec_clear(&r);
+}
+
 int main(void) {
     signal(SIGPIPE, SIG_IGN);
     test_defaults();
@@ -688,5 +738,6 @@ int main(void) {
     test_config();
     test_socket_options();
     test_stats();
+    test_local_host_and_backlog();
     return tt_exit("api_properties");
 }

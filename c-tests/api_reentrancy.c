@@ -322,6 +322,99 @@ static void test_close_inside(void) {
     close_inside(PIER_TCPSERVER_EVENT_DISCONNECTED, "Disconnected");
 }
 
+/* Shutdown and Reset from inside DataIn; close() from another thread while
+ * DoEvents waits. */
+static int sr_action; /* 1 Shutdown, 2 Reset */
+static int sr_rc;
+static void sr_hook(tt_rec *r, pier_tcpserver *h, int id, void *params) {
+    (void)r;
+    if (id != DATAIN) return;
+    pier_tcpserver_datain_params *p = (pier_tcpserver_datain_params *)params;
+    if (p->text_len == 4 && memcmp(p->text, "stop", 4) == 0)
+        sr_rc = sr_action == 1 ? pier_tcpserver_do_shutdown(h) : pier_tcpserver_do_reset(h);
+}
+
+typedef struct {
+    pier_tcpserver *h;
+    int rc;
+    pthread_t th;
+} closer;
+
+static void *closer_main(void *arg) {
+    closer *c = (closer *)arg;
+    tu_sleep_ms(300);
+    c->rc = pier_tcpserver_close(c->h);
+    return NULL;
+}
+
+static void test_shutdown_reset_inside(void) {
+    for (sr_action = 1; sr_action <= 2; sr_action++) {
+        fprintf(stderr, "  %s inside DataIn\n", sr_action == 1 ? "Shutdown" : "Reset");
+        tt_rec r;
+        tt_rec_init(&r);
+        r.hook = sr_hook;
+        sr_rc = -1;
+        pier_tcpserver *h = pier_tcpserver_open();
+        tt_rec_attach(h, &r);
+        CHECK_OK(h, pier_tcpserver_set(h, PIER_TCPSERVER_PROP_DEFAULTEOL, 0, "\n", -1));
+        int port = tu_listen(h);
+        int c1, c2;
+        int f1 = tt_accept_one(h, &r, port, &c1);
+        int f2 = tt_accept_one(h, &r, port, &c2);
+        tu_send_str(f1, "stop\nafter\n");
+        PUMP_UNTIL(h, 3000, sr_rc != -1);
+        pump(h, 100);
+        EXPECT_INT(sr_rc, 0);
+        EXPECT_GETINT(h, PIER_TCPSERVER_PROP_LISTENING, 0, 0);
+        EXPECT_GETINT(h, PIER_TCPSERVER_PROP_CONNECTIONCOUNT, 0, 0);
+        EXPECT_INT(tt_count(&r, DATAIN, 0), 1); /* not "after" */
+        if (sr_action == 1) {
+            EXPECT_INT(r.count[PIER_TCPSERVER_EVENT_DISCONNECTED], 2);
+            for (int i = 0; i < r.n; i++)
+                if (r.ev[i].type == PIER_TCPSERVER_EVENT_DISCONNECTED) EXPECT_INT(r.ev[i].code, 0);
+        } else {
+            EXPECT_INT(r.count[PIER_TCPSERVER_EVENT_DISCONNECTED], 0); /* Reset fires no events */
+            EXPECT_STR(G(h, PIER_TCPSERVER_PROP_DEFAULTEOL, 0), "");
+        }
+        EXPECT(tt_wait_end(f1, 2000) != TT_END_NONE);
+        EXPECT(tt_wait_end(f2, 2000) != TT_END_NONE);
+        close(f1);
+        close(f2);
+        /* The handle works on. */
+        int port2 = tu_listen(h);
+        int f3 = tt_accept_one(h, &r, port2, NULL);
+        close(f3);
+        PUMP_UNTIL(h, 3000, pier_tcpserver_get_int(h, PIER_TCPSERVER_PROP_CONNECTIONCOUNT, 0) == 0);
+        CHECK_INT(pier_tcpserver_close(h), 0);
+        tt_rec_clear(&r);
+    }
+
+    /* close() from another thread while DoEvents waits (SelectWaitMillis 5000). */
+    tt_watchdog("close() from another thread during DoEvents", 20);
+    tt_rec r;
+    tt_rec_init(&r);
+    int port;
+    pier_tcpserver *h = tt_server(&r, &port);
+    int fd = tt_accept_one(h, &r, port, NULL);
+    CHECK_CFG(h, "SelectWaitMillis=5000");
+    closer c = {h, -1, 0};
+    pthread_create(&c.th, NULL, closer_main, &c);
+    long long t0 = tu_now_ms();
+    int rc = 0;
+    while (rc == 0 && tu_now_ms() - t0 < 8000) rc = pier_tcpserver_do_doevents(h);
+    long long dt = tu_now_ms() - t0;
+    pthread_join(c.th, NULL);
+    EXPECT_INT(c.rc, 0);
+    EXPECT_INT(rc, PIER_ERR_INVALID_HANDLE);
+    if (dt > 2500 + (tt_valgrind() ? 2000 : 0))
+        TT_SOFT_FAIL("DoEvents noticed close() from another thread only after %lld ms", dt);
+    EXPECT_INT(r.count[PIER_TCPSERVER_EVENT_DISCONNECTED], 0);
+    EXPECT(tt_wait_end(fd, 2000) != TT_END_NONE);
+    close(fd);
+    tt_watchdog(NULL, 0);
+    tt_rec_clear(&r);
+}
+
 /* ------------------------------------------------------------- threads */
 
 typedef struct {
@@ -673,6 +766,7 @@ int main(int argc, char **argv) {
     }
     PART("inside", test_inside_callbacks);
     PART("close", test_close_inside);
+    PART("shutdownreset", test_shutdown_reset_inside);
     PART("threads", test_threads);
     PART("wake", test_wake);
     PART("twohandles", test_two_handles);

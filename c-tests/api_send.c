@@ -375,6 +375,127 @@ static void test_interrupt(void) {
     tt_rec_clear(&r);
 }
 
+typedef struct blocker {
+    pier_tcpserver *h;
+    int cid;
+    int use_file; /* SendFile (else Send of `len` zero bytes) */
+    int len;
+    int rc;
+    long long dt;
+    volatile int done;
+    pthread_t th;
+} blocker;
+
+static void *blocker_main(void *arg) {
+    blocker *b = (blocker *)arg;
+    long long t0 = tu_now_ms();
+    if (b->use_file) {
+        b->rc = pier_tcpserver_do_sendfile(b->h, b->cid, bigfile);
+    } else {
+        unsigned char *data = (unsigned char *)calloc(1, (size_t)b->len);
+        b->rc = pier_tcpserver_do_send(b->h, b->cid, data, b->len);
+        free(data);
+    }
+    b->dt = tu_now_ms() - t0;
+    b->done = 1;
+    return NULL;
+}
+
+static int wait_done(volatile int *flag, int ms) {
+    long long deadline = tu_now_ms() + tu_ms(ms);
+    while (!*flag && tu_now_ms() < deadline) tu_sleep_ms(5);
+    return *flag;
+}
+
+/* Interrupt targets one connection; blocking sends on several connections
+ * (from several threads) can each be interrupted; SendFile honours Timeout;
+ * close() from another thread ends a blocking send. */
+static void test_interrupt_more(void) {
+    tt_rec r;
+    tt_rec_init(&r);
+    pier_tcpserver *h = pier_tcpserver_open();
+    tt_rec_attach(h, &r);
+    CHECK_CFG(h, "OutBufferSize=16384");
+    int port = tu_listen(h);
+    int fa = tt_connect_small_rcvbuf(port, 16384);
+    PUMP_UNTIL(h, 3000, r.count[PIER_TCPSERVER_EVENT_CONNECTED] == 1);
+    int ca = r.last_cid;
+    int fb = tt_connect_small_rcvbuf(port, 16384);
+    PUMP_UNTIL(h, 3000, r.count[PIER_TCPSERVER_EVENT_CONNECTED] == 2);
+    int cb = r.last_cid;
+
+    /* SendFile with Timeout 1 to a client that does not read: 10060. */
+    tt_watchdog("SendFile with Timeout 1", 20);
+    CHECK_OK(h, pier_tcpserver_set_int(h, PIER_TCPSERVER_PROP_TIMEOUT, ca, 1));
+    long long t0 = tu_now_ms();
+    EXPECT_ERR(pier_tcpserver_do_sendfile(h, ca, bigfile), PIER_ERR_TIMED_OUT);
+    long long dt = tu_now_ms() - t0;
+    EXPECT(dt >= 900 && dt < tu_ms(10000));
+    long long bs = pier_tcpserver_get_int(h, PIER_TCPSERVER_PROP_BYTESSENT, ca);
+    EXPECT(bs > 0);
+
+    /* Interrupt(b) does not end a blocking send on a. */
+    tt_watchdog("Interrupt of another connection", 30);
+    CHECK_OK(h, pier_tcpserver_set_int(h, PIER_TCPSERVER_PROP_TIMEOUT, ca, 2));
+    interrupter other = {h, cb, 200, -1, 0};
+    pthread_create(&other.th, NULL, interrupter_main, &other);
+    t0 = tu_now_ms();
+    unsigned char *data = (unsigned char *)calloc(1, 4 << 20);
+    int rc = pier_tcpserver_do_send(h, ca, data, 4 << 20);
+    dt = tu_now_ms() - t0;
+    pthread_join(other.th, NULL);
+    free(data);
+    EXPECT_INT(other.rc, 0);
+    if (rc != PIER_ERR_TIMED_OUT)
+        TT_SOFT_FAIL("a blocking send on connection %d ended with %d after %lld ms when connection %d was "
+                     "interrupted; expected its own timeout (10060)", ca, rc, dt, cb);
+
+    /* Two blocking SendFiles (Timeout 0: only Interrupt ends them) in two
+     * threads; Interrupt(a) and Interrupt(b) right after each other: both end. */
+    tt_watchdog("two interrupted SendFiles", 60);
+    CHECK_OK(h, pier_tcpserver_set_int(h, PIER_TCPSERVER_PROP_TIMEOUT, ca, 0));
+    CHECK_OK(h, pier_tcpserver_set_int(h, PIER_TCPSERVER_PROP_TIMEOUT, cb, 0));
+    blocker ba = {h, ca, 1, 0, -1, 0, 0, 0}, bb = {h, cb, 1, 0, -1, 0, 0, 0};
+    pthread_create(&ba.th, NULL, blocker_main, &ba);
+    pthread_create(&bb.th, NULL, blocker_main, &bb);
+    tu_sleep_ms(tu_ms(500));
+    EXPECT(!ba.done && !bb.done);
+    EXPECT_OK(h, pier_tcpserver_do_interrupt(h, ca));
+    EXPECT_OK(h, pier_tcpserver_do_interrupt(h, cb));
+    int a_done = wait_done(&ba.done, 3000), b_done = wait_done(&bb.done, 3000);
+    if (!a_done || !b_done)
+        TT_SOFT_FAIL("Interrupt(%d) then Interrupt(%d): the blocking SendFile on %s still runs 3 s later "
+                     "(one Interrupt was lost)", ca, cb, !a_done && !b_done ? "both" : !a_done ? "the first" : "the second");
+    /* Clean up: interrupt again until both end. */
+    for (int i = 0; i < 200 && !(ba.done && bb.done); i++) {
+        if (!ba.done) pier_tcpserver_do_interrupt(h, ca);
+        if (!bb.done) pier_tcpserver_do_interrupt(h, cb);
+        tu_sleep_ms(50);
+    }
+    pthread_join(ba.th, NULL);
+    pthread_join(bb.th, NULL);
+    if (a_done) EXPECT_INT(ba.rc, PIER_ERR_INTERRUPTED);
+    if (b_done) EXPECT_INT(bb.rc, PIER_ERR_INTERRUPTED);
+
+    /* close() from another thread ends a blocking send. */
+    tt_watchdog("close() during a blocking send", 30);
+    CHECK_OK(h, pier_tcpserver_set_int(h, PIER_TCPSERVER_PROP_TIMEOUT, ca, 30));
+    blocker bc = {h, ca, 0, 8 << 20, -1, 0, 0, 0};
+    pthread_create(&bc.th, NULL, blocker_main, &bc);
+    tu_sleep_ms(300);
+    EXPECT(!bc.done);
+    CHECK_INT(pier_tcpserver_close(h), 0);
+    int c_done = wait_done(&bc.done, 5000);
+    if (!c_done) TT_SOFT_FAIL("a blocking send still runs 5 s after close() from another thread");
+    pthread_join(bc.th, NULL);
+    EXPECT(bc.rc != 0);
+    EXPECT_ERR(pier_tcpserver_do_doevents(h), PIER_ERR_INVALID_HANDLE);
+    tt_watchdog(NULL, 0);
+    close(fa);
+    close(fb);
+    tt_rec_clear(&r);
+}
+
 static uint64_t make_file(const char *path, long long size) {
     FILE *f = fopen(path, "wb");
     if (!f) TU_FAIL("fopen %s: %s", path, strerror(errno));
@@ -590,6 +711,7 @@ int main(int argc, char **argv) {
     PART("backpressure", test_backpressure());
     PART("blocking", test_blocking_send());
     PART("interrupt", test_interrupt());
+    PART("interrupt2", test_interrupt_more());
     PART("sendfile", test_sendfile(size, fnv));
     PART("linger", test_linger());
     PART("afterclose", test_send_after_close());

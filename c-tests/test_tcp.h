@@ -601,6 +601,24 @@ static inline long long tt_stat(const char *stats, const char *key) {
     return -1;
 }
 
+/* A watchdog for parts that could hang (a deadlock, a blocking call that
+ * never returns): after `seconds` (scaled under valgrind) the test fails with
+ * the name of the part instead of running into the ctest timeout. */
+static const char *volatile tt_watch_what;
+static void tt_watch_fired(int sig) {
+    (void)sig;
+    static const char msg[] = "FAILED: watchdog: hung in ";
+    (void)!write(2, msg, sizeof msg - 1);
+    if (tt_watch_what) (void)!write(2, tt_watch_what, strlen(tt_watch_what));
+    (void)!write(2, "\n", 1);
+    _exit(3);
+}
+static inline void tt_watchdog(const char *what, int seconds) {
+    tt_watch_what = what;
+    signal(SIGALRM, tt_watch_fired);
+    alarm(seconds ? (unsigned)(tt_valgrind() ? seconds * 5 : seconds) : 0);
+}
+
 /* pump() without the valgrind scaling: for loops whose timing matters
  * (activity that must keep an idle timer from expiring). */
 static inline void tt_pump_raw(pier_tcpserver *h, int ms) {
