@@ -5,3 +5,6 @@
 pub mod core;
 pub mod ffi;
 pub mod tcp;
+pub mod tftp;
+/// cbindgen:ignore
+pub mod tls;

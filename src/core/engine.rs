@@ -40,6 +40,11 @@ pub trait Component: Send + 'static {
     fn next_event(&mut self) -> Option<Self::Event>;
     /// Applies what the callback wrote into the event (Accept, ...).
     fn event_done(&mut self, event: Self::Event);
+    /// Whether `event_done` has anything to do for this event (saves a lock
+    /// per event on the hot path, e.g. for DataIn).
+    fn needs_done(_event: &Self::Event) -> bool {
+        true
+    }
     /// Closes everything without firing events (`close`). Idempotent.
     fn close_silently(&mut self);
     /// `SelectWaitMillis`.
@@ -102,10 +107,7 @@ impl<C: Component> Engine<C> {
         let component = make(registry, waker.clone());
         Ok(Arc::new(Engine {
             state: Mutex::new(component),
-            poll: Mutex::new(PollState {
-                poll,
-                events: Events::with_capacity(1024),
-            }),
+            poll: Mutex::new(PollState { poll, events: Events::with_capacity(1024) }),
             waker,
             handler: RwLock::new(None),
             dispatcher: AtomicU64::new(0),
@@ -211,7 +213,9 @@ impl<C: Component> Engine<C> {
             if self.is_closed() {
                 break;
             }
-            self.state.lock().event_done(ev);
+            if C::needs_done(&ev) {
+                self.state.lock().event_done(ev);
+            }
         }
         if self.is_closed() {
             self.state.lock().close_silently();
@@ -250,9 +254,7 @@ impl<C: Component> Engine<C> {
         wait_fd: RawFd,
         mut step: impl FnMut(&mut C) -> Result<Step<R>>,
     ) -> Result<R> {
-        let _ = self
-            .interrupt
-            .compare_exchange(connection_id, -1, Ordering::AcqRel, Ordering::Acquire);
+        let _ = self.interrupt.compare_exchange(connection_id, -1, Ordering::AcqRel, Ordering::Acquire);
         let inside = self.in_callback();
         let mut deadline = timeout.map(|t| Instant::now() + t);
         loop {
@@ -265,11 +267,7 @@ impl<C: Component> Engine<C> {
                 }
                 Step::Blocked => {}
             }
-            if self
-                .interrupt
-                .compare_exchange(connection_id, -1, Ordering::AcqRel, Ordering::Acquire)
-                .is_ok()
-            {
+            if self.interrupt.compare_exchange(connection_id, -1, Ordering::AcqRel, Ordering::Acquire).is_ok() {
                 return Err(Error::new(codes::INTERRUPTED, "Interrupted by Interrupt()"));
             }
             self.check_open()?;
@@ -320,11 +318,7 @@ impl<C: Component> Engine<C> {
 }
 
 fn wait_writable(fd: RawFd, wait: Duration) {
-    let mut pfd = libc::pollfd {
-        fd,
-        events: libc::POLLOUT,
-        revents: 0,
-    };
+    let mut pfd = libc::pollfd { fd, events: libc::POLLOUT, revents: 0 };
     // SAFETY: one valid pollfd for the duration of the call.
     unsafe {
         libc::poll(&mut pfd, 1, wait.as_millis().max(1) as libc::c_int);
