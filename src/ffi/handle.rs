@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::ffi::{c_char, c_int, c_void, CStr, CString};
 use std::os::fd::RawFd;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use once_cell::sync::Lazy;
@@ -81,11 +81,31 @@ pub struct Handle<S: Server> {
     pub server: S,
     callbacks: Arc<CallbackTable>,
     last_error: Mutex<(i32, CString)>,
+    /// Whether `last_error` holds an error, so that a successful call (the
+    /// common case) resets it without taking the lock.
+    has_error: AtomicBool,
     retbuf: Mutex<Vec<u8>>,
 }
 
-type Registry = HashMap<usize, Arc<dyn Any + Send + Sync>>;
-static REGISTRY: Lazy<RwLock<Registry>> = Lazy::new(|| RwLock::new(HashMap::new()));
+/// Handle values are distinct counters: one multiply spreads them (no
+/// SipHash on the path of every call).
+#[derive(Default)]
+struct IdHasher(u64);
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8) | *b as u64;
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+type Registry = HashMap<usize, Arc<dyn Any + Send + Sync>, std::hash::BuildHasherDefault<IdHasher>>;
+static REGISTRY: Lazy<RwLock<Registry>> = Lazy::new(|| RwLock::new(Registry::default()));
 /// Handle values are never reused, so a stale pointer can never reach a
 /// newer handle. They are not addresses and are never dereferenced.
 static NEXT_HANDLE: AtomicUsize = AtomicUsize::new(1);
@@ -111,12 +131,12 @@ impl<S: Server> Handle<S> {
     fn set_error(&self, e: &Error) {
         let text = CString::new(e.text.replace('\0', " ")).unwrap_or_default();
         *self.last_error.lock() = (e.code, text);
+        self.has_error.store(true, Ordering::Release);
     }
 
     fn clear_error(&self) {
-        let mut le = self.last_error.lock();
-        if le.0 != 0 {
-            *le = (0, CString::default());
+        if self.has_error.swap(false, Ordering::AcqRel) {
+            *self.last_error.lock() = (0, CString::default());
         }
     }
 
@@ -212,6 +232,7 @@ pub fn open<S: Server>() -> *mut c_void {
             server,
             callbacks,
             last_error: Mutex::new((0, CString::default())),
+            has_error: AtomicBool::new(false),
             retbuf: Mutex::new(Vec::new()),
         });
         REGISTRY.write().insert(key, handle);

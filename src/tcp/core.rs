@@ -32,6 +32,8 @@ const CONN_BASE: usize = FIRST_COMPONENT_TOKEN + 1;
 const READ_CHUNK: usize = 64 * 1024;
 /// Clients accepted per round before other work gets a turn.
 const ACCEPT_BUDGET: usize = 64;
+/// How long to wait before accepting again after EMFILE and the like.
+const ACCEPT_RETRY: Duration = Duration::from_millis(100);
 
 struct Pending {
     sock: TcpStream,
@@ -69,6 +71,9 @@ pub struct TcpCore {
     /// The TLS context new handshakes use (built at StartListening; replaced
     /// atomically when certificates or settings change).
     tls_ctx: Option<Arc<TlsServerContext>>,
+    /// After accept failed for lack of descriptors (or memory), when to try
+    /// again: the waiting clients raise no new readiness edge.
+    accept_retry: Option<Instant>,
 }
 
 /// How TLS starts on a new connection (SSLEnabled, SSLStartMode).
@@ -106,6 +111,7 @@ impl TcpCore {
             scratch: vec![0; READ_CHUNK],
             stats: Stats::default(),
             tls_ctx: None,
+            accept_retry: None,
         }
     }
 
@@ -302,8 +308,8 @@ impl TcpCore {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) if e.kind() == io::ErrorKind::ConnectionAborted => continue,
                 Err(e) => {
-                    // EMFILE and the like: report, and wait for the next
-                    // readiness edge rather than spinning.
+                    // EMFILE and the like: report, and try again a little later
+                    // rather than spinning (waiting clients raise no new edge).
                     let err = Error::from_io(&e);
                     self.queue.push_back(TcpEvent::Error {
                         connection_id: 0,
@@ -311,6 +317,7 @@ impl TcpCore {
                         description: err.text,
                     });
                     self.listener_ready = false;
+                    self.accept_retry = Some(Instant::now() + ACCEPT_RETRY);
                     return;
                 }
             }
@@ -487,7 +494,8 @@ impl TcpCore {
         }
         if let Some(mut sock) = c.sock.take() {
             let _ = self.registry.deregister(&mut sock);
-            if !c.linger || status.code != 0 {
+            // An idle timeout closes gracefully; other failures reset.
+            if !c.linger || (status.code != 0 && status.code != codes::TIMED_OUT) {
                 // Linger False: abortive close (RST), pending data dropped.
                 let _ = SockRef::from(&sock).set_linger(Some(Duration::ZERO));
             }
@@ -632,14 +640,16 @@ impl TcpCore {
 
     /// One non-blocking attempt: takes what the socket accepts. `Ok(n)` is
     /// the number of bytes taken; a write error closes the connection.
-    pub fn write_now(&mut self, id: i32, data: &[u8]) -> Result<usize> {
+    /// `blocking`: a blocking send waits for the socket itself; it never
+    /// fails with 10035, so it does not arm the ReadyToSend event.
+    pub fn write_now(&mut self, id: i32, data: &[u8], blocking: bool) -> Result<usize> {
         let c = self.open_conn_mut(id)?;
         match c.write_some(data) {
             Ok(n) => {
                 if n > 0 {
                     c.last_activity = Instant::now();
                 }
-                if n < data.len() {
+                if n < data.len() && !blocking {
                     c.ready_to_send = false;
                 }
                 self.stats.bytes_out += n as u64;
@@ -657,7 +667,7 @@ impl TcpCore {
     /// `Send` with Timeout 0: everything or 10035 with BytesSent set.
     pub fn send_async(&mut self, id: i32, data: &[u8]) -> Result<()> {
         self.open_conn_mut(id)?.bytes_sent = 0;
-        let n = self.write_now(id, data)?;
+        let n = self.write_now(id, data, false)?;
         self.conn_mut(id)?.bytes_sent = n as i64;
         if n < data.len() {
             return Err(Error::new(codes::WOULD_BLOCK, "[10035] Operation would block."));
@@ -670,7 +680,7 @@ impl TcpCore {
         if *off >= data.len() {
             return Ok(Step::Done(()));
         }
-        let n = self.write_now(id, &data[*off..])?;
+        let n = self.write_now(id, &data[*off..], true)?;
         *off += n;
         self.conn_mut(id)?.bytes_sent = *off as i64;
         Ok(if *off >= data.len() {
@@ -892,6 +902,10 @@ impl Component for TcpCore {
 
     fn on_timers(&mut self, now: Instant) {
         self.round += 1;
+        if self.accept_retry.is_some_and(|t| t <= now) {
+            self.accept_retry = None;
+            self.listener_ready = self.listener.is_some();
+        }
         for slot in std::mem::take(&mut self.next_round) {
             self.schedule_work(slot);
         }
@@ -919,7 +933,10 @@ impl Component for TcpCore {
     }
 
     fn next_deadline(&self) -> Option<Instant> {
-        self.timers.next_deadline()
+        match (self.timers.next_deadline(), self.accept_retry) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     fn has_pending(&self) -> bool {
@@ -1005,6 +1022,16 @@ impl Component for TcpCore {
             }
             _ => {}
         }
+    }
+
+    fn needs_done(ev: &TcpEvent) -> bool {
+        matches!(
+            ev,
+            TcpEvent::ConnectionRequest { .. }
+                | TcpEvent::Disconnected { .. }
+                | TcpEvent::SslConnectionRequest { .. }
+                | TcpEvent::SslClientAuthentication { .. }
+        )
     }
 
     fn close_silently(&mut self) {

@@ -138,7 +138,7 @@ impl TcpServer {
             if start == end && eof {
                 return Ok(Step::Done(()));
             }
-            let n = core.write_now(id, &buf[start..end])?;
+            let n = core.write_now(id, &buf[start..end], true)?;
             start += n;
             total += n;
             Ok(if n > 0 { Step::Progress } else { Step::Blocked })
