@@ -15,8 +15,8 @@ and 10060 when the client never reads), SendFile byte-exact, IdleTimeout,
 PauseData/ProcessData, and Linger False (the client sees a reset).
 
 Certificates are made by the tests with the openssl CLI in a temporary
-directory. The library is PIER_LIB, or target/release/libpier.so (then
-target/debug/) under the repository root; constants come from include/pier.h.
+directory. The library is PIER_LIB, else found as test_ctypes.py finds it
+(target/release, then target/debug); constants come from include/pier.h.
 
     python3 -m pytest -q tests-python/test_tls.py
     python3 tests-python/test_tls.py          # the same, without pytest
@@ -49,8 +49,9 @@ def find_library():
     env = os.environ.get("PIER_LIB")
     if env:
         return env
-    for profile in ("release", "debug"):
-        path = os.path.join(ROOT, "target", profile, "libpier.so")
+    # The same search as test_ctypes.py.
+    for d in ("target/release", "target/debug", "build/target/release"):
+        path = os.path.join(ROOT, d, "libpier.so")
         if os.path.exists(path):
             return path
     raise RuntimeError("libpier.so not found: build it (cargo build --release) or set PIER_LIB")
