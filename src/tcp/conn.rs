@@ -49,6 +49,41 @@ pub struct Conn {
     pub awaiting_app: bool,
 }
 
+/// A connection's socket as the TLS layer writes to it: `send` / `sendmsg`
+/// with MSG_NOSIGNAL, so that writing to a peer that has gone never raises
+/// SIGPIPE in the host process. (rustls writes records with
+/// `write_vectored`, which std implements with `writev`: no flags, so a
+/// reset peer would kill a program that does not ignore SIGPIPE.)
+pub struct SockWriter<'a>(pub &'a mut TcpStream);
+
+impl Write for SockWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        // std's TcpStream::write is send(MSG_NOSIGNAL) already.
+        self.0.write(buf)
+    }
+
+    fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        use std::os::fd::AsRawFd;
+        // SAFETY: IoSlice is ABI-compatible with iovec on Unix; the msghdr
+        // only points at `bufs`, which outlives the call.
+        let n = unsafe {
+            let mut msg: libc::msghdr = std::mem::zeroed();
+            msg.msg_iov = bufs.as_ptr() as *mut libc::iovec;
+            msg.msg_iovlen = bufs.len().min(1024) as _;
+            libc::sendmsg(self.0.as_raw_fd(), &msg, libc::MSG_NOSIGNAL)
+        };
+        if n < 0 {
+            Err(io::Error::last_os_error())
+        } else {
+            Ok(n as usize)
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 pub enum ReadOutcome {
     Data(usize),
     WouldBlock,
@@ -109,15 +144,15 @@ impl Conn {
             }
             match tls.process() {
                 Err(e) => {
-                    let _ = tls.flush_tls(sock);
+                    let _ = tls.flush_tls(&mut SockWriter(sock));
                     return ReadOutcome::TlsFailed(e);
                 }
                 Ok(p) if p.client_hello || p.handshake_complete => {
-                    let _ = tls.flush_tls(sock);
+                    let _ = tls.flush_tls(&mut SockWriter(sock));
                     return ReadOutcome::Tls(p);
                 }
                 Ok(_) => {
-                    if let Err(e) = tls.flush_tls(sock) {
+                    if let Err(e) = tls.flush_tls(&mut SockWriter(sock)) {
                         return ReadOutcome::Failed(e);
                     }
                 }
@@ -128,7 +163,7 @@ impl Conn {
     /// Writes pending TLS records; true when nothing is left to write.
     pub fn flush_tls(&mut self) -> io::Result<bool> {
         match (self.sock.as_mut(), self.tls.as_mut()) {
-            (Some(sock), Some(tls)) => tls.flush_tls(sock),
+            (Some(sock), Some(tls)) => tls.flush_tls(&mut SockWriter(sock)),
             _ => Ok(true),
         }
     }
@@ -141,7 +176,7 @@ impl Conn {
                 return Err(io::Error::from(io::ErrorKind::NotConnected));
             };
             // TLS: what the session's bounded buffer takes (API.md §8).
-            tls.flush_tls(sock)?;
+            tls.flush_tls(&mut SockWriter(sock))?;
             if tls.is_handshaking() {
                 return Ok(0);
             }
@@ -153,7 +188,7 @@ impl Conn {
             loop {
                 let n = tls.write_plaintext(&data[taken..]).map_err(io::Error::other)?;
                 taken += n;
-                let drained = tls.flush_tls(sock)?;
+                let drained = tls.flush_tls(&mut SockWriter(sock))?;
                 if taken == data.len() || !drained || n == 0 {
                     return Ok(taken);
                 }

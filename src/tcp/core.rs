@@ -12,7 +12,7 @@ use mio::net::{TcpListener, TcpStream};
 use mio::{Interest, Registry, Token, Waker};
 use socket2::{SockRef, TcpKeepalive};
 
-use super::conn::{Conn, ReadOutcome};
+use super::conn::{Conn, ReadOutcome, SockWriter};
 use super::event::TcpEvent;
 use super::framing::{self, Framing, InBuf};
 use super::settings::Settings;
@@ -490,7 +490,7 @@ impl TcpCore {
         c.closing = true;
         if let (Some(tls), Some(sock), 0) = (c.tls.as_mut(), c.sock.as_mut(), status.code) {
             tls.send_close_notify();
-            let _ = tls.flush_tls(sock);
+            let _ = tls.flush_tls(&mut SockWriter(sock));
         }
         if let Some(mut sock) = c.sock.take() {
             let _ = self.registry.deregister(&mut sock);
@@ -617,7 +617,7 @@ impl TcpCore {
             None => tls.accept(),
         };
         if let Some(sock) = c.sock.as_mut() {
-            let _ = tls.flush_tls(sock);
+            let _ = tls.flush_tls(&mut SockWriter(sock));
         }
         match r {
             Ok(p) => {
