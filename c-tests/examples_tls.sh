@@ -138,6 +138,26 @@ timeout 30 head -c "$size" <&4 >"$work/echoed" || true
 wait "$writer" || true
 disconnect
 cmp -s "$work/data" "$work/echoed" || fail "raw mode: echoed bytes differ ($(stat -c %s "$work/echoed") of $size bytes)"
+
+# --- a client killed while the echo flows: the server ends that connection
+# and goes on (the example does not ignore SIGPIPE, like most programs; the
+# deterministic SIGPIPE check is in tests-python/test_tls.py).
+connect
+(head -c 8000000 /dev/zero | tr '\0' 'a' >&3) 2>/dev/null &
+writer=$!
+timeout 30 head -c 200000 <&4 >/dev/null || fail "no echo before the kill"
+kill -9 "$client_pid"
+wait "$client_pid" 2>/dev/null || true
+client_pid=
+exec 3>&- 4<&-
+wait "$writer" 2>/dev/null || true
+# The server goes on serving (and exits 0 below).
+connect
+printf 'still there\n' >&3
+read_line reply "echo after the reset"
+expect_eq "echo after the reset" "$reply" "still there"
+disconnect
+kill -0 "$pid" 2>/dev/null || fail "the server died"
 stop
 
 echo "example tls_echo_server: ok"

@@ -862,9 +862,50 @@ def test_linger_false_resets_and_linger_true_closes_in_order():
     assert _close_seen_by_client(1) == "eof"
 
 
+def _sigpipe_child():
+    """Runs in a child process with SIGPIPE at its default action (Python
+    ignores it, C programs usually do not): sends to a client that has closed
+    its socket. Each send must fail with an error code, never kill the process."""
+    import signal
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+
+    def handler(server, name, p):
+        if name == "Connected":  # do not notice the client's FIN
+            server.check(lib.pier_tcpserver_do_pausedata(server.h, p.connection_id))
+
+    srv = Server(handler)
+    s = tls_connect(srv.port)
+    cid = connected_id(srv)
+    srv.wait_for("ReadyToSend", cid)
+    s.close()  # FIN; the server's next write draws a reset, the one after it EPIPE
+    codes = []
+    for _ in range(50):
+        rc = srv.call(lambda sv: sv.send(cid, b"x" * 1000))
+        codes.append(rc)
+        if rc != 0:
+            break
+        time.sleep(0.05)
+    srv.close()
+    print("codes", codes)
+
+
+def test_send_to_a_closed_client_raises_no_sigpipe():
+    out = subprocess.run([sys.executable, os.path.abspath(__file__), "--sigpipe-child"], capture_output=True,
+                         timeout=TIMEOUT * 3, env=dict(os.environ, PIER_LIB=find_library()))
+    assert out.returncode == 0, (out.returncode, out.stderr.decode()[-2000:])
+    codes = eval(out.stdout.decode().split("codes", 1)[1])
+    assert codes[-1] not in (0, C["PIER_ERR_WOULD_BLOCK"]), codes  # a real error, reported
+
+
 # --------------------------------------------------------------------------
 
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--sigpipe-child"]:
+        try:
+            _sigpipe_child()
+        finally:
+            cleanup_certs()
+        sys.exit(0)
     tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_") and callable(f)]
     passed = failed = 0
     try:
