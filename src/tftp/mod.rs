@@ -10,9 +10,27 @@
 //! - [`transfer`]: the per-transfer state machine for reads and writes.
 //! - [`path`]: resolving request file names under a root directory safely,
 //!   and atomic uploads.
+//!
+//! The TFTPServer component on top of them:
+//!
+//! - [`props`], [`event`], [`settings`]: ids, events, properties and config
+//!   settings (tftpserver-procedural-interface.txt).
+//! - [`pktinfo`]: IP_PKTINFO, IP_TOS and IP_MTU_DISCOVER through libc.
+//! - [`core`]: the component the engine drives (sockets, transfers, events).
+//! - [`server`]: [`TftpServer`], the safe Rust API.
 
+mod conn;
+pub mod core;
+pub mod event;
 pub mod netascii;
 pub mod options;
 pub mod packet;
 pub mod path;
+pub mod pktinfo;
+pub mod props;
+pub mod server;
+pub mod settings;
 pub mod transfer;
+
+pub use event::TftpEvent;
+pub use server::TftpServer;
