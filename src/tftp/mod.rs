@@ -19,17 +19,28 @@
 //! - [`core`]: the component the engine drives (sockets, transfers, events).
 //! - [`server`]: [`TftpServer`], the safe Rust API.
 
+/// cbindgen:ignore
 mod conn;
+/// cbindgen:ignore
 pub mod core;
+/// cbindgen:ignore
 pub mod event;
+/// cbindgen:ignore
 pub mod netascii;
+/// cbindgen:ignore
 pub mod options;
+/// cbindgen:ignore
 pub mod packet;
+/// cbindgen:ignore
 pub mod path;
+/// cbindgen:ignore
 pub mod pktinfo;
 pub mod props;
+/// cbindgen:ignore
 pub mod server;
+/// cbindgen:ignore
 pub mod settings;
+/// cbindgen:ignore
 pub mod transfer;
 
 pub use event::TftpEvent;
