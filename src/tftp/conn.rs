@@ -34,7 +34,44 @@ const MAX_NETASCII_TSIZE_SCAN: u64 = 16 * 1024 * 1024;
 
 pub(crate) enum Source {
     Memory { data: Vec<u8>, pos: usize },
-    File(File),
+    File(FileSource),
+}
+
+/// A file with a read-ahead buffer: the next window is read while the
+/// client is busy acknowledging this one, so an ACK is answered without a
+/// disk read on the critical path (tftpd-hpa's read_ahead does the same).
+pub(crate) struct FileSource {
+    file: File,
+    ahead: Vec<u8>,
+    start: usize,
+    end: usize,
+    eof: bool,
+    error: Option<io::Error>,
+}
+
+/// The most a transfer reads ahead.
+const MAX_READ_AHEAD: usize = 256 * 1024;
+
+impl FileSource {
+    fn new(file: File) -> Self {
+        FileSource {
+            file,
+            ahead: Vec::new(),
+            start: 0,
+            end: 0,
+            eof: false,
+            error: None,
+        }
+    }
+
+    fn read_file(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            match file.read(buf) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                other => return other,
+            }
+        }
+    }
 }
 
 impl Source {
@@ -46,12 +83,41 @@ impl Source {
                 *pos += n;
                 Ok(n)
             }
-            Source::File(f) => loop {
-                match f.read(buf) {
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    other => return other,
+            Source::File(f) => {
+                if f.start < f.end {
+                    let n = buf.len().min(f.end - f.start);
+                    buf[..n].copy_from_slice(&f.ahead[f.start..f.start + n]);
+                    f.start += n;
+                    return Ok(n);
                 }
-            },
+                if let Some(e) = f.error.take() {
+                    return Err(e);
+                }
+                if f.eof {
+                    return Ok(0);
+                }
+                FileSource::read_file(&mut f.file, buf)
+            }
+        }
+    }
+
+    /// Reads up to `want` bytes ahead (bounded), when nothing is buffered.
+    pub(crate) fn prefetch(&mut self, want: usize) {
+        let Source::File(f) = self else { return };
+        if f.start < f.end || f.eof || f.error.is_some() {
+            return;
+        }
+        let want = want.clamp(1, MAX_READ_AHEAD);
+        if f.ahead.len() < want {
+            f.ahead.resize(want, 0);
+        }
+        match FileSource::read_file(&mut f.file, &mut f.ahead[..want]) {
+            Ok(0) => f.eof = true,
+            Ok(n) => {
+                f.start = 0;
+                f.end = n;
+            }
+            Err(e) => f.error = Some(e),
         }
     }
 }
@@ -181,7 +247,7 @@ impl Conn {
         } else {
             None
         };
-        Ok((Source::File(f), size))
+        Ok((Source::File(FileSource::new(f)), size))
     }
 
     /// The upload's destination and the free space there, following the

@@ -323,8 +323,7 @@ impl TftpCore {
         }
         pktinfo::set_tos(fd, v6, s.tos())?;
         pktinfo::set_dont_fragment(fd, v6, s.dont_fragment)?;
-        self.registry
-            .register(&mut sock, LISTENER, Interest::READABLE | Interest::WRITABLE)?;
+        self.registry.register(&mut sock, LISTENER, Interest::READABLE)?;
         let bound = sock.local_addr()?;
         self.bound_port = bound.port();
         self.listener = Some(Listener {
@@ -667,9 +666,9 @@ impl TftpCore {
         let slot = self.conns.insert(id, conn);
         let c = self.conns.by_slot_mut(slot).expect("just inserted");
         if let Some(sock) = c.sock.as_mut() {
-            if let Err(e) =
-                self.registry
-                    .register(sock, Token(CONN_BASE + slot), Interest::READABLE | Interest::WRITABLE)
+            if let Err(e) = self
+                .registry
+                .register(sock, Token(CONN_BASE + slot), Interest::READABLE)
             {
                 self.conns.remove(id);
                 let err = Error::from_io(&e);
@@ -880,11 +879,35 @@ impl TftpCore {
         };
         let shared = matches!(out, Out::Shared(..));
         match flush(t, &out, &c.send_addr, &mut self.stats) {
-            Ok(true) => {}
+            Ok(true) => {
+                if let Some(src) = c.source.as_mut() {
+                    if !t.is_finished() && !t.wants_data() {
+                        src.prefetch(t.blksize() * t.windowsize() as usize);
+                    }
+                }
+            }
             Ok(false) => {
+                // Writability is watched only while a send is blocked: with
+                // edge-triggered epoll every datagram sent would otherwise
+                // raise a writable event (an extra loop round per block).
                 c.send_blocked = true;
                 if shared {
+                    if self.blocked_on_listener.is_empty() {
+                        if let Some(l) = self.listener.as_mut() {
+                            let _ = self.registry.reregister(
+                                &mut l.sock,
+                                LISTENER,
+                                Interest::READABLE | Interest::WRITABLE,
+                            );
+                        }
+                    }
                     self.blocked_on_listener.push(slot);
+                } else if let Some(sock) = c.sock.as_mut() {
+                    let _ = self.registry.reregister(
+                        sock,
+                        Token(CONN_BASE + slot),
+                        Interest::READABLE | Interest::WRITABLE,
+                    );
                 }
             }
             Err(e) => {
@@ -906,6 +929,12 @@ impl TftpCore {
         let Some(t) = c.transfer.as_mut() else { return };
         let a = t.on_datagram(data, now);
         let id = c.id;
+        if c.direction == Direction::Read && (a.transmit || a.wants_data) {
+            // Answer first (the next DATA), then report.
+            self.pump(slot);
+        }
+        let Some(c) = self.conns.by_slot_mut(slot) else { return };
+        let Some(t) = c.transfer.as_mut() else { return };
         if a.delivered > 0 {
             if let Some(Sink::File(up)) = &mut c.sink {
                 if let Err(e) = up.write(t.received()) {
@@ -1273,7 +1302,10 @@ impl Component for TftpCore {
             if readable {
                 self.listener_readable = true;
             }
-            if ev.is_writable() {
+            if ev.is_writable() && !self.blocked_on_listener.is_empty() {
+                if let Some(l) = self.listener.as_mut() {
+                    let _ = self.registry.reregister(&mut l.sock, LISTENER, Interest::READABLE);
+                }
                 for slot in std::mem::take(&mut self.blocked_on_listener) {
                     if let Some(c) = self.conns.by_slot_mut(slot) {
                         c.send_blocked = false;
@@ -1301,6 +1333,11 @@ impl Component for TftpCore {
         }
         if ev.is_writable() && c.send_blocked {
             c.send_blocked = false;
+            if let Some(sock) = c.sock.as_mut() {
+                let _ = self
+                    .registry
+                    .reregister(sock, Token(CONN_BASE + slot), Interest::READABLE);
+            }
             wake = true;
         }
         if wake {
