@@ -31,6 +31,9 @@ pub trait Server: Send + Sync + Sized + 'static {
     fn close(&self);
     fn poll_fd(&self) -> RawFd;
     fn timeout_ms(&self) -> i32;
+    /// Told when a callback is registered (`true`) or unregistered, so a
+    /// component can skip producing events nobody listens to.
+    fn callback_registered(&self, _event_id: i32, _registered: bool) {}
 }
 
 /// The C callback signature shared by every component (API.md §1).
@@ -261,6 +264,7 @@ pub fn register_callback<S: Server>(
     call::<S>(h, |hd| {
         check_event(S::EVENTS, event_id)?;
         hd.callbacks.slots.lock()[event_id as usize] = cb.map(|f| CCallback { f, user_data });
+        hd.server.callback_registered(event_id, cb.is_some());
         Ok(())
     })
 }
