@@ -692,3 +692,32 @@ fn conn_local_file_serves_and_receives() {
     f.wait_disconnected(2);
     assert_eq!(std::fs::read(dir.join("received.bin")).unwrap(), &content[..1000]);
 }
+
+#[test]
+fn transfer_events_can_be_turned_off() {
+    let dir = tempdir("noevents");
+    let content = pattern(3000, 17);
+    std::fs::write(dir.join("f"), &content).unwrap();
+    let f = server().dir(&dir).start();
+    f.server.set_transfer_events(false);
+    let c = Client::new(f.addr());
+    assert_eq!(c.get("f", "octet", &[]).unwrap(), content);
+    c.put("g", "octet", &[], &content).unwrap();
+    let evs = f.wait_disconnected(2);
+    assert!(evs.iter().all(|e| !matches!(e, TftpEvent::Transfer { .. })));
+    assert_eq!(evs.iter().filter(|e| matches!(e, TftpEvent::EndTransfer { .. })).count(), 2);
+    assert_eq!(std::fs::read(dir.join("g")).unwrap(), content);
+    // And back on.
+    f.server.set_transfer_events(true);
+    assert_eq!(c.get("f", "octet", &[]).unwrap(), content);
+    let evs = f.wait_disconnected(3);
+    let text: Vec<u8> = evs
+        .iter()
+        .filter_map(|e| match e {
+            TftpEvent::Transfer { text, .. } => Some(text.clone()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert_eq!(text, content);
+}

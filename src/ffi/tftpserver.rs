@@ -251,6 +251,13 @@ impl Server for TftpServer {
 
     fn install_dispatch(&self, table: Arc<CallbackTable>, handle: usize) {
         self.set_handler(Some(Arc::new(move |ev: &mut TftpEvent| fire(&table, handle, ev))));
+        self.set_transfer_events(false);
+    }
+
+    fn callback_registered(&self, event_id: i32, registered: bool) {
+        if event_id == props::PIER_TFTPSERVER_EVENT_TRANSFER {
+            self.set_transfer_events(registered);
+        }
     }
 
     fn get(&self, prop: i32, index: i32) -> Result<Value> {

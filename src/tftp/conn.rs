@@ -180,6 +180,8 @@ pub(crate) struct Conn {
     /// A local failure (file write, send) that decides the outcome even if
     /// the protocol finished.
     pub local_error: Option<Error>,
+    /// The transfer keeps the acknowledged payloads for Transfer events.
+    pub capturing: bool,
 }
 
 impl Conn {

@@ -212,6 +212,10 @@ pub struct TftpCore {
     scratch: Vec<u8>,
     /// The destination address of the last request (CaptureIPPacketInfo).
     pub last_destination: Option<IpAddr>,
+    /// Whether Transfer events are produced: off while no one listens (a C
+    /// handle without a Transfer callback), which spares a copy of every
+    /// block and an event dispatch.
+    pub transfer_events: bool,
     pub stats: Stats,
 }
 
@@ -240,6 +244,7 @@ impl TftpCore {
             timers: Timers::default(),
             scratch: vec![0; SCRATCH],
             last_destination: None,
+            transfer_events: true,
             stats: Stats::default(),
         }
     }
@@ -662,6 +667,7 @@ impl TftpCore {
             started: Instant::now(),
             route_key: p.from,
             local_error: None,
+            capturing: false,
         };
         let slot = self.conns.insert(id, conn);
         let c = self.conns.by_slot_mut(slot).expect("just inserted");
@@ -744,8 +750,9 @@ impl TftpCore {
         cfg.total_size = total;
         let cfg = cfg.with_negotiated(&negotiated);
         let mut t = Transfer::new(c.direction, cfg, Instant::now());
-        if c.direction == Direction::Read {
+        if c.direction == Direction::Read && self.transfer_events {
             t.capture_acked(true);
+            c.capturing = true;
         }
         let m = format!(
             "Transfer of '{}' ({}): blksize {}, windowsize {}{}",
@@ -933,8 +940,14 @@ impl TftpCore {
             // Answer first (the next DATA), then report.
             self.pump(slot);
         }
+        let events = self.transfer_events;
         let Some(c) = self.conns.by_slot_mut(slot) else { return };
         let Some(t) = c.transfer.as_mut() else { return };
+        if c.capturing != events && c.direction == Direction::Read {
+            // A Transfer callback came or went during the transfer.
+            t.capture_acked(events);
+            c.capturing = events;
+        }
         if a.delivered > 0 {
             if let Some(Sink::File(up)) = &mut c.sink {
                 if let Err(e) = up.write(t.received()) {
@@ -945,8 +958,11 @@ impl TftpCore {
                 }
             }
             let p = t.progress();
-            let text = t.received().to_vec();
+            let text = if events { t.received().to_vec() } else { Vec::new() };
             t.clear_received();
+            if !events {
+                return;
+            }
             self.queue.push_back(TftpEvent::Transfer {
                 connection_id: id,
                 direction: DIRECTION_CLIENT_SENDS,
@@ -954,7 +970,7 @@ impl TftpCore {
                 percent_done: p.percent_done,
                 text,
             });
-        } else if let (Some(p), Direction::Read) = (a.progress, c.direction) {
+        } else if let (Some(p), Direction::Read, true) = (a.progress, c.direction, events) {
             let text = t.acked_data().to_vec();
             t.clear_acked_data();
             self.queue.push_back(TftpEvent::Transfer {

@@ -51,6 +51,13 @@ impl TftpServer {
         &self.engine
     }
 
+    /// Whether Transfer events are produced (default true). The C API turns
+    /// them on only while a Transfer callback is registered: each one costs a
+    /// copy of the block and a dispatch.
+    pub fn set_transfer_events(&self, on: bool) {
+        self.engine.lock().transfer_events = on;
+    }
+
     // ----- methods ---------------------------------------------------------
 
     /// `DoEvents`: handles ready datagrams and due timers, firing events;
