@@ -588,7 +588,10 @@ static int run_idle(void) {
                 errors++;
                 inflight--;
                 if (errors > 1000) {
-                    fprintf(stderr, "loadgen: too many failed connections\n");
+                    fprintf(stderr,
+                            "loadgen: %llu connections failed (%d established): the server closed or "
+                            "refused them; is its connection limit below %d?\n",
+                            (unsigned long long)errors, established, total);
                     return 1;
                 }
                 /* Retry this one. */

@@ -132,7 +132,7 @@ int main(void) {
     PUMP_UNTIL(h, 5000, s.disconnected == 1);
     CHECK_INT(s.disconnect_status, 0);
     CHECK_INT(pier_tcpserver_get_int(h, PIER_TCPSERVER_PROP_CONNECTIONCOUNT, 0), 0);
-    CHECK_ERR(pier_tcpserver_do_send(h, s.cid, "x", 1), 126); /* the id is gone */
+    CHECK_ERR(pier_tcpserver_do_send(h, s.cid, "x", 1), PIER_ERR_INVALID_CONNECTION); /* the id is gone */
 
     CHECK_OK(h, pier_tcpserver_do_stoplistening(h));
     CHECK_INT(pier_tcpserver_get_int(h, PIER_TCPSERVER_PROP_LISTENING, 0), 0);

@@ -11,6 +11,7 @@
  * exactly as they arrived, with no framing (EOL ""): what the benchmarks use.
  *
  * Runs until SIGINT/SIGTERM, or for PIER_DEMO_SECONDS seconds when that is set.
+ * PIER_MAX_CONNECTIONS raises the limit of simultaneous clients (default 1000).
  *
  * What it shows: the DoEvents loop, callbacks, sending from inside DataIn,
  * and flow control — when a client reads slower than it writes, a send takes
@@ -27,7 +28,6 @@
 
 #include "pier.h"
 
-#define WOULD_BLOCK 10035 /* "[10035] Operation would block": the socket took only part */
 
 /* Replies the kernel did not take yet, one entry per connection that has any.
  * Usually empty, so a list is plenty. */
@@ -89,7 +89,7 @@ static void send_or_keep(struct app *app, int cid, const char *data, int len) {
     }
     int rc = pier_tcpserver_do_send(app->server, cid, data, len);
     if (rc == 0) return;
-    if (rc == WOULD_BLOCK) {
+    if (rc == PIER_ERR_WOULD_BLOCK) {
         int sent = (int)pier_tcpserver_get_int(app->server, PIER_TCPSERVER_PROP_BYTESSENT, cid);
         keep_pending(app, cid, data + sent, len - sent);
         pier_tcpserver_do_pausedata(app->server, cid); /* until ReadyToSend */
@@ -139,7 +139,7 @@ static int on_readytosend(void *handle, int event_id, void *params, void *user_d
     struct pending *p = *find_pending(app, cid);
     if (!p) return 0; /* also fires once right after connecting */
     int rc = pier_tcpserver_do_send(app->server, cid, p->data + p->off, p->len - p->off);
-    if (rc == WOULD_BLOCK) {
+    if (rc == PIER_ERR_WOULD_BLOCK) {
         p->off += (int)pier_tcpserver_get_int(app->server, PIER_TCPSERVER_PROP_BYTESSENT, cid);
     } else {
         drop_pending(app, cid);
@@ -200,6 +200,19 @@ int main(int argc, char **argv) {
         pier_tcpserver_set_int(h, PIER_TCPSERVER_PROP_DEFAULTSINGLELINEMODE, 0, 0);
     } else {
         pier_tcpserver_set_int(h, PIER_TCPSERVER_PROP_DEFAULTSINGLELINEMODE, 0, 1); /* CR, LF or CRLF */
+    }
+
+    /* At most 1,000 clients at once by default; PIER_MAX_CONNECTIONS raises it
+     * (the benchmarks hold 10,000). Settings go through Config. */
+    const char *max_connections = getenv("PIER_MAX_CONNECTIONS");
+    if (max_connections) {
+        char setting[64];
+        snprintf(setting, sizeof setting, "MaxConnections=%s", max_connections);
+        if (pier_tcpserver_do_config(h, setting) == NULL) {
+            fprintf(stderr, "%s: %s\n", setting, pier_tcpserver_get_last_error(h));
+            pier_tcpserver_close(h);
+            return 1;
+        }
     }
 
     /* 127.0.0.1 only; "" would mean every interface. */

@@ -658,6 +658,9 @@ typedef struct pier_tcpserver_sslconnectionrequest_params {
     const char *supported_signature_algs;
     /**
      * Writable: store type of a certificate to use for this connection.
+     * Pointers written into the writable fields must stay valid until the
+     * callback has returned (static, heap or user_data memory, not a local
+     * of the callback); cert_store_len -1 means NUL-terminated.
      */
     int cert_store_type;
     /**
@@ -940,6 +943,13 @@ int pier_tcpserver_do_disconnect(struct pier_tcpserver *h, int connection_id);
  * connection; it fails with 911. Callable from any thread.
  */
 int pier_tcpserver_do_interrupt(struct pier_tcpserver *h, int connection_id);
+
+/**
+ * Starts the TLS handshake on a plaintext connection (SSLStartMode 2,
+ * explicit, e.g. after a STARTTLS command). Connected fires again when the
+ * handshake completes.
+ */
+int pier_tcpserver_do_startssl(struct pier_tcpserver *h, int connection_id);
 
 /**
  * Pauses data reception (no DataIn) for the connection.

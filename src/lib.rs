@@ -6,3 +6,5 @@ pub mod core;
 pub mod ffi;
 pub mod tcp;
 pub mod tftp;
+/// cbindgen:ignore
+pub mod tls;

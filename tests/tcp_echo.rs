@@ -27,20 +27,12 @@ fn pump_until(s: &TcpServer, mut done: impl FnMut() -> bool) {
 #[test]
 fn line_echo_over_a_real_socket() {
     let (s, port) = listening_server();
-    s.set(
-        PIER_TCPSERVER_PROP_DEFAULTEOL,
-        0,
-        pier::core::value::Value::Bytes(b"\n".to_vec()),
-    )
-    .unwrap();
+    s.set(PIER_TCPSERVER_PROP_DEFAULTEOL, 0, pier::core::value::Value::Bytes(b"\n".to_vec())).unwrap();
     let log = Arc::new(Mutex::new(Vec::new()));
     let (l2, weak) = (log.clone(), Arc::downgrade(&s));
     s.set_handler(Some(Arc::new(move |ev: &mut TcpEvent| {
         l2.lock().unwrap().push(ev.clone());
-        if let TcpEvent::DataIn {
-            connection_id, text, ..
-        } = ev
-        {
+        if let TcpEvent::DataIn { connection_id, text, .. } = ev {
             let srv = weak.upgrade().unwrap();
             srv.send_line(*connection_id, text).unwrap();
         }
@@ -58,12 +50,7 @@ fn line_echo_over_a_real_socket() {
         got == b"hello\r\nworld\r\n"
     });
     drop(c);
-    pump_until(&s, || {
-        log.lock()
-            .unwrap()
-            .iter()
-            .any(|e| matches!(e, TcpEvent::Disconnected { .. }))
-    });
+    pump_until(&s, || log.lock().unwrap().iter().any(|e| matches!(e, TcpEvent::Disconnected { .. })));
     let log = log.lock().unwrap();
     let kinds: Vec<i32> = log.iter().map(|e| e.id()).collect();
     assert_eq!(

@@ -29,10 +29,8 @@ impl ClientList {
             if item.contains('*') {
                 rules.push(Rule::Pattern(item.to_ascii_lowercase()));
             } else if let Some((addr, bits)) = item.split_once('/') {
-                let ip: IpAddr = addr
-                    .trim()
-                    .parse()
-                    .map_err(|_| Error::invalid_value(format!("'{item}' is not a CIDR range")))?;
+                let ip: IpAddr =
+                    addr.trim().parse().map_err(|_| Error::invalid_value(format!("'{item}' is not a CIDR range")))?;
                 let max = if ip.is_ipv4() { 32 } else { 128 };
                 let bits: u8 = bits
                     .trim()
@@ -54,10 +52,7 @@ impl ClientList {
                 }
             }
         }
-        Ok(ClientList {
-            text: text.trim().to_string(),
-            rules,
-        })
+        Ok(ClientList { text: text.trim().to_string(), rules })
     }
 
     pub fn text(&self) -> &str {

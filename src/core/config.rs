@@ -57,27 +57,12 @@ mod tests {
     fn forms() {
         assert_eq!(
             parse("MaxConnections=5").unwrap(),
-            Setting {
-                name: "MaxConnections",
-                index: None,
-                value: Some("5")
-            }
+            Setting { name: "MaxConnections", index: None, value: Some("5") }
         );
-        assert_eq!(
-            parse("  tcpnodelay  ").unwrap(),
-            Setting {
-                name: "tcpnodelay",
-                index: None,
-                value: None
-            }
-        );
+        assert_eq!(parse("  tcpnodelay  ").unwrap(), Setting { name: "tcpnodelay", index: None, value: None });
         assert_eq!(
             parse(" SSLNegotiatedCipher[ 12 ] ").unwrap(),
-            Setting {
-                name: "SSLNegotiatedCipher",
-                index: Some(12),
-                value: None
-            }
+            Setting { name: "SSLNegotiatedCipher", index: Some(12), value: None }
         );
         assert_eq!(parse("A = b=c ").unwrap().value, Some("b=c"));
         assert_eq!(parse("X=").unwrap().value, Some(""));

@@ -21,13 +21,7 @@ pub struct ConnTable<T> {
 
 impl<T> Default for ConnTable<T> {
     fn default() -> Self {
-        ConnTable {
-            slots: Vec::new(),
-            free: Vec::new(),
-            by_id: HashMap::new(),
-            order: Vec::new(),
-            next_id: 1,
-        }
+        ConnTable { slots: Vec::new(), free: Vec::new(), by_id: HashMap::new(), order: Vec::new(), next_id: 1 }
     }
 }
 

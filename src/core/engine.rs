@@ -10,7 +10,7 @@
 //! own socket with `poll(2)` instead of dispatching.
 
 use std::os::fd::{AsRawFd, RawFd};
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -40,6 +40,11 @@ pub trait Component: Send + 'static {
     fn next_event(&mut self) -> Option<Self::Event>;
     /// Applies what the callback wrote into the event (Accept, ...).
     fn event_done(&mut self, event: Self::Event);
+    /// Whether `event_done` has anything to do for this event (saves a lock
+    /// per event on the hot path, e.g. for DataIn).
+    fn needs_done(_event: &Self::Event) -> bool {
+        true
+    }
     /// Closes everything without firing events (`close`). Idempotent.
     fn close_silently(&mut self);
     /// `SelectWaitMillis`.
@@ -72,8 +77,9 @@ pub struct Engine<C: Component> {
     /// A thread is waiting in `Poll::poll`.
     waiting: AtomicBool,
     closed: AtomicBool,
-    /// Connection id a pending `Interrupt` targets (-1: none).
-    interrupt: AtomicI64,
+    /// Connections with a pending `Interrupt` (its own small lock, never the
+    /// handle's, so any thread can interrupt a blocked one).
+    interrupts: Mutex<Vec<i64>>,
     poll_fd: RawFd,
 }
 
@@ -102,16 +108,13 @@ impl<C: Component> Engine<C> {
         let component = make(registry, waker.clone());
         Ok(Arc::new(Engine {
             state: Mutex::new(component),
-            poll: Mutex::new(PollState {
-                poll,
-                events: Events::with_capacity(1024),
-            }),
+            poll: Mutex::new(PollState { poll, events: Events::with_capacity(1024) }),
             waker,
             handler: RwLock::new(None),
             dispatcher: AtomicU64::new(0),
             waiting: AtomicBool::new(false),
             closed: AtomicBool::new(false),
-            interrupt: AtomicI64::new(-1),
+            interrupts: Mutex::new(Vec::new()),
             poll_fd,
         }))
     }
@@ -211,7 +214,9 @@ impl<C: Component> Engine<C> {
             if self.is_closed() {
                 break;
             }
-            self.state.lock().event_done(ev);
+            if C::needs_done(&ev) {
+                self.state.lock().event_done(ev);
+            }
         }
         if self.is_closed() {
             self.state.lock().close_silently();
@@ -235,8 +240,24 @@ impl<C: Component> Engine<C> {
     /// `Interrupt(ConnectionId)`: ends a blocking operation on that connection.
     /// Takes no lock, so any thread may call it while another one is blocked.
     pub fn interrupt(&self, connection_id: i64) {
-        self.interrupt.store(connection_id, Ordering::Release);
+        let mut pending = self.interrupts.lock();
+        if !pending.contains(&connection_id) {
+            pending.push(connection_id);
+        }
+        drop(pending);
         let _ = self.waker.wake();
+    }
+
+    /// Takes a pending interrupt for the connection, if there is one.
+    fn take_interrupt(&self, connection_id: i64) -> bool {
+        let mut pending = self.interrupts.lock();
+        match pending.iter().position(|&c| c == connection_id) {
+            Some(i) => {
+                pending.swap_remove(i);
+                true
+            }
+            None => false,
+        }
     }
 
     /// Runs a blocking operation: `step` is retried until it is done, firing
@@ -250,9 +271,8 @@ impl<C: Component> Engine<C> {
         wait_fd: RawFd,
         mut step: impl FnMut(&mut C) -> Result<Step<R>>,
     ) -> Result<R> {
-        let _ = self
-            .interrupt
-            .compare_exchange(connection_id, -1, Ordering::AcqRel, Ordering::Acquire);
+        // An interrupt aimed at an earlier operation does not end this one.
+        self.take_interrupt(connection_id);
         let inside = self.in_callback();
         let mut deadline = timeout.map(|t| Instant::now() + t);
         loop {
@@ -265,11 +285,7 @@ impl<C: Component> Engine<C> {
                 }
                 Step::Blocked => {}
             }
-            if self
-                .interrupt
-                .compare_exchange(connection_id, -1, Ordering::AcqRel, Ordering::Acquire)
-                .is_ok()
-            {
+            if self.take_interrupt(connection_id) {
                 return Err(Error::new(codes::INTERRUPTED, "Interrupted by Interrupt()"));
             }
             self.check_open()?;
@@ -307,8 +323,10 @@ impl<C: Component> Engine<C> {
         match st.next_deadline() {
             None => -1,
             Some(d) => {
+                // Rounded up, so a host loop never wakes just before the timer.
                 let left = d.saturating_duration_since(Instant::now());
-                left.as_millis().min(i32::MAX as u128) as i32 + (left.subsec_nanos() % 1_000_000 != 0) as i32
+                let ms = left.as_nanos().div_ceil(1_000_000);
+                ms.min(i32::MAX as u128) as i32
             }
         }
     }
@@ -320,11 +338,7 @@ impl<C: Component> Engine<C> {
 }
 
 fn wait_writable(fd: RawFd, wait: Duration) {
-    let mut pfd = libc::pollfd {
-        fd,
-        events: libc::POLLOUT,
-        revents: 0,
-    };
+    let mut pfd = libc::pollfd { fd, events: libc::POLLOUT, revents: 0 };
     // SAFETY: one valid pollfd for the duration of the call.
     unsafe {
         libc::poll(&mut pfd, 1, wait.as_millis().max(1) as libc::c_int);

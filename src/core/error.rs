@@ -91,18 +91,12 @@ pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
     pub fn new(code: i32, text: impl Into<String>) -> Self {
-        Error {
-            code,
-            text: text.into(),
-        }
+        Error { code, text: text.into() }
     }
 
     /// An error whose text is the standard text of its code.
     pub fn code(code: i32) -> Self {
-        Error {
-            code,
-            text: strerror(code).to_string(),
-        }
+        Error { code, text: strerror(code).to_string() }
     }
 
     pub fn invalid_value(text: impl Into<String>) -> Self {
@@ -116,10 +110,7 @@ impl Error {
     /// Maps an OS error to the references' TCP/IP error table.
     pub fn from_io(e: &io::Error) -> Self {
         let code = wsa_code(e);
-        Error {
-            code,
-            text: format!("[{code}] {}", strerror(code)),
-        }
+        Error { code, text: format!("[{code}] {}", strerror(code)) }
     }
 }
 

@@ -100,14 +100,7 @@ pub fn listen_tcp(addr: SocketAddr, opts: &BindOptions) -> Result<mio::net::TcpL
     let sock = match new_socket(&addr, Type::STREAM, Protocol::TCP, opts) {
         Err(e) if addr.is_ipv6() && opts.mode == IpMode::Both && addr.ip().is_unspecified() => {
             let v4 = SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), addr.port());
-            return listen_tcp(
-                v4,
-                &BindOptions {
-                    mode: IpMode::V4,
-                    ..opts.clone()
-                },
-            )
-            .map_err(|_| e);
+            return listen_tcp(v4, &BindOptions { mode: IpMode::V4, ..opts.clone() }).map_err(|_| e);
         }
         other => other?,
     };
@@ -135,10 +128,7 @@ pub fn somaxconn() -> i32 {
 /// Raises the open-file soft limit so `want` descriptors fit (API.md §8:
 /// MaxConnections up to 100,000).
 pub fn ensure_fd_limit(want: u64) -> Result<()> {
-    let mut lim = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
+    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
     // SAFETY: getrlimit/setrlimit on a valid struct.
     unsafe {
         if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
@@ -148,10 +138,7 @@ pub fn ensure_fd_limit(want: u64) -> Result<()> {
             return Ok(());
         }
         let target = want.min(lim.rlim_max);
-        let new = libc::rlimit {
-            rlim_cur: target,
-            rlim_max: lim.rlim_max,
-        };
+        let new = libc::rlimit { rlim_cur: target, rlim_max: lim.rlim_max };
         if libc::setrlimit(libc::RLIMIT_NOFILE, &new) != 0 {
             return Err(io::Error::last_os_error().into());
         }

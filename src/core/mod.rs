@@ -2,14 +2,22 @@
 //! (reactor and dispatch), connection tables, listening sockets, allow/block
 //! lists and timers.
 
+/// cbindgen:ignore
 pub mod clients;
+/// cbindgen:ignore
 pub mod config;
+/// cbindgen:ignore
 pub mod conntable;
+/// cbindgen:ignore
 pub mod engine;
 pub mod error;
+/// cbindgen:ignore
 pub mod listener;
+/// cbindgen:ignore
 pub mod props;
+/// cbindgen:ignore
 pub mod timers;
+/// cbindgen:ignore
 pub mod value;
 
 /// `BuildInfo`: the library version and how it was built.

@@ -77,10 +77,7 @@ pub fn find_prop(table: &'static [PropDef], id: i32) -> Result<&'static PropDef>
 }
 
 pub fn check_event(table: &'static [EventDef], id: i32) -> Result<&'static EventDef> {
-    table
-        .iter()
-        .find(|d| d.id == id)
-        .ok_or_else(|| Error::new(codes::UNKNOWN_EVENT, format!("Unknown event id {id}")))
+    table.iter().find(|d| d.id == id).ok_or_else(|| Error::new(codes::UNKNOWN_EVENT, format!("Unknown event id {id}")))
 }
 
 /// Checks a table against the API.md §2/§8 naming rules: constant names are

@@ -11,9 +11,7 @@ pub struct Timers<K: Ord + Copy> {
 
 impl<K: Ord + Copy> Default for Timers<K> {
     fn default() -> Self {
-        Timers {
-            heap: BinaryHeap::new(),
-        }
+        Timers { heap: BinaryHeap::new() }
     }
 }
 

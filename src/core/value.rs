@@ -56,9 +56,7 @@ impl Value {
             other => other.as_i64()?,
         };
         if v < lo || v > hi {
-            return Err(Error::invalid_value(format!(
-                "Value {v} is out of range ({lo} to {hi})"
-            )));
+            return Err(Error::invalid_value(format!("Value {v} is out of range ({lo} to {hi})")));
         }
         Ok(v)
     }
@@ -88,10 +86,7 @@ pub fn parse_bool(s: &str) -> Result<bool> {
     match s.trim().to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" => Ok(true),
         "false" | "0" | "no" => Ok(false),
-        _ => Err(Error::invalid_value(format!(
-            "'{}' is not a boolean (True, False, 1, 0, Yes, No)",
-            s.trim()
-        ))),
+        _ => Err(Error::invalid_value(format!("'{}' is not a boolean (True, False, 1, 0, Yes, No)", s.trim()))),
     }
 }
 
@@ -102,8 +97,7 @@ pub fn parse_int(s: &str) -> Result<i64> {
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(Error::invalid_value(format!("'{t}' is not a decimal integer")));
     }
-    t.parse::<i64>()
-        .map_err(|_| Error::invalid_value(format!("'{t}' is out of range")))
+    t.parse::<i64>().map_err(|_| Error::invalid_value(format!("'{t}' is out of range")))
 }
 
 /// Converts the bytes a caller passed to `set` into a value of the property's type.

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::ffi::{c_char, c_int, c_void, CStr, CString};
 use std::os::fd::RawFd;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use once_cell::sync::Lazy;
@@ -59,31 +59,24 @@ pub struct CallbackTable {
 
 impl CallbackTable {
     fn new(events: usize) -> Self {
-        CallbackTable {
-            slots: Mutex::new(vec![None; events + 1]),
-        }
+        CallbackTable { slots: Mutex::new(vec![None; events + 1]) }
     }
 
-    /// Calls the callback registered for `event_id`, if any, with the
-    /// event's C struct. No lock is held while it runs.
+    /// The callback registered for `event_id`, copied out so that no lock is
+    /// held while it runs.
+    pub fn get(&self, event_id: i32) -> Option<CCallback> {
+        self.slots.lock().get(event_id as usize).copied().flatten()
+    }
+}
+
+impl CCallback {
+    /// Calls the callback with the event's C struct.
     pub fn fire<T>(&self, handle: usize, event_id: i32, params: &mut T) {
-        let cb = self.slots.lock().get(event_id as usize).copied().flatten();
-        if let Some(cb) = cb {
-            // SAFETY: a C function pointer the caller registered, given a
-            // pointer to a live struct of the documented type.
-            unsafe {
-                (cb.f)(
-                    handle as *mut c_void,
-                    event_id,
-                    params as *mut T as *mut c_void,
-                    cb.user_data,
-                );
-            }
+        // SAFETY: a C function pointer the caller registered, given a
+        // pointer to a live struct of the documented type.
+        unsafe {
+            (self.f)(handle as *mut c_void, event_id, params as *mut T as *mut c_void, self.user_data);
         }
-    }
-
-    pub fn is_registered(&self, event_id: i32) -> bool {
-        self.slots.lock().get(event_id as usize).is_some_and(|c| c.is_some())
     }
 }
 
@@ -91,11 +84,31 @@ pub struct Handle<S: Server> {
     pub server: S,
     callbacks: Arc<CallbackTable>,
     last_error: Mutex<(i32, CString)>,
+    /// Whether `last_error` holds an error, so that a successful call (the
+    /// common case) resets it without taking the lock.
+    has_error: AtomicBool,
     retbuf: Mutex<Vec<u8>>,
 }
 
-type Registry = HashMap<usize, Arc<dyn Any + Send + Sync>>;
-static REGISTRY: Lazy<RwLock<Registry>> = Lazy::new(|| RwLock::new(HashMap::new()));
+/// Handle values are distinct counters: one multiply spreads them (no
+/// SipHash on the path of every call).
+#[derive(Default)]
+struct IdHasher(u64);
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8) | *b as u64;
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+type Registry = HashMap<usize, Arc<dyn Any + Send + Sync>, std::hash::BuildHasherDefault<IdHasher>>;
+static REGISTRY: Lazy<RwLock<Registry>> = Lazy::new(|| RwLock::new(Registry::default()));
 /// Handle values are never reused, so a stale pointer can never reach a
 /// newer handle. They are not addresses and are never dereferenced.
 static NEXT_HANDLE: AtomicUsize = AtomicUsize::new(1);
@@ -121,12 +134,12 @@ impl<S: Server> Handle<S> {
     fn set_error(&self, e: &Error) {
         let text = CString::new(e.text.replace('\0', " ")).unwrap_or_default();
         *self.last_error.lock() = (e.code, text);
+        self.has_error.store(true, Ordering::Release);
     }
 
     fn clear_error(&self) {
-        let mut le = self.last_error.lock();
-        if le.0 != 0 {
-            *le = (0, CString::default());
+        if self.has_error.swap(false, Ordering::AcqRel) {
+            *self.last_error.lock() = (0, CString::default());
         }
     }
 
@@ -190,11 +203,7 @@ pub fn call_value<S: Server, T>(h: *const c_void, fallback: T, f: impl FnOnce(&H
 /// `value` must point to `len` readable bytes (or a NUL-terminated string).
 pub unsafe fn arg_bytes<'a>(value: *const c_void, len: c_int) -> Result<&'a [u8]> {
     if value.is_null() {
-        return if len == 0 {
-            Ok(&[])
-        } else {
-            Err(Error::code(codes::NULL_ARGUMENT))
-        };
+        return if len == 0 { Ok(&[]) } else { Err(Error::code(codes::NULL_ARGUMENT)) };
     }
     match len {
         -1 => Ok(CStr::from_ptr(value as *const c_char).to_bytes()),
@@ -211,9 +220,7 @@ pub unsafe fn arg_str<'a>(s: *const c_char) -> Result<&'a str> {
     if s.is_null() {
         return Err(Error::code(codes::NULL_ARGUMENT));
     }
-    CStr::from_ptr(s)
-        .to_str()
-        .map_err(|_| Error::invalid_value("Text is not valid UTF-8"))
+    CStr::from_ptr(s).to_str().map_err(|_| Error::invalid_value("Text is not valid UTF-8"))
 }
 
 // ----- the generic functions each component's exports delegate to -----------
@@ -228,6 +235,7 @@ pub fn open<S: Server>() -> *mut c_void {
             server,
             callbacks,
             last_error: Mutex::new((0, CString::default())),
+            has_error: AtomicBool::new(false),
             retbuf: Mutex::new(Vec::new()),
         });
         REGISTRY.write().insert(key, handle);
@@ -311,10 +319,7 @@ pub fn get<S: Server>(h: *const c_void, prop: c_int, index: c_int, len: *mut c_i
 fn numeric(def: &PropDef) -> Result<()> {
     match def.ty {
         PropType::Int | PropType::Bool => Ok(()),
-        _ => Err(Error::new(
-            codes::WRONG_TYPE,
-            format!("{} is not an integer or boolean property", def.name),
-        )),
+        _ => Err(Error::new(codes::WRONG_TYPE, format!("{} is not an integer or boolean property", def.name))),
     }
 }
 
@@ -325,11 +330,7 @@ pub fn set_int<S: Server>(h: *const c_void, prop: c_int, index: c_int, value: i6
         if def.access == Access::ReadOnly {
             return Err(Error::new(codes::READ_ONLY, format!("{} is read-only", def.name)));
         }
-        let v = if def.ty == PropType::Bool {
-            Value::Bool(value != 0)
-        } else {
-            Value::Int(value)
-        };
+        let v = if def.ty == PropType::Bool { Value::Bool(value != 0) } else { Value::Int(value) };
         hd.server.set(prop, index, v)
     })
 }

@@ -37,20 +37,10 @@ mod tests {
     fn version_constants_match_the_crate() {
         let v = env!("CARGO_PKG_VERSION");
         let parts: Vec<i32> = v.split('.').map(|p| p.parse().unwrap()).collect();
-        assert_eq!(
-            parts,
-            [
-                super::PIER_VERSION_MAJOR,
-                super::PIER_VERSION_MINOR,
-                super::PIER_VERSION_PATCH
-            ]
-        );
+        assert_eq!(parts, [super::PIER_VERSION_MAJOR, super::PIER_VERSION_MINOR, super::PIER_VERSION_PATCH]);
         let c = unsafe { std::ffi::CStr::from_ptr(super::pier_version()) };
         assert_eq!(c.to_str().unwrap(), v);
         let toml = include_str!("../../cbindgen.toml");
-        assert!(
-            toml.contains(&format!("#define PIER_VERSION \"{v}\"")),
-            "cbindgen.toml's PIER_VERSION is stale"
-        );
+        assert!(toml.contains(&format!("#define PIER_VERSION \"{v}\"")), "cbindgen.toml's PIER_VERSION is stale");
     }
 }

@@ -98,6 +98,9 @@ pub struct pier_tcpserver_sslconnectionrequest_params {
     /// Comma-separated signature algorithms the client offers.
     pub supported_signature_algs: *const c_char,
     /// Writable: store type of a certificate to use for this connection.
+    /// Pointers written into the writable fields must stay valid until the
+    /// callback has returned (static, heap or user_data memory, not a local
+    /// of the callback); cert_store_len -1 means NUL-terminated.
     pub cert_store_type: c_int,
     /// Writable: the store (file name or bytes).
     pub cert_store: *const u8,
@@ -117,80 +120,130 @@ pub struct pier_tcpserver_sslstatus_params {
 
 fn fire(table: &CallbackTable, handle: usize, ev: &mut TcpEvent) {
     let id = ev.id();
-    if !table.is_registered(id) {
-        return;
-    }
+    let Some(cb) = table.get(id) else { return };
     match ev {
-        TcpEvent::Connected {
-            connection_id,
-            status_code,
-            description,
-        } => {
+        TcpEvent::Connected { connection_id, status_code, description } => {
             let d = cstring(description);
             let mut p = pier_tcpserver_connected_params {
                 connection_id: *connection_id,
                 status_code: *status_code,
                 description: d.as_ptr(),
             };
-            table.fire(handle, id, &mut p);
+            cb.fire(handle, id, &mut p);
         }
-        TcpEvent::ConnectionRequest {
-            address, port, accept, ..
-        } => {
+        TcpEvent::ConnectionRequest { address, port, accept, .. } => {
             let a = cstring(address);
-            let mut p = pier_tcpserver_connectionrequest_params {
-                address: a.as_ptr(),
-                port: *port,
-                accept: *accept,
-            };
-            table.fire(handle, id, &mut p);
+            let mut p = pier_tcpserver_connectionrequest_params { address: a.as_ptr(), port: *port, accept: *accept };
+            cb.fire(handle, id, &mut p);
             *accept = p.accept;
         }
-        TcpEvent::DataIn {
-            connection_id,
-            text,
-            eol,
-        } => with_nul(text, |ptr, len| {
-            let mut p = pier_tcpserver_datain_params {
-                connection_id: *connection_id,
-                text: ptr,
-                text_len: len,
-                eol: *eol,
-            };
-            table.fire(handle, id, &mut p);
+        TcpEvent::DataIn { connection_id, text, eol } => with_nul(text, |ptr, len| {
+            let mut p =
+                pier_tcpserver_datain_params { connection_id: *connection_id, text: ptr, text_len: len, eol: *eol };
+            cb.fire(handle, id, &mut p);
         }),
-        TcpEvent::Disconnected {
-            connection_id,
-            status_code,
-            description,
-        } => {
+        TcpEvent::Disconnected { connection_id, status_code, description } => {
             let d = cstring(description);
             let mut p = pier_tcpserver_disconnected_params {
                 connection_id: *connection_id,
                 status_code: *status_code,
                 description: d.as_ptr(),
             };
-            table.fire(handle, id, &mut p);
+            cb.fire(handle, id, &mut p);
         }
-        TcpEvent::Error {
-            connection_id,
-            error_code,
-            description,
-        } => {
+        TcpEvent::Error { connection_id, error_code, description } => {
             let d = cstring(description);
             let mut p = pier_tcpserver_error_params {
                 connection_id: *connection_id,
                 error_code: *error_code,
                 description: d.as_ptr(),
             };
-            table.fire(handle, id, &mut p);
+            cb.fire(handle, id, &mut p);
         }
         TcpEvent::ReadyToSend { connection_id } => {
-            let mut p = pier_tcpserver_readytosend_params {
-                connection_id: *connection_id,
-            };
-            table.fire(handle, id, &mut p);
+            let mut p = pier_tcpserver_readytosend_params { connection_id: *connection_id };
+            cb.fire(handle, id, &mut p);
         }
+        TcpEvent::SslClientAuthentication {
+            connection_id,
+            cert_encoded,
+            cert_subject,
+            cert_issuer,
+            status,
+            accept,
+        } => {
+            let (subject, issuer, st) = (cstring(cert_subject), cstring(cert_issuer), cstring(status));
+            with_nul(cert_encoded, |ptr, len| {
+                let mut p = pier_tcpserver_sslclientauthentication_params {
+                    connection_id: *connection_id,
+                    cert_encoded: ptr,
+                    cert_encoded_len: len,
+                    cert_subject: subject.as_ptr(),
+                    cert_issuer: issuer.as_ptr(),
+                    status: st.as_ptr(),
+                    accept: *accept,
+                };
+                cb.fire(handle, id, &mut p);
+                *accept = p.accept;
+            });
+        }
+        TcpEvent::SslConnectionRequest {
+            connection_id,
+            supported_cipher_suites,
+            supported_signature_algs,
+            cert_store_type,
+            cert_store,
+            cert_password,
+            cert_subject,
+        } => {
+            let suites = cstring(supported_cipher_suites);
+            let algs = cstring(supported_signature_algs);
+            let password = cstring(cert_password);
+            let subject = cstring(cert_subject);
+            let mut store = cert_store.clone();
+            store.push(0);
+            let mut p = pier_tcpserver_sslconnectionrequest_params {
+                connection_id: *connection_id,
+                supported_cipher_suites: suites.as_ptr(),
+                supported_signature_algs: algs.as_ptr(),
+                cert_store_type: *cert_store_type,
+                cert_store: store.as_ptr(),
+                cert_store_len: (store.len() - 1) as c_int,
+                cert_password: password.as_ptr(),
+                cert_subject: subject.as_ptr(),
+            };
+            cb.fire(handle, id, &mut p);
+            // Writable fields: read back right after the callback returns
+            // (what they point to must outlive the callback).
+            *cert_store_type = p.cert_store_type;
+            // SAFETY: NULL or pointers the callback left valid (documented).
+            unsafe {
+                *cert_store = match (p.cert_store.is_null(), p.cert_store_len) {
+                    (true, _) => Vec::new(),
+                    (false, -1) => std::ffi::CStr::from_ptr(p.cert_store as *const c_char).to_bytes().to_vec(),
+                    (false, n) => std::slice::from_raw_parts(p.cert_store, n.max(0) as usize).to_vec(),
+                };
+                *cert_password = read_cstr(p.cert_password);
+                *cert_subject = read_cstr(p.cert_subject);
+            }
+        }
+        TcpEvent::SslStatus { connection_id, message } => {
+            let m = cstring(message);
+            let mut p = pier_tcpserver_sslstatus_params { connection_id: *connection_id, message: m.as_ptr() };
+            cb.fire(handle, id, &mut p);
+        }
+    }
+}
+
+/// A C string field the callback may have replaced (NULL reads as "").
+///
+/// # Safety
+/// `p` is NULL or a valid NUL-terminated string.
+unsafe fn read_cstr(p: *const c_char) -> String {
+    if p.is_null() {
+        String::new()
+    } else {
+        std::ffi::CStr::from_ptr(p).to_string_lossy().into_owned()
     }
 }
 
@@ -371,6 +424,14 @@ pub extern "C" fn pier_tcpserver_do_interrupt(h: *mut pier_tcpserver, connection
     h::call::<TcpServer>(cv(h), |hd| hd.server.interrupt(connection_id))
 }
 
+/// Starts the TLS handshake on a plaintext connection (SSLStartMode 2,
+/// explicit, e.g. after a STARTTLS command). Connected fires again when the
+/// handshake completes.
+#[no_mangle]
+pub extern "C" fn pier_tcpserver_do_startssl(h: *mut pier_tcpserver, connection_id: c_int) -> c_int {
+    h::call::<TcpServer>(cv(h), |hd| hd.server.start_ssl(connection_id))
+}
+
 /// Pauses data reception (no DataIn) for the connection.
 #[no_mangle]
 pub extern "C" fn pier_tcpserver_do_pausedata(h: *mut pier_tcpserver, connection_id: c_int) -> c_int {
@@ -390,9 +451,7 @@ pub extern "C" fn pier_tcpserver_do_changerecordlength(
     connection_id: c_int,
     record_length: c_int,
 ) -> c_int {
-    h::call::<TcpServer>(cv(h), |hd| {
-        hd.server.change_record_length(connection_id, record_length as i64)
-    })
+    h::call::<TcpServer>(cv(h), |hd| hd.server.change_record_length(connection_id, record_length as i64))
 }
 
 /// Sends `len` bytes. With Timeout 0: all or 10035 (BytesSent tells how much was

@@ -122,31 +122,19 @@ pub struct pier_tftpserver_transfer_params {
 
 fn fire(table: &CallbackTable, handle: usize, ev: &mut TftpEvent) {
     let id = ev.id();
-    if !table.is_registered(id) {
-        return;
-    }
+    let Some(cb) = table.get(id) else { return };
     match ev {
-        TftpEvent::Connected {
-            connection_id,
-            status_code,
-            description,
-        } => {
+        TftpEvent::Connected { connection_id, status_code, description } => {
             let d = cstring(description);
             let mut p = pier_tftpserver_connected_params {
                 connection_id: *connection_id,
                 status_code: *status_code,
                 description: d.as_ptr(),
             };
-            table.fire(handle, id, &mut p);
+            cb.fire(handle, id, &mut p);
         }
         TftpEvent::ConnectionRequest {
-            remote_host,
-            remote_port,
-            filename,
-            transfer_mode,
-            operation,
-            accept,
-            ..
+            remote_host, remote_port, filename, transfer_mode, operation, accept, ..
         } => {
             let (rh, f, m) = (cstring(remote_host), cstring(filename), cstring(transfer_mode));
             let mut p = pier_tftpserver_connectionrequest_params {
@@ -157,51 +145,32 @@ fn fire(table: &CallbackTable, handle: usize, ev: &mut TftpEvent) {
                 operation: *operation,
                 accept: *accept,
             };
-            table.fire(handle, id, &mut p);
+            cb.fire(handle, id, &mut p);
             *accept = p.accept;
         }
-        TftpEvent::Disconnected {
-            connection_id,
-            status_code,
-            description,
-        } => {
+        TftpEvent::Disconnected { connection_id, status_code, description } => {
             let d = cstring(description);
             let mut p = pier_tftpserver_disconnected_params {
                 connection_id: *connection_id,
                 status_code: *status_code,
                 description: d.as_ptr(),
             };
-            table.fire(handle, id, &mut p);
+            cb.fire(handle, id, &mut p);
         }
-        TftpEvent::EndTransfer {
-            connection_id,
-            direction,
-        } => {
-            let mut p = pier_tftpserver_endtransfer_params {
-                connection_id: *connection_id,
-                direction: *direction,
-            };
-            table.fire(handle, id, &mut p);
+        TftpEvent::EndTransfer { connection_id, direction } => {
+            let mut p = pier_tftpserver_endtransfer_params { connection_id: *connection_id, direction: *direction };
+            cb.fire(handle, id, &mut p);
         }
-        TftpEvent::Error {
-            error_code,
-            description,
-            connection_id,
-        } => {
+        TftpEvent::Error { error_code, description, connection_id } => {
             let d = cstring(description);
             let mut p = pier_tftpserver_error_params {
                 error_code: *error_code,
                 description: d.as_ptr(),
                 connection_id: *connection_id,
             };
-            table.fire(handle, id, &mut p);
+            cb.fire(handle, id, &mut p);
         }
-        TftpEvent::Log {
-            connection_id,
-            log_level,
-            message,
-            log_type,
-        } => {
+        TftpEvent::Log { connection_id, log_level, message, log_type } => {
             let (m, t) = (cstring(message), cstring(log_type));
             let mut p = pier_tftpserver_log_params {
                 connection_id: *connection_id,
@@ -209,35 +178,25 @@ fn fire(table: &CallbackTable, handle: usize, ev: &mut TftpEvent) {
                 message: m.as_ptr(),
                 log_type: t.as_ptr(),
             };
-            table.fire(handle, id, &mut p);
+            cb.fire(handle, id, &mut p);
         }
-        TftpEvent::StartTransfer {
-            connection_id,
-            direction,
-        } => {
-            let mut p = pier_tftpserver_starttransfer_params {
-                connection_id: *connection_id,
-                direction: *direction,
-            };
-            table.fire(handle, id, &mut p);
+        TftpEvent::StartTransfer { connection_id, direction } => {
+            let mut p = pier_tftpserver_starttransfer_params { connection_id: *connection_id, direction: *direction };
+            cb.fire(handle, id, &mut p);
         }
-        TftpEvent::Transfer {
-            connection_id,
-            direction,
-            bytes_transferred,
-            percent_done,
-            text,
-        } => with_nul(text, |ptr, len| {
-            let mut p = pier_tftpserver_transfer_params {
-                connection_id: *connection_id,
-                direction: *direction,
-                bytes_transferred: *bytes_transferred,
-                percent_done: *percent_done,
-                text: ptr,
-                text_len: len,
-            };
-            table.fire(handle, id, &mut p);
-        }),
+        TftpEvent::Transfer { connection_id, direction, bytes_transferred, percent_done, text } => {
+            with_nul(text, |ptr, len| {
+                let mut p = pier_tftpserver_transfer_params {
+                    connection_id: *connection_id,
+                    direction: *direction,
+                    bytes_transferred: *bytes_transferred,
+                    percent_done: *percent_done,
+                    text: ptr,
+                    text_len: len,
+                };
+                cb.fire(handle, id, &mut p);
+            })
+        }
     }
 }
 

@@ -9,6 +9,7 @@ use mio::net::TcpStream;
 
 use super::framing::{Framing, InBuf};
 use crate::core::error::Error;
+use crate::tls::session::{Progress, TlsSession};
 
 pub struct Conn {
     pub id: i32,
@@ -37,6 +38,15 @@ pub struct Conn {
     pub closing: bool,
     pub last_activity: Instant,
     pub linger: bool,
+    /// The TLS session, once TLS started (at accept, or at StartSSL).
+    pub tls: Option<Box<TlsSession>>,
+    /// A writable edge arrived that the TLS layer has not used yet.
+    pub writable_edge: bool,
+    /// Connected has fired for the current phase (plaintext or TLS).
+    pub announced: bool,
+    /// An SSL event waits for the application's decision (certificate
+    /// choice, client certificate): nothing is read or delivered until then.
+    pub awaiting_app: bool,
 }
 
 pub enum ReadOutcome {
@@ -44,10 +54,17 @@ pub enum ReadOutcome {
     WouldBlock,
     Closed,
     Failed(io::Error),
+    /// TLS: the handshake moved (ClientHello arrived, handshake complete).
+    Tls(Progress),
+    /// TLS: the session failed (alert already flushed where possible).
+    TlsFailed(Error),
 }
 
 impl Conn {
     pub fn read_into(&mut self, buf: &mut [u8]) -> ReadOutcome {
+        if self.tls.is_some() {
+            return self.read_tls(buf);
+        }
         let Some(sock) = self.sock.as_mut() else {
             return ReadOutcome::Closed;
         };
@@ -62,9 +79,76 @@ impl Conn {
         }
     }
 
+    /// Plaintext from the TLS session: what is already decrypted first, then
+    /// more records from the socket.
+    fn read_tls(&mut self, buf: &mut [u8]) -> ReadOutcome {
+        let (Some(sock), Some(tls)) = (self.sock.as_mut(), self.tls.as_mut()) else {
+            return ReadOutcome::Closed;
+        };
+        loop {
+            match tls.read_plaintext(buf) {
+                Ok(0) => return ReadOutcome::Closed,
+                Ok(n) => return ReadOutcome::Data(n),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                // The peer closed the socket without close_notify.
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return ReadOutcome::Closed,
+                Err(e) => return ReadOutcome::Failed(e),
+            }
+            match tls.read_tls_from(sock) {
+                Ok(0) if tls.is_handshaking() => {
+                    return ReadOutcome::TlsFailed(Error::new(
+                        276,
+                        "Error during handshake: the client closed the connection",
+                    ))
+                }
+                Ok(0) => return ReadOutcome::Closed,
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return ReadOutcome::WouldBlock,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return ReadOutcome::Failed(e),
+            }
+            match tls.process() {
+                Err(e) => {
+                    let _ = tls.flush_tls(sock);
+                    return ReadOutcome::TlsFailed(e);
+                }
+                Ok(p) if p.client_hello || p.handshake_complete => {
+                    let _ = tls.flush_tls(sock);
+                    return ReadOutcome::Tls(p);
+                }
+                Ok(_) => {
+                    if let Err(e) = tls.flush_tls(sock) {
+                        return ReadOutcome::Failed(e);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Writes pending TLS records; true when nothing is left to write.
+    pub fn flush_tls(&mut self) -> io::Result<bool> {
+        match (self.sock.as_mut(), self.tls.as_mut()) {
+            (Some(sock), Some(tls)) => tls.flush_tls(sock),
+            _ => Ok(true),
+        }
+    }
+
     /// Writes as much as the socket takes (never queues in user space).
     /// `Ok(n)` with n < data.len() means the socket is full.
     pub fn write_some(&mut self, data: &[u8]) -> io::Result<usize> {
+        if let Some(tls) = self.tls.as_mut() {
+            let Some(sock) = self.sock.as_mut() else {
+                return Err(io::Error::from(io::ErrorKind::NotConnected));
+            };
+            // TLS: what the session's bounded buffer takes (API.md §8).
+            tls.flush_tls(sock)?;
+            if tls.is_handshaking() {
+                return Ok(0);
+            }
+            let n = tls.write_plaintext(data).map_err(io::Error::other)?;
+            tls.flush_tls(sock)?;
+            return Ok(n);
+        }
         let Some(sock) = self.sock.as_mut() else {
             return Err(io::Error::from(io::ErrorKind::NotConnected));
         };

@@ -22,6 +22,9 @@ use crate::core::engine::{Component, Step, FIRST_COMPONENT_TOKEN};
 use crate::core::error::{codes, Error, Result};
 use crate::core::listener::{self, BindOptions};
 use crate::core::timers::Timers;
+use crate::tls::cert::{CertSpec, SelectedCert};
+use crate::tls::config::TlsServerContext;
+use crate::tls::session::Negotiated;
 
 const LISTENER: Token = Token(FIRST_COMPONENT_TOKEN);
 const CONN_BASE: usize = FIRST_COMPONENT_TOKEN + 1;
@@ -29,6 +32,8 @@ const CONN_BASE: usize = FIRST_COMPONENT_TOKEN + 1;
 const READ_CHUNK: usize = 64 * 1024;
 /// Clients accepted per round before other work gets a turn.
 const ACCEPT_BUDGET: usize = 64;
+/// How long to wait before accepting again after EMFILE and the like.
+const ACCEPT_RETRY: Duration = Duration::from_millis(100);
 
 struct Pending {
     sock: TcpStream,
@@ -63,6 +68,23 @@ pub struct TcpCore {
     timers: Timers<i32>,
     scratch: Vec<u8>,
     pub stats: Stats,
+    /// The TLS context new handshakes use (built at StartListening; replaced
+    /// atomically when certificates or settings change).
+    tls_ctx: Option<Arc<TlsServerContext>>,
+    /// After accept failed for lack of descriptors (or memory), when to try
+    /// again: the waiting clients raise no new readiness edge.
+    accept_retry: Option<Instant>,
+}
+
+/// How TLS starts on a new connection (SSLEnabled, SSLStartMode).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum TlsMode {
+    Off,
+    /// Handshake right after accept (SSLStartMode 1, and 0 "automatic": a
+    /// generic TCP server has no standard plaintext port).
+    Implicit,
+    /// Plaintext until StartSSL (SSLStartMode 2).
+    Explicit,
 }
 
 fn closed_error() -> Error {
@@ -88,7 +110,92 @@ impl TcpCore {
             timers: Timers::default(),
             scratch: vec![0; READ_CHUNK],
             stats: Stats::default(),
+            tls_ctx: None,
+            accept_retry: None,
         }
+    }
+
+    pub fn tls_mode(&self) -> TlsMode {
+        let s = &self.settings;
+        match (s.ssl_enabled, s.ssl_start_mode) {
+            (false, _) => TlsMode::Off,
+            (true, 2) => TlsMode::Explicit,
+            (true, _) => TlsMode::Implicit,
+        }
+    }
+
+    fn cert_spec(&self) -> CertSpec {
+        let s = &self.settings;
+        CertSpec {
+            store_type: s.ssl_cert_store_type as i32,
+            store: s.ssl_cert_store.clone(),
+            password: s.ssl_cert_store_password.clone(),
+            subject: s.ssl_cert_subject.clone(),
+            encoded: s.ssl_cert_encoded.clone(),
+        }
+    }
+
+    /// Selects the certificate the SSLCert* properties name; SSLCertSubject
+    /// then reads back its full subject (reference, SSLCertSubject).
+    pub fn select_cert(&mut self) -> Result<SelectedCert> {
+        let cert = self.cert_spec().select()?;
+        self.settings.ssl_cert_subject = cert.subject.clone();
+        Ok(cert)
+    }
+
+    /// Builds the TLS context from the current certificate and settings.
+    pub fn build_tls(&mut self) -> Result<()> {
+        let cert = self.select_cert()?;
+        let ctx = TlsServerContext::new(&self.settings.tls, &cert, self.settings.ssl_authenticate_clients)?;
+        self.tls_ctx = Some(ctx);
+        Ok(())
+    }
+
+    /// After a change of certificate or TLS settings while listening: new
+    /// handshakes use the new context; existing connections keep theirs.
+    pub fn tls_changed(&mut self, cert_only: bool) -> Result<()> {
+        match (&self.tls_ctx, cert_only) {
+            (Some(ctx), true) => {
+                let ctx = ctx.clone();
+                let cert = self.select_cert()?;
+                ctx.set_default_cert(&cert)
+            }
+            (Some(_), false) => self.build_tls(),
+            (None, _) => Ok(()),
+        }
+    }
+
+    /// SSLNegotiated*[ConnectionId].
+    pub fn negotiated(&self, id: i32) -> Result<Option<Negotiated>> {
+        Ok(self.conn(id)?.tls.as_ref().and_then(|t| t.negotiated()))
+    }
+
+    /// `StartSSL`: begins the TLS handshake on a plaintext connection
+    /// (SSLStartMode explicit). Connected fires again when it completes.
+    pub fn start_ssl(&mut self, id: i32) -> Result<()> {
+        if self.tls_ctx.is_none() {
+            self.build_tls()?;
+        }
+        let ctx = self.tls_ctx.clone().expect("built");
+        let c = self.open_conn_mut(id)?;
+        if c.tls.is_some() {
+            return Err(Error::new(codes::INVALID_VALUE, "TLS has already started on this connection"));
+        }
+        let mut tls = Box::new(ctx.new_session());
+        // Bytes already read past the STARTTLS exchange belong to the handshake.
+        if !c.inbuf.is_empty() {
+            let early = c.inbuf.take_all();
+            let _ = tls.read_tls_from(&mut &early[..]);
+        }
+        c.tls = Some(tls);
+        c.announced = false;
+        c.readable = true;
+        c.last_activity = Instant::now();
+        let slot = self.conns.slot_of(id).expect("exists");
+        self.schedule_work(slot);
+        self.arm_idle(id);
+        let _ = self.waker.wake();
+        Ok(())
     }
 
     pub fn listening(&self) -> bool {
@@ -109,19 +216,14 @@ impl TcpCore {
         if self.listener.is_some() {
             return Err(Error::code(codes::ALREADY_LISTENING));
         }
-        if self.settings.ssl_enabled || matches!(self.settings.ssl_start_mode, 0..=2) {
-            return Err(Error::new(
-                codes::NOT_SUPPORTED,
-                "TLS (SSLEnabled / SSLStartMode) is not available in this build of pier",
-            ));
+        if self.tls_mode() != TlsMode::Off {
+            self.build_tls()?;
+        } else {
+            self.tls_ctx = None;
         }
         let s = &self.settings;
         listener::ensure_fd_limit(s.max_connections as u64 + 64)?;
-        let port = if self.bound_port != 0 {
-            self.bound_port
-        } else {
-            s.local_port
-        };
+        let port = if self.bound_port != 0 { self.bound_port } else { s.local_port };
         let addr = listener::local_addr(&s.local_host, port, s.use_ipv6)?;
         let opts = BindOptions {
             mode: s.use_ipv6,
@@ -206,8 +308,8 @@ impl TcpCore {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) if e.kind() == io::ErrorKind::ConnectionAborted => continue,
                 Err(e) => {
-                    // EMFILE and the like: report, and wait for the next
-                    // readiness edge rather than spinning.
+                    // EMFILE and the like: report, and try again a little later
+                    // rather than spinning (waiting clients raise no new edge).
                     let err = Error::from_io(&e);
                     self.queue.push_back(TcpEvent::Error {
                         connection_id: 0,
@@ -215,6 +317,7 @@ impl TcpCore {
                         description: err.text,
                     });
                     self.listener_ready = false;
+                    self.accept_retry = Some(Instant::now() + ACCEPT_RETRY);
                     return;
                 }
             }
@@ -271,26 +374,92 @@ impl TcpCore {
             closing: false,
             last_activity: Instant::now(),
             linger: s.linger,
+            tls: None,
+            writable_edge: false,
+            announced: false,
+            awaiting_app: false,
         };
+        let implicit = self.tls_mode() == TlsMode::Implicit;
+        let mut conn = conn;
+        if implicit {
+            let ctx = self.tls_ctx.as_ref().ok_or_else(|| Error::new(273, "No TLS context"))?;
+            conn.tls = Some(Box::new(ctx.new_session()));
+        }
         let slot = self.conns.insert(id, conn);
         let conn = self.conns.by_slot_mut(slot).expect("just inserted");
         let sock = conn.sock.as_mut().expect("open");
-        if let Err(e) = self
-            .registry
-            .register(sock, Token(slot + CONN_BASE), Interest::READABLE | Interest::WRITABLE)
-        {
+        if let Err(e) = self.registry.register(sock, Token(slot + CONN_BASE), Interest::READABLE | Interest::WRITABLE) {
             self.conns.remove(id);
             return Err(e.into());
         }
         self.stats.accepted += 1;
         self.arm_idle(id);
-        self.queue.push_back(TcpEvent::Connected {
-            connection_id: id,
-            status_code: 0,
-            description: "OK".into(),
-        });
-        self.queue.push_back(TcpEvent::ReadyToSend { connection_id: id });
+        if !implicit {
+            // With TLS, Connected fires when the handshake completes.
+            self.announce(id);
+        }
         Ok(())
+    }
+
+    /// Connected and ReadyToSend, once per phase (plaintext, then TLS).
+    fn announce(&mut self, id: i32) {
+        if let Some(c) = self.conns.get_mut(id) {
+            c.announced = true;
+            c.ready_to_send = true;
+        }
+        self.queue.push_back(TcpEvent::Connected { connection_id: id, status_code: 0, description: "OK".into() });
+        self.queue.push_back(TcpEvent::ReadyToSend { connection_id: id });
+    }
+
+    /// Moves the TLS session's status lines into SSLStatus events.
+    fn drain_tls_status(&mut self, id: i32) {
+        let Some(tls) = self.conns.get_mut(id).and_then(|c| c.tls.as_mut()) else { return };
+        for message in tls.take_status() {
+            self.queue.push_back(TcpEvent::SslStatus { connection_id: id, message });
+        }
+    }
+
+    /// The handshake moved: fire SSLConnectionRequest at the ClientHello,
+    /// SSLClientAuthentication or Connected at completion.
+    fn on_tls_progress(&mut self, id: i32, p: crate::tls::session::Progress) {
+        self.drain_tls_status(id);
+        let Some(c) = self.conns.get_mut(id) else { return };
+        let Some(tls) = c.tls.as_mut() else { return };
+        if p.client_hello || (p.handshake_complete && tls.client_auth().is_some()) {
+            c.awaiting_app = true;
+        }
+        if p.client_hello {
+            let hello = tls.client_hello().cloned().unwrap_or_default();
+            self.queue.push_back(TcpEvent::SslConnectionRequest {
+                connection_id: id,
+                supported_cipher_suites: hello.cipher_suites,
+                supported_signature_algs: hello.signature_algorithms,
+                cert_store_type: 0,
+                cert_store: Vec::new(),
+                cert_password: String::new(),
+                cert_subject: String::new(),
+            });
+        }
+        if p.handshake_complete {
+            match tls.client_auth() {
+                Some(info) => {
+                    let cert_encoded = if tls.include_cert_chain() {
+                        info.chain_pem().into_bytes()
+                    } else {
+                        info.cert_encoded.clone()
+                    };
+                    self.queue.push_back(TcpEvent::SslClientAuthentication {
+                        connection_id: id,
+                        cert_encoded,
+                        cert_subject: info.subject.clone(),
+                        cert_issuer: info.issuer.clone(),
+                        status: info.status.clone(),
+                        accept: info.accept,
+                    });
+                }
+                None => self.announce(id),
+            }
+        }
     }
 
     // ----- connections -----------------------------------------------------
@@ -300,9 +469,7 @@ impl TcpCore {
     }
 
     pub fn conn_mut(&mut self, id: i32) -> Result<&mut Conn> {
-        self.conns
-            .get_mut(id)
-            .ok_or_else(|| Error::code(codes::INVALID_CONNECTION))
+        self.conns.get_mut(id).ok_or_else(|| Error::code(codes::INVALID_CONNECTION))
     }
 
     fn open_conn_mut(&mut self, id: i32) -> Result<&mut Conn> {
@@ -321,9 +488,14 @@ impl TcpCore {
             return;
         }
         c.closing = true;
+        if let (Some(tls), Some(sock), 0) = (c.tls.as_mut(), c.sock.as_mut(), status.code) {
+            tls.send_close_notify();
+            let _ = tls.flush_tls(sock);
+        }
         if let Some(mut sock) = c.sock.take() {
             let _ = self.registry.deregister(&mut sock);
-            if !c.linger || status.code != 0 {
+            // An idle timeout closes gracefully; other failures reset.
+            if !c.linger || (status.code != 0 && status.code != codes::TIMED_OUT) {
                 // Linger False: abortive close (RST), pending data dropped.
                 let _ = SockRef::from(&sock).set_linger(Some(Duration::ZERO));
             }
@@ -405,9 +577,61 @@ impl TcpCore {
 
     fn arm_idle(&mut self, id: i32) {
         if let Some(c) = self.conns.get(id) {
-            if c.idle_timeout > 0 && !c.closing {
-                self.timers
-                    .schedule(c.last_activity + Duration::from_secs(c.idle_timeout as u64), id);
+            let (secs, _) = self.timeout_of(c);
+            if secs > 0 && !c.closing {
+                self.timers.schedule(c.last_activity + Duration::from_secs(secs as u64), id);
+            }
+        }
+    }
+
+    /// The application decided: reading and delivery go on.
+    fn resume(&mut self, id: i32) {
+        if let Some(slot) = self.conns.slot_of(id) {
+            if let Some(c) = self.conns.by_slot_mut(slot) {
+                c.awaiting_app = false;
+            }
+            self.schedule_work(slot);
+        }
+    }
+
+    /// The inactivity limit in force: DefaultConnectionTimeout while a TLS
+    /// handshake runs (true), else IdleTimeout (false); 0 = none.
+    fn timeout_of(&self, c: &Conn) -> (u32, bool) {
+        match &c.tls {
+            Some(t) if t.is_handshaking() && t.handshake_timeout() > 0 => (t.handshake_timeout(), true),
+            _ => (c.idle_timeout, false),
+        }
+    }
+
+    /// Continues a handshake after SSLConnectionRequest, with the certificate
+    /// the callback chose or the server's.
+    fn continue_handshake(&mut self, id: i32, spec: Option<CertSpec>) {
+        self.resume(id);
+        let Some(c) = self.conns.get_mut(id) else { return };
+        if c.closing {
+            return;
+        }
+        let Some(tls) = c.tls.as_mut() else { return };
+        let r = match spec {
+            Some(spec) => spec.select().and_then(|cert| tls.accept_with_cert(&cert)),
+            None => tls.accept(),
+        };
+        if let Some(sock) = c.sock.as_mut() {
+            let _ = tls.flush_tls(sock);
+        }
+        match r {
+            Ok(p) => {
+                self.on_tls_progress(id, p);
+                // Records that arrived with the ClientHello may hold more.
+                let slot = self.conns.slot_of(id).expect("exists");
+                if let Some(c) = self.conns.by_slot_mut(slot) {
+                    c.readable = true;
+                }
+                self.schedule_work(slot);
+            }
+            Err(e) => {
+                self.drain_tls_status(id);
+                self.close_conn(id, e, true);
             }
         }
     }
@@ -416,14 +640,16 @@ impl TcpCore {
 
     /// One non-blocking attempt: takes what the socket accepts. `Ok(n)` is
     /// the number of bytes taken; a write error closes the connection.
-    pub fn write_now(&mut self, id: i32, data: &[u8]) -> Result<usize> {
+    /// `blocking`: a blocking send waits for the socket itself; it never
+    /// fails with 10035, so it does not arm the ReadyToSend event.
+    pub fn write_now(&mut self, id: i32, data: &[u8], blocking: bool) -> Result<usize> {
         let c = self.open_conn_mut(id)?;
         match c.write_some(data) {
             Ok(n) => {
                 if n > 0 {
                     c.last_activity = Instant::now();
                 }
-                if n < data.len() {
+                if n < data.len() && !blocking {
                     c.ready_to_send = false;
                 }
                 self.stats.bytes_out += n as u64;
@@ -441,7 +667,7 @@ impl TcpCore {
     /// `Send` with Timeout 0: everything or 10035 with BytesSent set.
     pub fn send_async(&mut self, id: i32, data: &[u8]) -> Result<()> {
         self.open_conn_mut(id)?.bytes_sent = 0;
-        let n = self.write_now(id, data)?;
+        let n = self.write_now(id, data, false)?;
         self.conn_mut(id)?.bytes_sent = n as i64;
         if n < data.len() {
             return Err(Error::new(codes::WOULD_BLOCK, "[10035] Operation would block."));
@@ -454,7 +680,7 @@ impl TcpCore {
         if *off >= data.len() {
             return Ok(Step::Done(()));
         }
-        let n = self.write_now(id, &data[*off..])?;
+        let n = self.write_now(id, &data[*off..], true)?;
         *off += n;
         self.conn_mut(id)?.bytes_sent = *off as i64;
         Ok(if *off >= data.len() {
@@ -512,17 +738,27 @@ impl TcpCore {
                 self.work.pop_front();
                 continue;
             };
-            if c.closing || c.paused {
+            if c.closing || c.paused || c.awaiting_app {
                 c.in_work = false;
                 self.work.pop_front();
                 continue;
             }
+            if c.writable_edge && c.tls.is_some() {
+                // TLS records left over from a send go out now; ReadyToSend
+                // fires once they have (API.md §8).
+                c.writable_edge = false;
+                let id = c.id;
+                match c.flush_tls() {
+                    Ok(true) if !c.ready_to_send && c.announced => {
+                        c.ready_to_send = true;
+                        return Some(TcpEvent::ReadyToSend { connection_id: id });
+                    }
+                    Ok(_) => {}
+                    Err(e) => c.eof = Some(Error::from_io(&e)),
+                }
+            }
             if let Some(fr) = framing::next_frame(&mut c.inbuf, &mut c.framing) {
-                return Some(TcpEvent::DataIn {
-                    connection_id: c.id,
-                    text: fr.text,
-                    eol: fr.eol,
-                });
+                return Some(TcpEvent::DataIn { connection_id: c.id, text: fr.text, eol: fr.eol });
             }
             if c.readable && c.eof.is_none() && c.read_round != round {
                 c.read_round = round;
@@ -543,7 +779,7 @@ impl TcpCore {
                         if c.is_raw() && c.inbuf.is_empty() {
                             return Some(TcpEvent::DataIn {
                                 connection_id: c.id,
-                                text: self.scratch[..n].to_vec(),
+                                text: framing::owned_with_spare(&self.scratch[..n]),
                                 eol: true,
                             });
                         }
@@ -553,17 +789,36 @@ impl TcpCore {
                     ReadOutcome::WouldBlock => c.readable = false,
                     ReadOutcome::Closed => c.eof = Some(Error::new(0, "OK")),
                     ReadOutcome::Failed(e) => c.eof = Some(Error::from_io(&e)),
+                    ReadOutcome::Tls(p) => {
+                        // The handshake moved; reading may go on this round.
+                        c.read_round = round.wrapping_sub(1);
+                        let id = c.id;
+                        self.on_tls_progress(id, p);
+                        if !self.queue.is_empty() {
+                            return self.queue.pop_front();
+                        }
+                        continue;
+                    }
+                    ReadOutcome::TlsFailed(e) => {
+                        let id = c.id;
+                        c.in_work = false;
+                        self.work.pop_front();
+                        self.drain_tls_status(id);
+                        self.close_conn(id, e, true);
+                        return self.queue.pop_front();
+                    }
+                }
+                let id = self.conns.id_of_slot(slot).expect("exists");
+                self.drain_tls_status(id);
+                if !self.queue.is_empty() {
+                    return self.queue.pop_front();
                 }
                 continue;
             }
             if c.eof.is_some() {
                 // Whatever is left of a partial line goes first, with EOL False.
                 if let Some(fr) = framing::flush(&mut c.inbuf, &c.framing) {
-                    return Some(TcpEvent::DataIn {
-                        connection_id: c.id,
-                        text: fr.text,
-                        eol: fr.eol,
-                    });
+                    return Some(TcpEvent::DataIn { connection_id: c.id, text: fr.text, eol: fr.eol });
                 }
                 let id = c.id;
                 let status = c.eof.take().expect("checked");
@@ -582,11 +837,11 @@ impl TcpCore {
     /// Error and Disconnected.
     fn still_relevant(&self, ev: &TcpEvent) -> bool {
         match ev {
-            TcpEvent::Disconnected { .. } | TcpEvent::Error { .. } | TcpEvent::ConnectionRequest { .. } => true,
-            other => other
-                .connection_id()
-                .and_then(|id| self.conns.get(id))
-                .is_some_and(|c| !c.closing),
+            TcpEvent::Disconnected { .. }
+            | TcpEvent::Error { .. }
+            | TcpEvent::ConnectionRequest { .. }
+            | TcpEvent::SslStatus { .. } => true,
+            other => other.connection_id().and_then(|id| self.conns.get(id)).is_some_and(|c| !c.closing),
         }
     }
 }
@@ -610,6 +865,11 @@ impl Component for TcpCore {
         if ev.is_read_closed() || ev.is_error() {
             c.peer_closed = true;
         }
+        if ev.is_writable() && c.tls.is_some() {
+            c.writable_edge = true;
+            self.schedule_work(slot);
+            return;
+        }
         if (ev.is_writable() || ev.is_error()) && !c.ready_to_send && !c.closing {
             c.ready_to_send = true;
             let id = c.id;
@@ -622,17 +882,30 @@ impl Component for TcpCore {
 
     fn on_timers(&mut self, now: Instant) {
         self.round += 1;
+        if self.accept_retry.is_some_and(|t| t <= now) {
+            self.accept_retry = None;
+            self.listener_ready = self.listener.is_some();
+        }
         for slot in std::mem::take(&mut self.next_round) {
             self.schedule_work(slot);
         }
         while let Some(id) = self.timers.pop_due(now) {
             let Some(c) = self.conns.get(id) else { continue };
-            if c.closing || c.idle_timeout == 0 {
+            if c.closing {
                 continue;
             }
-            let due = c.last_activity + Duration::from_secs(c.idle_timeout as u64);
+            let (secs, handshake) = self.timeout_of(c);
+            if secs == 0 {
+                continue;
+            }
+            let due = c.last_activity + Duration::from_secs(secs as u64);
             if due <= now {
-                self.close_conn(id, Error::new(codes::TIMED_OUT, "[10060] Idle timeout."), false);
+                let (text, error_event) = if handshake {
+                    ("[10060] SSL handshake timed out (DefaultConnectionTimeout).", true)
+                } else {
+                    ("[10060] Idle timeout.", false)
+                };
+                self.close_conn(id, Error::new(codes::TIMED_OUT, text), error_event);
             } else {
                 self.timers.schedule(due, id);
             }
@@ -640,7 +913,10 @@ impl Component for TcpCore {
     }
 
     fn next_deadline(&self) -> Option<Instant> {
-        self.timers.next_deadline()
+        match (self.timers.next_deadline(), self.accept_retry) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     fn has_pending(&self) -> bool {
@@ -695,11 +971,51 @@ impl Component for TcpCore {
             TcpEvent::Disconnected { connection_id, .. } => {
                 self.conns.remove(connection_id);
             }
+            TcpEvent::SslConnectionRequest {
+                connection_id,
+                cert_store_type,
+                cert_store,
+                cert_password,
+                cert_subject,
+                ..
+            } => {
+                let spec = (!cert_store.is_empty()).then(|| CertSpec {
+                    store_type: cert_store_type,
+                    store: cert_store,
+                    password: cert_password,
+                    subject: if cert_subject.is_empty() { "*".into() } else { cert_subject },
+                    encoded: Vec::new(),
+                });
+                self.continue_handshake(connection_id, spec);
+            }
+            TcpEvent::SslClientAuthentication { connection_id, accept, .. } => {
+                self.resume(connection_id);
+                if accept {
+                    self.announce(connection_id);
+                } else {
+                    self.close_conn(
+                        connection_id,
+                        Error::new(280, "Error verifying certificate: the client's certificate was not accepted"),
+                        true,
+                    );
+                }
+            }
             _ => {}
         }
     }
 
+    fn needs_done(ev: &TcpEvent) -> bool {
+        matches!(
+            ev,
+            TcpEvent::ConnectionRequest { .. }
+                | TcpEvent::Disconnected { .. }
+                | TcpEvent::SslConnectionRequest { .. }
+                | TcpEvent::SslClientAuthentication { .. }
+        )
+    }
+
     fn close_silently(&mut self) {
+        self.tls_ctx = None;
         self.stop_listening();
         for mut c in self.conns.drain() {
             if let Some(mut sock) = c.sock.take() {

@@ -35,6 +35,31 @@ pub enum TcpEvent {
     ReadyToSend {
         connection_id: i32,
     },
+    SslClientAuthentication {
+        connection_id: i32,
+        /// The client's certificate (DER), or its chain as PEM with SSLIncludeCertChain.
+        cert_encoded: Vec<u8>,
+        cert_subject: String,
+        cert_issuer: String,
+        status: String,
+        /// Writable: the recommendation; it decides.
+        accept: bool,
+    },
+    SslConnectionRequest {
+        connection_id: i32,
+        supported_cipher_suites: String,
+        supported_signature_algs: String,
+        /// Writable (all four): a certificate for this connection instead of
+        /// the server's; an empty store keeps the server's.
+        cert_store_type: i32,
+        cert_store: Vec<u8>,
+        cert_password: String,
+        cert_subject: String,
+    },
+    SslStatus {
+        connection_id: i32,
+        message: String,
+    },
 }
 
 impl TcpEvent {
@@ -48,6 +73,9 @@ impl TcpEvent {
             TcpEvent::Disconnected { .. } => PIER_TCPSERVER_EVENT_DISCONNECTED,
             TcpEvent::Error { .. } => PIER_TCPSERVER_EVENT_ERROR,
             TcpEvent::ReadyToSend { .. } => PIER_TCPSERVER_EVENT_READYTOSEND,
+            TcpEvent::SslClientAuthentication { .. } => PIER_TCPSERVER_EVENT_SSLCLIENTAUTHENTICATION,
+            TcpEvent::SslConnectionRequest { .. } => PIER_TCPSERVER_EVENT_SSLCONNECTIONREQUEST,
+            TcpEvent::SslStatus { .. } => PIER_TCPSERVER_EVENT_SSLSTATUS,
         }
     }
 
@@ -57,7 +85,10 @@ impl TcpEvent {
             | TcpEvent::DataIn { connection_id, .. }
             | TcpEvent::Disconnected { connection_id, .. }
             | TcpEvent::Error { connection_id, .. }
-            | TcpEvent::ReadyToSend { connection_id } => Some(*connection_id),
+            | TcpEvent::ReadyToSend { connection_id }
+            | TcpEvent::SslClientAuthentication { connection_id, .. }
+            | TcpEvent::SslConnectionRequest { connection_id, .. }
+            | TcpEvent::SslStatus { connection_id, .. } => Some(*connection_id),
             TcpEvent::ConnectionRequest { .. } => None,
         }
     }

@@ -39,7 +39,7 @@ impl InBuf {
 
     /// Takes `n` bytes off the front, then skips `skip` more (an EOL).
     fn take(&mut self, n: usize, skip: usize) -> Vec<u8> {
-        let out = self.data[self.start..self.start + n].to_vec();
+        let out = owned_with_spare(&self.data[self.start..self.start + n]);
         self.start += n + skip;
         self.release_if_empty();
         out
@@ -66,6 +66,14 @@ impl InBuf {
         let n = self.len();
         self.take(n, 0)
     }
+}
+
+/// Copies `b` with room for one more byte, so the C layer can append the
+/// NUL that follows binary event data without reallocating.
+pub fn owned_with_spare(b: &[u8]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(b.len() + 1);
+    v.extend_from_slice(b);
+    v
 }
 
 /// The framing rules in force for one connection.
@@ -120,10 +128,7 @@ pub fn next_frame(buf: &mut InBuf, f: &mut Framing) -> Option<Frame> {
     if f.record_length > 0 {
         // RecordLength takes precedence over SingleLineMode and EOL.
         if buf.len() >= f.record_length {
-            return Some(Frame {
-                text: buf.take(f.record_length, 0),
-                eol: true,
-            });
+            return Some(Frame { text: buf.take(f.record_length, 0), eol: true });
         }
         return None;
     }
@@ -134,10 +139,7 @@ pub fn next_frame(buf: &mut InBuf, f: &mut Framing) -> Option<Frame> {
         if buf.is_empty() {
             return None;
         }
-        return Some(Frame {
-            text: buf.take_all(),
-            eol: true,
-        });
+        return Some(Frame { text: buf.take_all(), eol: true });
     }
     let max = f.max_line_length.max(1);
     let bytes = buf.bytes();
@@ -145,18 +147,11 @@ pub fn next_frame(buf: &mut InBuf, f: &mut Framing) -> Option<Frame> {
         // A line as long as the maximum fills the buffer: it is a piece
         // (EOL False) and its EOL then comes as an empty line, whatever the
         // packet boundaries were.
-        Some(p) if p < max => Some(Frame {
-            text: buf.take(p, f.eol.len()),
-            eol: true,
-        }),
-        Some(_) => Some(Frame {
-            text: buf.take(max, 0),
-            eol: false,
-        }),
-        None if bytes.len() >= max && !eol_may_straddle(bytes, &f.eol, max) => Some(Frame {
-            text: buf.take(max, 0),
-            eol: false,
-        }),
+        Some(p) if p < max => Some(Frame { text: buf.take(p, f.eol.len()), eol: true }),
+        Some(_) => Some(Frame { text: buf.take(max, 0), eol: false }),
+        None if bytes.len() >= max && !eol_may_straddle(bytes, &f.eol, max) => {
+            Some(Frame { text: buf.take(max, 0), eol: false })
+        }
         None => None,
     }
 }
@@ -183,14 +178,8 @@ fn next_single_line(buf: &mut InBuf, f: &mut Framing) -> Option<Frame> {
             f.after_cr = at_end;
             Some(Frame { text, eol: true })
         }
-        Some(_) => Some(Frame {
-            text: buf.take(max, 0),
-            eol: false,
-        }),
-        None if bytes.len() >= max => Some(Frame {
-            text: buf.take(max, 0),
-            eol: false,
-        }),
+        Some(_) => Some(Frame { text: buf.take(max, 0), eol: false }),
+        None if bytes.len() >= max => Some(Frame { text: buf.take(max, 0), eol: false }),
         None => None,
     }
 }
@@ -201,10 +190,7 @@ pub fn flush(buf: &mut InBuf, f: &Framing) -> Option<Frame> {
         return None;
     }
     let eol = f.record_length == 0 && !f.single_line && f.eol.is_empty();
-    Some(Frame {
-        text: buf.take_all(),
-        eol,
-    })
+    Some(Frame { text: buf.take_all(), eol })
 }
 
 #[cfg(test)]
@@ -212,11 +198,7 @@ mod tests {
     use super::*;
 
     fn framing(eol: &[u8], max: usize) -> Framing {
-        Framing {
-            eol: eol.to_vec(),
-            max_line_length: max,
-            ..Default::default()
-        }
+        Framing { eol: eol.to_vec(), max_line_length: max, ..Default::default() }
     }
 
     /// Feeds the chunks one by one, collecting every frame produced.
@@ -248,28 +230,19 @@ mod tests {
     #[test]
     fn lines_are_held_until_their_eol() {
         let mut f = framing(b"\r\n", 2048);
-        assert_eq!(
-            run(&mut f, &[b"he", b"llo\r\nwor", b"ld\r\n"]),
-            s(&[("hello", true), ("world", true)])
-        );
+        assert_eq!(run(&mut f, &[b"he", b"llo\r\nwor", b"ld\r\n"]), s(&[("hello", true), ("world", true)]));
     }
 
     #[test]
     fn eol_split_across_reads() {
         let mut f = framing(b"\r\n", 2048);
-        assert_eq!(
-            run(&mut f, &[b"one\r", b"\ntwo\r", b"\n"]),
-            s(&[("one", true), ("two", true)])
-        );
+        assert_eq!(run(&mut f, &[b"one\r", b"\ntwo\r", b"\n"]), s(&[("one", true), ("two", true)]));
     }
 
     #[test]
     fn multi_byte_eol_with_nul() {
         let mut f = framing(b"\0END\0", 2048);
-        assert_eq!(
-            run(&mut f, &[b"a\0EN", b"D\0b\0E", b"ND\0"]),
-            s(&[("a", true), ("b", true)])
-        );
+        assert_eq!(run(&mut f, &[b"a\0EN", b"D\0b\0E", b"ND\0"]), s(&[("a", true), ("b", true)]));
     }
 
     #[test]
@@ -281,10 +254,7 @@ mod tests {
     #[test]
     fn overlong_line_comes_in_pieces_of_exactly_the_maximum() {
         let mut f = framing(b"\r\n", 4);
-        assert_eq!(
-            run(&mut f, &[b"abcdefghij\r\n"]),
-            s(&[("abcd", false), ("efgh", false), ("ij", true)])
-        );
+        assert_eq!(run(&mut f, &[b"abcdefghij\r\n"]), s(&[("abcd", false), ("efgh", false), ("ij", true)]));
     }
 
     #[test]
@@ -325,11 +295,7 @@ mod tests {
 
     #[test]
     fn single_line_mode_cr_lf_crlf() {
-        let mut f = Framing {
-            single_line: true,
-            max_line_length: 2048,
-            ..Default::default()
-        };
+        let mut f = Framing { single_line: true, max_line_length: 2048, ..Default::default() };
         assert_eq!(
             run(&mut f, &[b"a\rb\nc\r\nd\r", b"\ne\n"]),
             s(&[("a", true), ("b", true), ("c", true), ("d", true), ("e", true)])
@@ -338,22 +304,13 @@ mod tests {
 
     #[test]
     fn single_line_mode_ignores_eol_and_honours_max() {
-        let mut f = Framing {
-            single_line: true,
-            eol: b"X".to_vec(),
-            max_line_length: 3,
-            ..Default::default()
-        };
+        let mut f = Framing { single_line: true, eol: b"X".to_vec(), max_line_length: 3, ..Default::default() };
         assert_eq!(run(&mut f, &[b"aXbcd\n"]), s(&[("aXb", false), ("cd", true)]));
     }
 
     #[test]
     fn single_line_cr_then_other_byte() {
-        let mut f = Framing {
-            single_line: true,
-            max_line_length: 2048,
-            ..Default::default()
-        };
+        let mut f = Framing { single_line: true, max_line_length: 2048, ..Default::default() };
         assert_eq!(run(&mut f, &[b"a\r", b"b\n"]), s(&[("a", true), ("b", true)]));
     }
 
@@ -368,23 +325,10 @@ mod tests {
         };
         let mut buf = InBuf::default();
         buf.extend(b"\x00\x02hi\x00\x05world");
-        let hdr = next_frame(
-            &mut buf,
-            &mut Framing {
-                record_length: 2,
-                ..f.clone()
-            },
-        )
-        .unwrap();
+        let hdr = next_frame(&mut buf, &mut Framing { record_length: 2, ..f.clone() }).unwrap();
         assert_eq!(hdr.text, b"\x00\x02");
         f.record_length = 2; // as ChangeRecordLength would inside DataIn
-        assert_eq!(
-            next_frame(&mut buf, &mut f).unwrap(),
-            Frame {
-                text: b"hi".to_vec(),
-                eol: true
-            }
-        );
+        assert_eq!(next_frame(&mut buf, &mut f).unwrap(), Frame { text: b"hi".to_vec(), eol: true });
         assert_eq!(next_frame(&mut buf, &mut f).unwrap().text, b"\x00\x05");
         f.record_length = 5;
         assert_eq!(next_frame(&mut buf, &mut f).unwrap().text, b"world");
@@ -393,11 +337,7 @@ mod tests {
 
     #[test]
     fn record_not_complete_waits() {
-        let mut f = Framing {
-            record_length: 4,
-            max_line_length: 256,
-            ..Default::default()
-        };
+        let mut f = Framing { record_length: 4, max_line_length: 256, ..Default::default() };
         assert_eq!(run(&mut f, &[b"ab", b"cdef"]), s(&[("abcd", true), ("ef", false)]));
     }
 }

@@ -9,13 +9,14 @@ use std::time::Duration;
 use super::core::TcpCore;
 use super::event::TcpEvent;
 use super::props::*;
-use super::settings::SSL_SETTINGS;
 use crate::core::clients::ClientList;
 use crate::core::config::{self, Setting};
 use crate::core::engine::{Engine, Handler, Step};
 use crate::core::error::{codes, Error, Result};
 use crate::core::listener::IpMode;
 use crate::core::value::{bool_text, parse_bool, parse_int, Value};
+use crate::tls::cert::CertSpec;
+use crate::tls::config::NEGOTIATED_SETTINGS;
 
 /// The TCPServer component (tcpserver-reference.txt).
 pub struct TcpServer {
@@ -24,9 +25,7 @@ pub struct TcpServer {
 
 impl TcpServer {
     pub fn new() -> Result<TcpServer> {
-        Ok(TcpServer {
-            engine: Engine::new(TcpCore::new)?,
-        })
+        Ok(TcpServer { engine: Engine::new(TcpCore::new)? })
     }
 
     /// Sets the function every event is passed to. It runs with no lock held
@@ -80,6 +79,11 @@ impl TcpServer {
         self.engine.lock().change_record_length(id, len)
     }
 
+    /// `StartSSL`: starts the TLS handshake on a plaintext connection.
+    pub fn start_ssl(&self, id: i32) -> Result<()> {
+        self.engine.lock().start_ssl(id)
+    }
+
     pub fn interrupt(&self, id: i32) -> Result<()> {
         self.engine.lock().conn(id)?;
         self.engine.interrupt(id as i64);
@@ -91,16 +95,18 @@ impl TcpServer {
     /// says how much); with Timeout > 0 blocks, firing events, until all is
     /// taken or Timeout seconds pass without progress (10060).
     pub fn send(&self, id: i32, data: &[u8]) -> Result<()> {
-        let (fd, timeout) = self.engine.lock().send_target(id)?;
-        if timeout == 0 {
-            return self.engine.lock().send_async(id, data);
-        }
+        let (fd, timeout) = {
+            let mut st = self.engine.lock();
+            let (fd, timeout) = st.send_target(id)?;
+            if timeout == 0 {
+                return st.send_async(id, data);
+            }
+            (fd, timeout)
+        };
         let mut off = 0;
         let r = self
             .engine
-            .block(id as i64, Some(Duration::from_secs(timeout as u64)), fd, |core| {
-                core.send_step(id, data, &mut off)
-            });
+            .block(id as i64, Some(Duration::from_secs(timeout as u64)), fd, |core| core.send_step(id, data, &mut off));
         self.engine.lock().set_bytes_sent(id, off);
         r
     }
@@ -125,16 +131,14 @@ impl TcpServer {
         let limit = (timeout > 0).then(|| Duration::from_secs(timeout as u64));
         let r = self.engine.block(id as i64, limit, fd, |core| {
             if start == end && !eof {
-                let n = file
-                    .read(&mut buf)
-                    .map_err(|e| Error::file(format!("Reading {path}: {e}")))?;
+                let n = file.read(&mut buf).map_err(|e| Error::file(format!("Reading {path}: {e}")))?;
                 (start, end) = (0, n);
                 eof = n == 0;
             }
             if start == end && eof {
                 return Ok(Step::Done(()));
             }
-            let n = core.write_now(id, &buf[start..end])?;
+            let n = core.write_now(id, &buf[start..end], true)?;
             start += n;
             total += n;
             Ok(if n > 0 { Step::Progress } else { Step::Blocked })
@@ -207,11 +211,7 @@ impl TcpServer {
         match prop {
             PIER_TCPSERVER_PROP_DATATOSEND => return self.send(index, &v.into_bytes()),
             PIER_TCPSERVER_PROP_LISTENING => {
-                return if v.as_bool()? {
-                    self.start_listening()
-                } else {
-                    self.stop_listening()
-                };
+                return if v.as_bool()? { self.start_listening() } else { self.stop_listening() };
             }
             PIER_TCPSERVER_PROP_CONNECTED => {
                 if !v.as_bool()? {
@@ -221,11 +221,7 @@ impl TcpServer {
                 return Ok(());
             }
             PIER_TCPSERVER_PROP_ACCEPTDATA => {
-                return if v.as_bool()? {
-                    self.process_data(index)
-                } else {
-                    self.pause_data(index)
-                };
+                return if v.as_bool()? { self.process_data(index) } else { self.pause_data(index) };
             }
             PIER_TCPSERVER_PROP_RECORDLENGTH => return self.change_record_length(index, v.int_in(0, i32::MAX as i64)?),
             _ => {}
@@ -273,13 +269,23 @@ impl TcpServer {
                 }
                 st.set_local_port(v.int_in(0, 65535)? as u16)?;
             }
-            PIER_TCPSERVER_PROP_SSLAUTHENTICATECLIENTS => st.settings.ssl_authenticate_clients = v.as_bool()?,
-            PIER_TCPSERVER_PROP_SSLCERTENCODED => st.settings.ssl_cert_encoded = v.into_bytes(),
+            PIER_TCPSERVER_PROP_SSLAUTHENTICATECLIENTS => {
+                st.settings.ssl_authenticate_clients = v.as_bool()?;
+                st.tls_changed(false)?;
+            }
+            PIER_TCPSERVER_PROP_SSLCERTENCODED => {
+                st.settings.ssl_cert_encoded = v.into_bytes();
+                select_now(&mut st)?;
+            }
             PIER_TCPSERVER_PROP_SSLCERTSTORE => st.settings.ssl_cert_store = v.into_bytes(),
             PIER_TCPSERVER_PROP_SSLCERTSTOREPASSWORD => st.settings.ssl_cert_store_password = v.into_string(),
             PIER_TCPSERVER_PROP_SSLCERTSTORETYPE => st.settings.ssl_cert_store_type = v.int_in(0, 99)?,
-            PIER_TCPSERVER_PROP_SSLCERTSUBJECT => st.settings.ssl_cert_subject = v.into_string(),
+            PIER_TCPSERVER_PROP_SSLCERTSUBJECT => {
+                st.settings.ssl_cert_subject = v.into_string();
+                select_now(&mut st)?;
+            }
             PIER_TCPSERVER_PROP_SSLENABLED => st.settings.ssl_enabled = v.as_bool()?,
+            // Every provider value is served by rustls (docs/API-NOTES.md).
             PIER_TCPSERVER_PROP_SSLPROVIDER => st.settings.ssl_provider = v.int_in(0, 2)?,
             PIER_TCPSERVER_PROP_SSLSTARTMODE => {
                 let m = v.int_in(0, 3)?;
@@ -305,10 +311,7 @@ impl TcpServer {
     pub fn config(&self, text: &str) -> Result<String> {
         let s = config::parse(text)?;
         if s.index.is_some() && !is_per_connection_setting(s.name) {
-            return Err(Error::invalid_value(format!(
-                "{} is not a per-connection setting",
-                s.name
-            )));
+            return Err(Error::invalid_value(format!("{} is not a per-connection setting", s.name)));
         }
         match s.value {
             None => self.config_get(&s),
@@ -350,8 +353,18 @@ impl TcpServer {
                     st.send_queue_bytes()
                 )
             }
-            _ if is_ssl_setting(s.name) => return Err(tls_unavailable(s.name)),
-            _ => return Err(unknown_setting(s.name)),
+            "sslsnicert" => t.tls.sni_certs.iter().map(|(h, _)| h.as_str()).collect::<Vec<_>>().join(","),
+            _ if is_negotiated(s.name) => {
+                let id = s.index.ok_or_else(|| {
+                    Error::new(
+                        codes::INVALID_CONNECTION,
+                        format!("{} needs a connection: {}[ConnectionId]", s.name, s.name),
+                    )
+                })?;
+                let n = st.negotiated(id)?;
+                negotiated_value(&name, n.as_ref())
+            }
+            _ => t.tls.get(s.name).ok_or_else(|| unknown_setting(s.name))?,
         })
     }
 
@@ -359,10 +372,7 @@ impl TcpServer {
         let int = |lo: i64, hi: i64| -> Result<i64> {
             let n = parse_int(v)?;
             if n < lo || n > hi {
-                return Err(Error::invalid_value(format!(
-                    "{} must be between {lo} and {hi}",
-                    s.name
-                )));
+                return Err(Error::invalid_value(format!("{} must be between {lo} and {hi}", s.name)));
             }
             Ok(n)
         };
@@ -389,17 +399,42 @@ impl TcpServer {
             "useinternalsecurityapi" => st.settings.use_internal_security_api = parse_bool(v)?,
             "codepage" => {
                 if int(i64::MIN, i64::MAX)? != 65001 {
-                    return Err(Error::new(
-                        codes::NOT_SUPPORTED,
-                        "pier works in UTF-8 only (CodePage 65001)",
-                    ));
+                    return Err(Error::new(codes::NOT_SUPPORTED, "pier works in UTF-8 only (CodePage 65001)"));
                 }
             }
             "buildinfo" | "licenseinfo" | "stats" => {
                 return Err(Error::new(codes::READ_ONLY, format!("{} is read-only", s.name)))
             }
-            _ if is_ssl_setting(s.name) => return Err(tls_unavailable(s.name)),
-            _ => return Err(unknown_setting(s.name)),
+            "sslsnicert" => {
+                // SSLSNICert=<host>,<file>[,<password>]: a certificate for that
+                // host name (exact or *.domain); an empty file removes it.
+                let mut parts = v.splitn(3, ',').map(str::trim);
+                let host = parts
+                    .next()
+                    .filter(|h| !h.is_empty())
+                    .ok_or_else(|| Error::invalid_value("SSLSNICert=<host>,<certificate file>[,<password>]"))?;
+                let file = parts.next().unwrap_or("");
+                if file.is_empty() {
+                    st.settings.tls.remove_sni_cert(host);
+                } else {
+                    let spec = CertSpec {
+                        store_type: 99,
+                        store: file.as_bytes().to_vec(),
+                        password: parts.next().unwrap_or("").to_string(),
+                        subject: "*".into(),
+                        encoded: Vec::new(),
+                    };
+                    spec.select()?;
+                    st.settings.tls.add_sni_cert(host, spec);
+                }
+                st.tls_changed(false)?;
+            }
+            _ => {
+                if !st.settings.tls.set(s.name, v)? {
+                    return Err(unknown_setting(s.name));
+                }
+                st.tls_changed(false)?;
+            }
         }
         Ok(())
     }
@@ -413,19 +448,44 @@ impl Drop for TcpServer {
 
 const LICENSE_INFO: &str = "pier is open source (MIT OR Apache-2.0); no license key is needed.";
 
-fn is_ssl_setting(name: &str) -> bool {
-    SSL_SETTINGS.iter().any(|s| s.eq_ignore_ascii_case(name))
+fn is_negotiated(name: &str) -> bool {
+    NEGOTIATED_SETTINGS.iter().any(|s| s.eq_ignore_ascii_case(name))
 }
 
 fn is_per_connection_setting(name: &str) -> bool {
-    name.len() > 13 && name[..13].eq_ignore_ascii_case("SSLNegotiated")
+    is_negotiated(name)
 }
 
-fn tls_unavailable(name: &str) -> Error {
-    Error::new(
-        codes::NOT_SUPPORTED,
-        format!("{name}: TLS is not available in this build of pier"),
-    )
+/// An SSLNegotiated* value; "" before the handshake completed or without TLS.
+fn negotiated_value(lower_name: &str, n: Option<&crate::tls::session::Negotiated>) -> String {
+    let Some(n) = n else { return String::new() };
+    match lower_name {
+        "sslnegotiatedcipher" => n.cipher.clone(),
+        "sslnegotiatedcipherstrength" => n.cipher_strength.to_string(),
+        "sslnegotiatedciphersuite" => n.cipher_suite.clone(),
+        "sslnegotiatedkeyexchange" => n.key_exchange.clone(),
+        "sslnegotiatedkeyexchangestrength" => n.key_exchange_strength.to_string(),
+        _ => n.version.clone(),
+    }
+}
+
+/// Setting SSLCertSubject or SSLCertEncoded selects the certificate now
+/// (reference, SSLCertSubject): the subject reads back in full, or "" with
+/// 272 when nothing matches. While listening, new handshakes use it.
+fn select_now(st: &mut TcpCore) -> Result<()> {
+    if st.settings.ssl_cert_store.is_empty() && st.settings.ssl_cert_encoded.is_empty() {
+        return Ok(());
+    }
+    if st.settings.ssl_cert_subject.is_empty() && st.settings.ssl_cert_encoded.is_empty() {
+        return Ok(());
+    }
+    match st.select_cert() {
+        Ok(_) => st.tls_changed(true),
+        Err(e) => {
+            st.settings.ssl_cert_subject.clear();
+            Err(e)
+        }
+    }
 }
 
 fn unknown_setting(name: &str) -> Error {

@@ -3,6 +3,7 @@
 
 use crate::core::clients::ClientList;
 use crate::core::listener::{somaxconn, IpMode};
+use crate::tls::config::TlsSettings;
 
 #[derive(Clone, Debug)]
 pub struct Settings {
@@ -40,6 +41,8 @@ pub struct Settings {
     pub select_wait_millis: u32,
     pub mask_sensitive: bool,
     pub use_internal_security_api: bool,
+    /// The SSL config settings (src/tls/config.rs).
+    pub tls: TlsSettings,
 }
 
 impl Default for Settings {
@@ -77,40 +80,7 @@ impl Default for Settings {
             select_wait_millis: 20,
             mask_sensitive: true,
             use_internal_security_api: false,
+            tls: TlsSettings::default(),
         }
     }
 }
-
-/// Settings of the reference's SSL section; recognized by name so that the
-/// TLS layer can take them, and reported as unavailable until it is built in.
-pub const SSL_SETTINGS: &[&str] = &[
-    "DefaultConnectionTimeout",
-    "LogSSLPackets",
-    "OpenSSLCADir",
-    "OpenSSLCAFile",
-    "OpenSSLCipherList",
-    "OpenSSLPrngSeedData",
-    "ReuseSSLSession",
-    "SSLCACerts",
-    "SSLCheckCRL",
-    "SSLCheckOCSP",
-    "SSLCipherStrength",
-    "SSLEnabledCipherSuites",
-    "SSLEnabledProtocols",
-    "SSLEnableRenegotiation",
-    "SSLIncludeCertChain",
-    "SSLKeyLogFile",
-    "SSLNegotiatedCipher",
-    "SSLNegotiatedCipherStrength",
-    "SSLNegotiatedCipherSuite",
-    "SSLNegotiatedKeyExchange",
-    "SSLNegotiatedKeyExchangeStrength",
-    "SSLNegotiatedVersion",
-    "SSLSecurityFlags",
-    "SSLServerCACerts",
-    "TLS12SignatureAlgorithms",
-    "TLS12SupportedGroups",
-    "TLS13KeyShareGroups",
-    "TLS13SignatureAlgorithms",
-    "TLS13SupportedGroups",
-];

@@ -54,14 +54,7 @@ const MAX_READ_AHEAD: usize = 256 * 1024;
 
 impl FileSource {
     fn new(file: File) -> Self {
-        FileSource {
-            file,
-            ahead: Vec::new(),
-            start: 0,
-            end: 0,
-            eof: false,
-            error: None,
-        }
+        FileSource { file, ahead: Vec::new(), start: 0, end: 0, eof: false, error: None }
     }
 
     fn read_file(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
@@ -137,10 +130,7 @@ pub(crate) struct Refusal {
 
 impl Refusal {
     pub(crate) fn new(to_peer: TftpError, code: i32, text: impl Into<String>) -> Refusal {
-        Refusal {
-            to_peer,
-            error: Error::new(code, text),
-        }
+        Refusal { to_peer, error: Error::new(code, text) }
     }
 }
 
@@ -190,11 +180,7 @@ impl Conn {
     pub(crate) fn open_source(&mut self, local_dir: &str) -> Result<(Source, Option<u64>), Refusal> {
         let text = self.mode.is_text();
         if let Some(data) = self.file_data.take() {
-            let size = if text {
-                netascii::encoded_len(&data)
-            } else {
-                data.len() as u64
-            };
+            let size = if text { netascii::encoded_len(&data) } else { data.len() as u64 };
             return Ok((Source::Memory { data, pos: 0 }, Some(size)));
         }
         let path = if !self.local_file.is_empty() {
@@ -213,19 +199,13 @@ impl Conn {
         } else if !local_dir.is_empty() {
             path::resolve_read(Path::new(local_dir), &self.raw_filename).map_err(|t| {
                 let text = format!("Can't open local file for '{}': {}", self.filename, t.message);
-                Refusal {
-                    to_peer: t,
-                    error: Error::new(file_codes::CANT_OPEN, text),
-                }
+                Refusal { to_peer: t, error: Error::new(file_codes::CANT_OPEN, text) }
             })?
         } else {
             return Err(Refusal::new(
                 TftpError::new(errcode::FILE_NOT_FOUND, errcode::text(errcode::FILE_NOT_FOUND)),
                 file_codes::CANT_OPEN,
-                format!(
-                    "No data for '{}': set ConnFileData or ConnLocalFile, or LocalDir",
-                    self.filename
-                ),
+                format!("No data for '{}': set ConnFileData or ConnLocalFile, or LocalDir", self.filename),
             ));
         };
         let shown = path.display().to_string();
@@ -260,10 +240,7 @@ impl Conn {
         } else if !local_dir.is_empty() {
             let p = path::resolve_write(Path::new(local_dir), &self.raw_filename).map_err(|t| {
                 let text = format!("Can't write local file for '{}': {}", self.filename, t.message);
-                Refusal {
-                    to_peer: t,
-                    error: Error::new(file_codes::CANT_WRITE, text),
-                }
+                Refusal { to_peer: t, error: Error::new(file_codes::CANT_WRITE, text) }
             })?;
             if !allow_overwrite && p.exists() {
                 return Err(Refusal::new(
@@ -278,11 +255,7 @@ impl Conn {
         };
         let shown = dest.display().to_string();
         let up = AtomicUpload::create(&dest).map_err(|e| {
-            Refusal::new(
-                tftp_error_for_io(&e),
-                file_codes::CANT_WRITE,
-                format!("Can't write local file {shown}: {e}"),
-            )
+            Refusal::new(tftp_error_for_io(&e), file_codes::CANT_WRITE, format!("Can't write local file {shown}: {e}"))
         })?;
         let free = up.temp_path().parent().and_then(free_space);
         Ok((Sink::File(up), free))
@@ -290,29 +263,17 @@ impl Conn {
 }
 
 fn open_refusal(path: &str, e: &io::Error) -> Refusal {
-    Refusal::new(
-        tftp_error_for_io(e),
-        file_codes::CANT_OPEN,
-        format!("Can't open local file {path}: {e}"),
-    )
+    Refusal::new(tftp_error_for_io(e), file_codes::CANT_OPEN, format!("Can't open local file {path}: {e}"))
 }
 
 fn read_refusal(path: &str, e: &io::Error) -> Refusal {
-    Refusal::new(
-        tftp_error_for_io(e),
-        file_codes::CANT_READ,
-        format!("Can't read local file {path}: {e}"),
-    )
+    Refusal::new(tftp_error_for_io(e), file_codes::CANT_READ, format!("Can't read local file {path}: {e}"))
 }
 
 /// Bytes available to an unprivileged writer on the file system of `dir`.
 fn free_space(dir: &Path) -> Option<u64> {
     use std::os::unix::ffi::OsStrExt;
-    let dir = if dir.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        dir
-    };
+    let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
     let c = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
     // SAFETY: a NUL-terminated path and a zeroed statvfs to fill.
     unsafe {

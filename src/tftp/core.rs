@@ -178,11 +178,7 @@ fn options_text(options: &[TftpOption<'_>]) -> String {
     if options.is_empty() {
         return "no options".into();
     }
-    options
-        .iter()
-        .map(|o| format!("{}={}", o.name, o.value))
-        .collect::<Vec<_>>()
-        .join(" ")
+    options.iter().map(|o| format!("{}={}", o.name, o.value)).collect::<Vec<_>>().join(" ")
 }
 
 pub struct TftpCore {
@@ -275,12 +271,7 @@ impl TftpCore {
             log_level::VERBOSE => "Verbose",
             _ => "Debug",
         };
-        self.queue.push_back(TftpEvent::Log {
-            connection_id,
-            log_level: level,
-            message,
-            log_type: log_type.into(),
-        });
+        self.queue.push_back(TftpEvent::Log { connection_id, log_level: level, message, log_type: log_type.into() });
     }
 
     fn log_error(&mut self, connection_id: i32, message: String) {
@@ -307,11 +298,7 @@ impl TftpCore {
             return Ok(());
         }
         let s = &self.settings;
-        let port = if self.bound_port != 0 {
-            self.bound_port
-        } else {
-            s.local_port
-        };
+        let port = if self.bound_port != 0 { self.bound_port } else { s.local_port };
         let addr = listener::local_addr(&s.local_host, port, s.use_ipv6)?;
         let opts = BindOptions {
             mode: s.use_ipv6,
@@ -331,12 +318,8 @@ impl TftpCore {
         self.registry.register(&mut sock, LISTENER, Interest::READABLE)?;
         let bound = sock.local_addr()?;
         self.bound_port = bound.port();
-        self.listener = Some(Listener {
-            sock,
-            addr: bound,
-            single_port: s.single_port_mode,
-            pktinfo: s.capture_ip_packet_info,
-        });
+        self.listener =
+            Some(Listener { sock, addr: bound, single_port: s.single_port_mode, pktinfo: s.capture_ip_packet_info });
         self.accepting = true;
         self.listener_readable = true;
         Ok(())
@@ -416,11 +399,7 @@ impl TftpCore {
             }
             if r.truncated || r.len > self.settings.max_packet_size {
                 self.stats.malformed += 1;
-                self.log(
-                    log_level::DEBUG,
-                    0,
-                    format!("Dropped a datagram from {} longer than MaxPacketSize", r.from),
-                );
+                self.log(log_level::DEBUG, 0, format!("Dropped a datagram from {} longer than MaxPacketSize", r.from));
                 continue;
             }
             self.on_listener_datagram(r.from, r.dst, &scratch[..r.len]);
@@ -469,11 +448,7 @@ impl TftpCore {
                         format!("{} sent to the server port; expected RRQ or WRQ", other.kind()),
                     )
                 };
-                let m = format!(
-                    "{} from {from} outside any transfer: answered with error {}",
-                    other.kind(),
-                    err.code
-                );
+                let m = format!("{} from {from} outside any transfer: answered with error {}", other.kind(), err.code);
                 self.log(log_level::VERBOSE, 0, m);
                 self.reply_from_listener(from, dst, &err);
             }
@@ -490,22 +465,14 @@ impl TftpCore {
         self.stats.requests += 1;
         let name = req.filename_lossy().into_owned();
         if !self.accepting {
-            self.log(
-                log_level::DEBUG,
-                0,
-                format!("Ignored {} from {from}: not listening", op_name(dir)),
-            );
+            self.log(log_level::DEBUG, 0, format!("Ignored {} from {from}: not listening", op_name(dir)));
             return;
         }
         if req.mode == Mode::Mail {
             // RFC 1123 §4.2.2.1: mail mode SHOULD NOT be supported.
             self.stats.refused += 1;
             let err = TftpError::new(errcode::ILLEGAL_OPERATION, "mail mode is not supported");
-            self.log(
-                log_level::INFO,
-                0,
-                format!("Refused {} from {from} for '{name}': mail mode", op_name(dir)),
-            );
+            self.log(log_level::INFO, 0, format!("Refused {} from {from} for '{name}': mail mode", op_name(dir)));
             self.reply_from_listener(from, dst, &err);
             return;
         }
@@ -541,11 +508,7 @@ impl TftpCore {
             Some(Route::Linger(idx)) => self.drop_linger(idx),
             None => {}
         }
-        if self
-            .pending
-            .values()
-            .any(|p| p.from == from && p.direction == dir && p.raw_filename == req.filename)
-        {
+        if self.pending.values().any(|p| p.from == from && p.direction == dir && p.raw_filename == req.filename) {
             return;
         }
         let peer = SocketAddr::new(normalize(from.ip()), from.port());
@@ -589,11 +552,7 @@ impl TftpCore {
     fn transfer_socket(&self, p: &Pending) -> Result<UdpSocket> {
         let s = &self.settings;
         let peer_ip = p.peer.ip();
-        let listen_ip = self
-            .listener
-            .as_ref()
-            .map(|l| normalize(l.addr.ip()))
-            .filter(|ip| !ip.is_unspecified());
+        let listen_ip = self.listener.as_ref().map(|l| normalize(l.addr.ip())).filter(|ip| !ip.is_unspecified());
         let ip = p
             .dst
             .map(normalize)
@@ -672,10 +631,7 @@ impl TftpCore {
         let slot = self.conns.insert(id, conn);
         let c = self.conns.by_slot_mut(slot).expect("just inserted");
         if let Some(sock) = c.sock.as_mut() {
-            if let Err(e) = self
-                .registry
-                .register(sock, Token(CONN_BASE + slot), Interest::READABLE)
-            {
+            if let Err(e) = self.registry.register(sock, Token(CONN_BASE + slot), Interest::READABLE) {
                 self.conns.remove(id);
                 let err = Error::from_io(&e);
                 self.queue.push_back(TftpEvent::Error {
@@ -688,15 +644,8 @@ impl TftpCore {
         }
         let direction = direction_code(p.direction);
         self.routes.insert(p.from, Route::Conn(id));
-        self.queue.push_back(TftpEvent::Connected {
-            connection_id: id,
-            status_code: 0,
-            description: "OK".into(),
-        });
-        self.queue.push_back(TftpEvent::StartTransfer {
-            connection_id: id,
-            direction,
-        });
+        self.queue.push_back(TftpEvent::Connected { connection_id: id, status_code: 0, description: "OK".into() });
+        self.queue.push_back(TftpEvent::StartTransfer { connection_id: id, direction });
     }
 
     /// After StartTransfer: opens the data source or sink, negotiates the
@@ -731,11 +680,7 @@ impl TftpCore {
         let negotiated = match negotiate(&c.options, &ctx) {
             Ok(n) => n,
             Err(te) => {
-                let code = if te.code == errcode::DISK_FULL {
-                    file_codes::CANT_WRITE
-                } else {
-                    tcodes::INVALID_PACKET
-                };
+                let code = if te.code == errcode::DISK_FULL { file_codes::CANT_WRITE } else { tcodes::INVALID_PACKET };
                 let text = format!("Refused '{}': {}", c.filename, te);
                 c.sink = None;
                 return self.refuse_started(slot, Refusal::new(te, code, text));
@@ -760,11 +705,7 @@ impl TftpCore {
             c.mode.as_str(),
             t.blksize(),
             t.windowsize(),
-            if negotiated.has_oack() {
-                format!(", OACK {}", options_text(&negotiated.oack))
-            } else {
-                String::new()
-            }
+            if negotiated.has_oack() { format!(", OACK {}", options_text(&negotiated.oack)) } else { String::new() }
         );
         c.transfer = Some(t);
         self.log(log_level::VERBOSE, id, m);
@@ -800,10 +741,8 @@ impl TftpCore {
         if c.closing {
             return;
         }
-        c.local_error = Some(Error::new(
-            tcodes::PEER_ERROR,
-            "The client abandoned the transfer: a new request came from its port",
-        ));
+        c.local_error =
+            Some(Error::new(tcodes::PEER_ERROR, "The client abandoned the transfer: a new request came from its port"));
         self.finish(slot);
     }
 
@@ -814,9 +753,7 @@ impl TftpCore {
     }
 
     pub(crate) fn conn_mut(&mut self, id: i32) -> Result<&mut Conn> {
-        self.conns
-            .get_mut(id)
-            .ok_or_else(|| Error::code(codes::INVALID_CONNECTION))
+        self.conns.get_mut(id).ok_or_else(|| Error::code(codes::INVALID_CONNECTION))
     }
 
     /// Connection properties that choose the data (ConnFileData,
@@ -848,7 +785,7 @@ impl TftpCore {
             return;
         }
         if let Some(d) = t.next_deadline() {
-            if c.timer_at.map_or(true, |x| d < x) {
+            if c.timer_at.is_none_or(|x| d < x) {
                 c.timer_at = Some(d);
                 self.timers.schedule(d, TimerKey::Conn(c.id));
             }
@@ -919,8 +856,7 @@ impl TftpCore {
             }
             Err(e) => {
                 let err = Error::from_io(&e);
-                c.local_error
-                    .get_or_insert(Error::new(err.code, format!("Sending to {}: {}", c.peer, err.text)));
+                c.local_error.get_or_insert(Error::new(err.code, format!("Sending to {}: {}", c.peer, err.text)));
                 t.abort(&TftpError::new(errcode::NOT_DEFINED, "send failed"), err);
                 while t.next_datagram().is_some() {
                     t.datagram_sent();
@@ -1057,11 +993,7 @@ impl TftpCore {
                     let _ = sock.send_to(&pkt, from);
                 }
                 let id = c.id;
-                self.log(
-                    log_level::DEBUG,
-                    id,
-                    format!("Datagram from unknown TID {from}: answered with error 5"),
-                );
+                self.log(log_level::DEBUG, id, format!("Datagram from unknown TID {from}: answered with error 5"));
                 continue;
             }
             self.feed(slot, &scratch[..len], now);
@@ -1113,15 +1045,7 @@ impl TftpCore {
             let t = t.expect("checked");
             let sock = c.sock.take();
             let (send_addr, peer, local_ip, route_key) = (c.send_addr, c.peer, c.local_ip, c.route_key);
-            self.start_linger(Linger {
-                sock,
-                send_addr,
-                peer,
-                local_ip,
-                route_key,
-                transfer: t,
-                timer_at: None,
-            });
+            self.start_linger(Linger { sock, send_addr, peer, local_ip, route_key, transfer: t, timer_at: None });
         } else {
             self.release_socket(slot);
         }
@@ -1131,10 +1055,7 @@ impl TftpCore {
                 let secs = elapsed.as_secs_f64();
                 let m = format!("Transfer complete: {bytes} bytes in {secs:.3} s");
                 self.log(log_level::INFO, id, m);
-                self.queue.push_back(TftpEvent::EndTransfer {
-                    connection_id: id,
-                    direction,
-                });
+                self.queue.push_back(TftpEvent::EndTransfer { connection_id: id, direction });
                 self.close_conn(slot, Ok(()));
             }
             Err(e) => self.close_conn(slot, Err(e)),
@@ -1201,11 +1122,7 @@ impl TftpCore {
             }
         };
         if let Some(s) = l.sock.as_mut() {
-            if self
-                .registry
-                .reregister(s, Token(LINGER_BASE + idx), Interest::READABLE)
-                .is_err()
-            {
+            if self.registry.reregister(s, Token(LINGER_BASE + idx), Interest::READABLE).is_err() {
                 let _ = self.registry.deregister(s);
                 self.linger_free.push(idx);
                 return;
@@ -1221,7 +1138,7 @@ impl TftpCore {
             return;
         };
         if let Some(d) = l.transfer.next_deadline() {
-            if l.timer_at.map_or(true, |x| d < x) {
+            if l.timer_at.is_none_or(|x| d < x) {
                 l.timer_at = Some(d);
                 self.timers.schedule(d, TimerKey::Linger(idx));
             }
@@ -1350,9 +1267,7 @@ impl Component for TftpCore {
         if ev.is_writable() && c.send_blocked {
             c.send_blocked = false;
             if let Some(sock) = c.sock.as_mut() {
-                let _ = self
-                    .registry
-                    .reregister(sock, Token(CONN_BASE + slot), Interest::READABLE);
+                let _ = self.registry.reregister(sock, Token(CONN_BASE + slot), Interest::READABLE);
             }
             wake = true;
         }
@@ -1433,6 +1348,13 @@ impl Component for TftpCore {
             }
             return None;
         }
+    }
+
+    fn needs_done(ev: &TftpEvent) -> bool {
+        matches!(
+            ev,
+            TftpEvent::ConnectionRequest { .. } | TftpEvent::StartTransfer { .. } | TftpEvent::Disconnected { .. }
+        )
     }
 
     fn event_done(&mut self, ev: TftpEvent) {

@@ -398,11 +398,7 @@ mod tests {
                 pieces.push(&rest[..n]);
                 rest = &rest[n..];
             }
-            assert_eq!(
-                decode_blocks(&pieces),
-                reference_decode(&input),
-                "{input:?} split {pieces:?}"
-            );
+            assert_eq!(decode_blocks(&pieces), reference_decode(&input), "{input:?} split {pieces:?}");
         }
     }
 }

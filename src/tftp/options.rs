@@ -56,11 +56,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            max_blksize: MAX_BLKSIZE,
-            max_windowsize: MAX_WINDOWSIZE,
-            max_window_bytes: DEFAULT_MAX_WINDOW_BYTES,
-        }
+        Limits { max_blksize: MAX_BLKSIZE, max_windowsize: MAX_WINDOWSIZE, max_window_bytes: DEFAULT_MAX_WINDOW_BYTES }
     }
 }
 
@@ -70,13 +66,8 @@ impl Limits {
     /// the block plus a 4-byte header, so `max_blksize = max_packet_size − 4`,
     /// kept within 8..=65464.
     pub fn from_max_packet_size(max_packet_size: usize) -> Self {
-        let blk = max_packet_size
-            .saturating_sub(4)
-            .clamp(MIN_BLKSIZE as usize, MAX_BLKSIZE as usize);
-        Limits {
-            max_blksize: blk as u16,
-            ..Limits::default()
-        }
+        let blk = max_packet_size.saturating_sub(4).clamp(MIN_BLKSIZE as usize, MAX_BLKSIZE as usize);
+        Limits { max_blksize: blk as u16, ..Limits::default() }
     }
 
     /// The stricter of two sets of limits (e.g. server-wide and per-client).
@@ -106,12 +97,7 @@ pub struct Context {
 
 impl Context {
     pub fn new(direction: Direction, limits: Limits) -> Self {
-        Context {
-            direction,
-            limits,
-            transfer_size: None,
-            free_space: None,
-        }
+        Context { direction, limits, transfer_size: None, free_space: None }
     }
 }
 
@@ -135,13 +121,7 @@ pub struct Negotiated {
 impl Default for Negotiated {
     /// Plain RFC 1350: nothing negotiated.
     fn default() -> Self {
-        Negotiated {
-            blksize: DEFAULT_BLKSIZE,
-            windowsize: 1,
-            timeout: None,
-            tsize: None,
-            oack: Vec::new(),
-        }
+        Negotiated { blksize: DEFAULT_BLKSIZE, windowsize: 1, timeout: None, tsize: None, oack: Vec::new() }
     }
 }
 
@@ -159,9 +139,7 @@ pub fn parse_number(value: &str) -> Option<u64> {
     if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    Some(value.bytes().fold(0u64, |acc, d| {
-        acc.saturating_mul(10).saturating_add(u64::from(d - b'0'))
-    }))
+    Some(value.bytes().fold(0u64, |acc, d| acc.saturating_mul(10).saturating_add(u64::from(d - b'0'))))
 }
 
 fn refuse(message: String) -> TftpError {
@@ -263,10 +241,7 @@ pub fn negotiate(options: &[TftpOption<'_>], ctx: &Context) -> Result<Negotiated
             None
         };
         if let Some(v) = value {
-            n.oack.push(TftpOption::new(
-                Cow::Owned(o.name.to_string()),
-                Cow::Owned(v.to_string()),
-            ));
+            n.oack.push(TftpOption::new(Cow::Owned(o.name.to_string()), Cow::Owned(v.to_string())));
         }
     }
     Ok(n)
@@ -289,10 +264,7 @@ mod tests {
     }
 
     fn oack(n: &Negotiated) -> Vec<(String, String)> {
-        n.oack
-            .iter()
-            .map(|o| (o.name.to_string(), o.value.to_string()))
-            .collect()
+        n.oack.iter().map(|o| (o.name.to_string(), o.value.to_string())).collect()
     }
 
     fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -419,37 +391,25 @@ mod tests {
 
     #[test]
     fn windowsize_is_capped_by_policy_and_memory() {
-        let policy = Limits {
-            max_windowsize: 8,
-            ..Limits::default()
-        };
+        let policy = Limits { max_windowsize: 8, ..Limits::default() };
         let ctx = Context::new(Direction::Read, Limits::default().narrowed(&policy));
         let n = negotiate(&opts(&[("windowsize", "64")]), &ctx).unwrap();
         assert_eq!(n.windowsize, 8);
         assert_eq!(oack(&n), pairs(&[("windowsize", "8")]));
 
-        let mem = Limits {
-            max_window_bytes: 64 * 1024,
-            ..Limits::default()
-        };
+        let mem = Limits { max_window_bytes: 64 * 1024, ..Limits::default() };
         let ctx = Context::new(Direction::Read, mem);
         let n = negotiate(&opts(&[("blksize", "8192"), ("windowsize", "64")]), &ctx).unwrap();
         assert_eq!((n.blksize, n.windowsize), (8192, 8));
         // The memory cap never goes below one block.
-        let tiny = Limits {
-            max_window_bytes: 1,
-            ..Limits::default()
-        };
+        let tiny = Limits { max_window_bytes: 1, ..Limits::default() };
         let n = negotiate(&opts(&[("windowsize", "4")]), &Context::new(Direction::Read, tiny)).unwrap();
         assert_eq!(n.windowsize, 1);
     }
 
     #[test]
     fn windowsize_above_maximum_is_capped_and_zero_is_omitted() {
-        let big = Limits {
-            max_window_bytes: usize::MAX,
-            ..Limits::default()
-        };
+        let big = Limits { max_window_bytes: usize::MAX, ..Limits::default() };
         let n = negotiate(&opts(&[("windowsize", "70000")]), &Context::new(Direction::Write, big)).unwrap();
         assert_eq!(n.windowsize, 65535);
         for v in ["0", "many", ""] {
@@ -461,11 +421,7 @@ mod tests {
 
     #[test]
     fn unknown_options_are_ignored() {
-        let n = negotiate(
-            &opts(&[("multicast", ""), ("blksize", "1024"), ("rollover", "0")]),
-            &read_ctx(),
-        )
-        .unwrap();
+        let n = negotiate(&opts(&[("multicast", ""), ("blksize", "1024"), ("rollover", "0")]), &read_ctx()).unwrap();
         assert_eq!(oack(&n), pairs(&[("blksize", "1024")]));
     }
 
@@ -473,29 +429,10 @@ mod tests {
     fn names_are_case_insensitive_and_spelling_is_kept_in_request_order() {
         let mut ctx = read_ctx();
         ctx.transfer_size = Some(10);
-        let n = negotiate(
-            &opts(&[
-                ("WindowSize", "4"),
-                ("TSIZE", "0"),
-                ("Timeout", "3"),
-                ("BlkSize", "1024"),
-            ]),
-            &ctx,
-        )
-        .unwrap();
-        assert_eq!(
-            (n.blksize, n.windowsize, n.timeout, n.tsize),
-            (1024, 4, Some(3), Some(10))
-        );
-        assert_eq!(
-            oack(&n),
-            pairs(&[
-                ("WindowSize", "4"),
-                ("TSIZE", "10"),
-                ("Timeout", "3"),
-                ("BlkSize", "1024")
-            ])
-        );
+        let n = negotiate(&opts(&[("WindowSize", "4"), ("TSIZE", "0"), ("Timeout", "3"), ("BlkSize", "1024")]), &ctx)
+            .unwrap();
+        assert_eq!((n.blksize, n.windowsize, n.timeout, n.tsize), (1024, 4, Some(3), Some(10)));
+        assert_eq!(oack(&n), pairs(&[("WindowSize", "4"), ("TSIZE", "10"), ("Timeout", "3"), ("BlkSize", "1024")]));
     }
 
     #[test]
@@ -510,23 +447,8 @@ mod tests {
 
     #[test]
     fn narrowed_takes_the_smaller_of_each_limit() {
-        let a = Limits {
-            max_blksize: 1000,
-            max_windowsize: 4,
-            max_window_bytes: 10,
-        };
-        let b = Limits {
-            max_blksize: 500,
-            max_windowsize: 8,
-            max_window_bytes: 5,
-        };
-        assert_eq!(
-            a.narrowed(&b),
-            Limits {
-                max_blksize: 500,
-                max_windowsize: 4,
-                max_window_bytes: 5
-            }
-        );
+        let a = Limits { max_blksize: 1000, max_windowsize: 4, max_window_bytes: 10 };
+        let b = Limits { max_blksize: 500, max_windowsize: 8, max_window_bytes: 5 };
+        assert_eq!(a.narrowed(&b), Limits { max_blksize: 500, max_windowsize: 4, max_window_bytes: 5 });
     }
 }

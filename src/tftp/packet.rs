@@ -84,10 +84,7 @@ pub struct TftpError {
 
 impl TftpError {
     pub fn new(code: u16, message: impl Into<String>) -> Self {
-        TftpError {
-            code,
-            message: message.into(),
-        }
+        TftpError { code, message: message.into() }
     }
 
     /// Appends the ERROR packet for this error to `out`.
@@ -98,13 +95,7 @@ impl TftpError {
 
 impl fmt::Display for TftpError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "TFTP error {} ({}): {}",
-            self.code,
-            errcode::text(self.code),
-            self.message
-        )
+        write!(f, "TFTP error {} ({}): {}", self.code, errcode::text(self.code), self.message)
     }
 }
 
@@ -163,10 +154,7 @@ pub struct TftpOption<'a> {
 
 impl<'a> TftpOption<'a> {
     pub fn new(name: impl Into<Cow<'a, str>>, value: impl Into<Cow<'a, str>>) -> Self {
-        TftpOption {
-            name: name.into(),
-            value: value.into(),
-        }
+        TftpOption { name: name.into(), value: value.into() }
     }
 
     /// Case-insensitive name comparison (RFC 2347: "case-insensitive ASCII").
@@ -176,10 +164,7 @@ impl<'a> TftpOption<'a> {
 
     /// A copy that does not borrow the datagram.
     pub fn into_owned(self) -> TftpOption<'static> {
-        TftpOption {
-            name: Cow::Owned(self.name.into_owned()),
-            value: Cow::Owned(self.value.into_owned()),
-        }
+        TftpOption { name: Cow::Owned(self.name.into_owned()), value: Cow::Owned(self.value.into_owned()) }
     }
 }
 
@@ -370,11 +355,7 @@ fn parse_request(body: &[u8]) -> Result<Request<'_>, ParseError> {
     let mode =
         Mode::from_bytes(mode).ok_or_else(|| ParseError::UnknownMode(String::from_utf8_lossy(mode).into_owned()))?;
     let options = parse_options(rest)?;
-    Ok(Request {
-        filename,
-        mode,
-        options,
-    })
+    Ok(Request { filename, mode, options })
 }
 
 fn be16(b: &[u8]) -> u16 {
@@ -392,10 +373,7 @@ impl<'a> Packet<'a> {
     /// length is not checked here: only the transfer knows the block size.
     pub fn parse(buf: &'a [u8]) -> Result<Packet<'a>, ParseError> {
         if buf.len() < 2 {
-            return Err(ParseError::TooShort {
-                opcode: None,
-                len: buf.len(),
-            });
+            return Err(ParseError::TooShort { opcode: None, len: buf.len() });
         }
         let op = be16(buf);
         let body = &buf[2..];
@@ -404,50 +382,29 @@ impl<'a> Packet<'a> {
             opcode::WRQ => Ok(Packet::Wrq(parse_request(body)?)),
             opcode::DATA => {
                 if body.len() < 2 {
-                    return Err(ParseError::TooShort {
-                        opcode: Some(op),
-                        len: buf.len(),
-                    });
+                    return Err(ParseError::TooShort { opcode: Some(op), len: buf.len() });
                 }
-                Ok(Packet::Data {
-                    block: be16(body),
-                    data: &body[2..],
-                })
+                Ok(Packet::Data { block: be16(body), data: &body[2..] })
             }
             opcode::ACK => {
                 if body.len() < 2 {
-                    return Err(ParseError::TooShort {
-                        opcode: Some(op),
-                        len: buf.len(),
-                    });
+                    return Err(ParseError::TooShort { opcode: Some(op), len: buf.len() });
                 }
                 if body.len() > 2 {
-                    return Err(ParseError::TrailingBytes {
-                        opcode: op,
-                        extra: body.len() - 2,
-                    });
+                    return Err(ParseError::TrailingBytes { opcode: op, extra: body.len() - 2 });
                 }
                 Ok(Packet::Ack { block: be16(body) })
             }
             opcode::ERROR => {
                 if body.len() < 2 {
-                    return Err(ParseError::TooShort {
-                        opcode: Some(op),
-                        len: buf.len(),
-                    });
+                    return Err(ParseError::TooShort { opcode: Some(op), len: buf.len() });
                 }
                 let code = be16(body);
                 let (msg, rest) = take_cstr(&body[2..], Field::ErrorMessage)?;
                 if !rest.iter().all(|&b| b == 0) {
-                    return Err(ParseError::TrailingBytes {
-                        opcode: op,
-                        extra: rest.len(),
-                    });
+                    return Err(ParseError::TrailingBytes { opcode: op, extra: rest.len() });
                 }
-                Ok(Packet::Error {
-                    code,
-                    message: String::from_utf8_lossy(msg),
-                })
+                Ok(Packet::Error { code, message: String::from_utf8_lossy(msg) })
             }
             opcode::OACK => {
                 let options = parse_options(body)?;
@@ -564,11 +521,7 @@ mod tests {
     use super::*;
 
     fn req(filename: &'static [u8], mode: Mode, opts: &[(&'static str, &'static str)]) -> Request<'static> {
-        Request {
-            filename,
-            mode,
-            options: opts.iter().map(|(n, v)| TftpOption::new(*n, *v)).collect(),
-        }
+        Request { filename, mode, options: opts.iter().map(|(n, v)| TftpOption::new(*n, *v)).collect() }
     }
 
     fn round_trip(p: &Packet<'_>) -> Vec<u8> {
@@ -597,10 +550,7 @@ mod tests {
     #[test]
     fn data_round_trip_including_empty_payload() {
         let payload = [7u8; 512];
-        let bytes = round_trip(&Packet::Data {
-            block: 0xfffe,
-            data: &payload,
-        });
+        let bytes = round_trip(&Packet::Data { block: 0xfffe, data: &payload });
         assert_eq!(&bytes[..4], &[0, 3, 0xff, 0xfe]);
         assert_eq!(bytes.len(), 516);
         let bytes = round_trip(&Packet::Data { block: 1, data: &[] });
@@ -615,23 +565,15 @@ mod tests {
 
     #[test]
     fn error_round_trip() {
-        let p = Packet::Error {
-            code: errcode::FILE_NOT_FOUND,
-            message: "no such file".into(),
-        };
+        let p = Packet::Error { code: errcode::FILE_NOT_FOUND, message: "no such file".into() };
         assert_eq!(round_trip(&p), b"\x00\x05\x00\x01no such file\0");
-        let empty = Packet::Error {
-            code: errcode::OPTION_REFUSED,
-            message: "".into(),
-        };
+        let empty = Packet::Error { code: errcode::OPTION_REFUSED, message: "".into() };
         assert_eq!(round_trip(&empty), b"\x00\x05\x00\x08\0");
     }
 
     #[test]
     fn oack_round_trip() {
-        let p = Packet::Oack {
-            options: vec![TftpOption::new("BlkSize", "1024"), TftpOption::new("windowsize", "8")],
-        };
+        let p = Packet::Oack { options: vec![TftpOption::new("BlkSize", "1024"), TftpOption::new("windowsize", "8")] };
         assert_eq!(round_trip(&p), b"\x00\x06BlkSize\x001024\0windowsize\x008\0");
     }
 
@@ -667,65 +609,26 @@ mod tests {
     #[test]
     fn too_short_packets() {
         assert_eq!(Packet::parse(b""), Err(ParseError::TooShort { opcode: None, len: 0 }));
-        assert_eq!(
-            Packet::parse(b"\x00"),
-            Err(ParseError::TooShort { opcode: None, len: 1 })
-        );
-        assert_eq!(
-            Packet::parse(b"\x00\x03\x00"),
-            Err(ParseError::TooShort {
-                opcode: Some(3),
-                len: 3
-            })
-        );
-        assert_eq!(
-            Packet::parse(b"\x00\x04"),
-            Err(ParseError::TooShort {
-                opcode: Some(4),
-                len: 2
-            })
-        );
-        assert_eq!(
-            Packet::parse(b"\x00\x05\x00"),
-            Err(ParseError::TooShort {
-                opcode: Some(5),
-                len: 3
-            })
-        );
+        assert_eq!(Packet::parse(b"\x00"), Err(ParseError::TooShort { opcode: None, len: 1 }));
+        assert_eq!(Packet::parse(b"\x00\x03\x00"), Err(ParseError::TooShort { opcode: Some(3), len: 3 }));
+        assert_eq!(Packet::parse(b"\x00\x04"), Err(ParseError::TooShort { opcode: Some(4), len: 2 }));
+        assert_eq!(Packet::parse(b"\x00\x05\x00"), Err(ParseError::TooShort { opcode: Some(5), len: 3 }));
     }
 
     #[test]
     fn unknown_opcodes() {
         assert_eq!(Packet::parse(b"\x00\x00\x00\x01"), Err(ParseError::UnknownOpcode(0)));
         assert_eq!(Packet::parse(b"\x00\x07\x00\x01"), Err(ParseError::UnknownOpcode(7)));
-        assert_eq!(
-            Packet::parse(b"\x01\x01f\0octet\0"),
-            Err(ParseError::UnknownOpcode(257))
-        );
+        assert_eq!(Packet::parse(b"\x01\x01f\0octet\0"), Err(ParseError::UnknownOpcode(257)));
     }
 
     #[test]
     fn request_missing_terminators() {
-        assert_eq!(
-            Packet::parse(b"\x00\x01file"),
-            Err(ParseError::MissingTerminator(Field::Filename))
-        );
-        assert_eq!(
-            Packet::parse(b"\x00\x01"),
-            Err(ParseError::MissingTerminator(Field::Filename))
-        );
-        assert_eq!(
-            Packet::parse(b"\x00\x01f\0octet"),
-            Err(ParseError::MissingTerminator(Field::Mode))
-        );
-        assert_eq!(
-            Packet::parse(b"\x00\x01f\0"),
-            Err(ParseError::MissingTerminator(Field::Mode))
-        );
-        assert_eq!(
-            Packet::parse(b"\x00\x01f\0octet\0blksize"),
-            Err(ParseError::MissingTerminator(Field::OptionName))
-        );
+        assert_eq!(Packet::parse(b"\x00\x01file"), Err(ParseError::MissingTerminator(Field::Filename)));
+        assert_eq!(Packet::parse(b"\x00\x01"), Err(ParseError::MissingTerminator(Field::Filename)));
+        assert_eq!(Packet::parse(b"\x00\x01f\0octet"), Err(ParseError::MissingTerminator(Field::Mode)));
+        assert_eq!(Packet::parse(b"\x00\x01f\0"), Err(ParseError::MissingTerminator(Field::Mode)));
+        assert_eq!(Packet::parse(b"\x00\x01f\0octet\0blksize"), Err(ParseError::MissingTerminator(Field::OptionName)));
         assert_eq!(
             Packet::parse(b"\x00\x01f\0octet\0blksize\x00512"),
             Err(ParseError::MissingTerminator(Field::OptionValue))
@@ -735,14 +638,8 @@ mod tests {
     #[test]
     fn request_empty_filename_and_bad_mode() {
         assert_eq!(Packet::parse(b"\x00\x01\0octet\0"), Err(ParseError::EmptyFilename));
-        assert_eq!(
-            Packet::parse(b"\x00\x02f\0binary\0"),
-            Err(ParseError::UnknownMode("binary".into()))
-        );
-        assert_eq!(
-            Packet::parse(b"\x00\x02f\0\0"),
-            Err(ParseError::UnknownMode(String::new()))
-        );
+        assert_eq!(Packet::parse(b"\x00\x02f\0binary\0"), Err(ParseError::UnknownMode("binary".into())));
+        assert_eq!(Packet::parse(b"\x00\x02f\0\0"), Err(ParseError::UnknownMode(String::new())));
     }
 
     #[test]
@@ -755,10 +652,7 @@ mod tests {
 
     #[test]
     fn request_empty_option_name_followed_by_data() {
-        assert_eq!(
-            Packet::parse(b"\x00\x01f\0octet\0\0x\0"),
-            Err(ParseError::EmptyOptionName)
-        );
+        assert_eq!(Packet::parse(b"\x00\x01f\0octet\0\0x\0"), Err(ParseError::EmptyOptionName));
     }
 
     #[test]
@@ -778,14 +672,8 @@ mod tests {
 
     #[test]
     fn request_non_ascii_option() {
-        assert_eq!(
-            Packet::parse(b"\x00\x01f\0octet\0bl\xffk\x001\0"),
-            Err(ParseError::NonAsciiOption)
-        );
-        assert_eq!(
-            Packet::parse(b"\x00\x01f\0octet\0blk\0\xc3\xa9\0"),
-            Err(ParseError::NonAsciiOption)
-        );
+        assert_eq!(Packet::parse(b"\x00\x01f\0octet\0bl\xffk\x001\0"), Err(ParseError::NonAsciiOption));
+        assert_eq!(Packet::parse(b"\x00\x01f\0octet\0blk\0\xc3\xa9\0"), Err(ParseError::NonAsciiOption));
     }
 
     #[test]
@@ -809,53 +697,29 @@ mod tests {
     fn ack_with_trailing_bytes() {
         assert_eq!(
             Packet::parse(b"\x00\x04\x00\x01\x00"),
-            Err(ParseError::TrailingBytes {
-                opcode: opcode::ACK,
-                extra: 1
-            })
+            Err(ParseError::TrailingBytes { opcode: opcode::ACK, extra: 1 })
         );
     }
 
     #[test]
     fn error_packet_malformed() {
-        assert_eq!(
-            Packet::parse(b"\x00\x05\x00\x01oops"),
-            Err(ParseError::MissingTerminator(Field::ErrorMessage))
-        );
-        assert_eq!(
-            Packet::parse(b"\x00\x05\x00\x01"),
-            Err(ParseError::MissingTerminator(Field::ErrorMessage))
-        );
+        assert_eq!(Packet::parse(b"\x00\x05\x00\x01oops"), Err(ParseError::MissingTerminator(Field::ErrorMessage)));
+        assert_eq!(Packet::parse(b"\x00\x05\x00\x01"), Err(ParseError::MissingTerminator(Field::ErrorMessage)));
         assert_eq!(
             Packet::parse(b"\x00\x05\x00\x01oops\0junk"),
-            Err(ParseError::TrailingBytes {
-                opcode: opcode::ERROR,
-                extra: 4
-            })
+            Err(ParseError::TrailingBytes { opcode: opcode::ERROR, extra: 4 })
         );
         // NUL padding after the message is fine; a non-UTF-8 message is kept lossily.
         let p = Packet::parse(b"\x00\x05\x00\x02d\xe9nied\0\0\0").unwrap();
-        assert_eq!(
-            p,
-            Packet::Error {
-                code: 2,
-                message: "d\u{fffd}nied".into()
-            }
-        );
+        assert_eq!(p, Packet::Error { code: 2, message: "d\u{fffd}nied".into() });
     }
 
     #[test]
     fn oack_malformed() {
         assert_eq!(Packet::parse(b"\x00\x06"), Err(ParseError::EmptyOack));
         assert_eq!(Packet::parse(b"\x00\x06\0\0"), Err(ParseError::EmptyOack));
-        assert_eq!(
-            Packet::parse(b"\x00\x06blksize\x00512"),
-            Err(ParseError::MissingTerminator(Field::OptionValue))
-        );
-        assert_eq!(
-            Packet::parse(b"\x00\x06a\x001\0A\x002\0"),
-            Err(ParseError::DuplicateOption("A".into()))
-        );
+        assert_eq!(Packet::parse(b"\x00\x06blksize\x00512"), Err(ParseError::MissingTerminator(Field::OptionValue)));
+        assert_eq!(Packet::parse(b"\x00\x06a\x001\0A\x002\0"), Err(ParseError::DuplicateOption("A".into())));
     }
 
     #[test]
@@ -887,13 +751,7 @@ mod tests {
         let mut buf = [0xffu8; 8];
         write_data_header(&mut buf, 0x1234);
         assert_eq!(buf, [0, 3, 0x12, 0x34, 0xff, 0xff, 0xff, 0xff]);
-        assert_eq!(
-            Packet::parse(&buf).unwrap(),
-            Packet::Data {
-                block: 0x1234,
-                data: &[0xff; 4]
-            }
-        );
+        assert_eq!(Packet::parse(&buf).unwrap(), Packet::Data { block: 0x1234, data: &[0xff; 4] });
     }
 
     #[test]
@@ -922,13 +780,7 @@ mod tests {
         let e = TftpError::new(errcode::ACCESS_VIOLATION, "outside root");
         let mut out = Vec::new();
         e.encode(&mut out);
-        assert_eq!(
-            Packet::parse(&out).unwrap(),
-            Packet::Error {
-                code: 2,
-                message: "outside root".into()
-            }
-        );
+        assert_eq!(Packet::parse(&out).unwrap(), Packet::Error { code: 2, message: "outside root".into() });
     }
 
     #[test]

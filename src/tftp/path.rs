@@ -54,9 +54,7 @@ fn os_name(name: &[u8]) -> Result<&OsStr, TftpError> {
 
 #[cfg(not(unix))]
 fn os_name(name: &[u8]) -> Result<&OsStr, TftpError> {
-    std::str::from_utf8(name)
-        .map(OsStr::new)
-        .map_err(|_| access("file name is not valid UTF-8"))
+    std::str::from_utf8(name).map(OsStr::new).map_err(|_| access("file name is not valid UTF-8"))
 }
 
 /// Checks the syntax of a requested name and returns it as a relative path.
@@ -214,18 +212,12 @@ impl AtomicUpload {
                 Err(e) => return Err(e),
             }
         }
-        Err(io::Error::new(
-            io::ErrorKind::AlreadyExists,
-            "no free temporary file name",
-        ))
+        Err(io::Error::new(io::ErrorKind::AlreadyExists, "no free temporary file name"))
     }
 
     /// Appends `data`.
     pub fn write(&mut self, data: &[u8]) -> io::Result<()> {
-        let f = self
-            .file
-            .as_mut()
-            .ok_or_else(|| io::Error::other("upload already finished"))?;
+        let f = self.file.as_mut().ok_or_else(|| io::Error::other("upload already finished"))?;
         f.write_all(data)?;
         self.written += data.len() as u64;
         Ok(())
@@ -250,10 +242,7 @@ impl AtomicUpload {
     /// file) and renames over the destination. On failure the temporary
     /// file is removed and the destination is untouched.
     pub fn commit(mut self) -> io::Result<()> {
-        let f = self
-            .file
-            .take()
-            .ok_or_else(|| io::Error::other("upload already finished"))?;
+        let f = self.file.take().ok_or_else(|| io::Error::other("upload already finished"))?;
         let f = f.into_inner().map_err(|e| e.into_error())?;
         f.sync_all()?;
         drop(f);
@@ -351,16 +340,8 @@ mod tests {
             b"./a.txt",
             b"sub/./b.txt",
         ] {
-            assert_eq!(
-                code(resolve_read(&root, name)),
-                errcode::ACCESS_VIOLATION,
-                "read {name:?}"
-            );
-            assert_eq!(
-                code(resolve_write(&root, name)),
-                errcode::ACCESS_VIOLATION,
-                "write {name:?}"
-            );
+            assert_eq!(code(resolve_read(&root, name)), errcode::ACCESS_VIOLATION, "read {name:?}");
+            assert_eq!(code(resolve_write(&root, name)), errcode::ACCESS_VIOLATION, "write {name:?}");
         }
     }
 
@@ -377,15 +358,9 @@ mod tests {
         symlink(outside.join("secret.txt"), root.join("evil")).unwrap();
         symlink(&outside, root.join("evildir")).unwrap();
         assert_eq!(code(resolve_read(&root, b"evil")), errcode::ACCESS_VIOLATION);
-        assert_eq!(
-            code(resolve_read(&root, b"evildir/secret.txt")),
-            errcode::ACCESS_VIOLATION
-        );
+        assert_eq!(code(resolve_read(&root, b"evildir/secret.txt")), errcode::ACCESS_VIOLATION);
         assert_eq!(code(resolve_write(&root, b"evil")), errcode::ACCESS_VIOLATION);
-        assert_eq!(
-            code(resolve_write(&root, b"evildir/new.txt")),
-            errcode::ACCESS_VIOLATION
-        );
+        assert_eq!(code(resolve_write(&root, b"evildir/new.txt")), errcode::ACCESS_VIOLATION);
     }
 
     #[test]
@@ -427,26 +402,11 @@ mod tests {
 
     #[test]
     fn io_errors_map_to_tftp_codes() {
-        assert_eq!(
-            tftp_error_for_io(&io::ErrorKind::NotFound.into()).code,
-            errcode::FILE_NOT_FOUND
-        );
-        assert_eq!(
-            tftp_error_for_io(&io::ErrorKind::PermissionDenied.into()).code,
-            errcode::ACCESS_VIOLATION
-        );
-        assert_eq!(
-            tftp_error_for_io(&io::ErrorKind::AlreadyExists.into()).code,
-            errcode::FILE_EXISTS
-        );
-        assert_eq!(
-            tftp_error_for_io(&io::Error::from_raw_os_error(libc::ENOSPC)).code,
-            errcode::DISK_FULL
-        );
-        assert_eq!(
-            tftp_error_for_io(&io::Error::from_raw_os_error(libc::EDQUOT)).code,
-            errcode::DISK_FULL
-        );
+        assert_eq!(tftp_error_for_io(&io::ErrorKind::NotFound.into()).code, errcode::FILE_NOT_FOUND);
+        assert_eq!(tftp_error_for_io(&io::ErrorKind::PermissionDenied.into()).code, errcode::ACCESS_VIOLATION);
+        assert_eq!(tftp_error_for_io(&io::ErrorKind::AlreadyExists.into()).code, errcode::FILE_EXISTS);
+        assert_eq!(tftp_error_for_io(&io::Error::from_raw_os_error(libc::ENOSPC)).code, errcode::DISK_FULL);
+        assert_eq!(tftp_error_for_io(&io::Error::from_raw_os_error(libc::EDQUOT)).code, errcode::DISK_FULL);
         assert_eq!(tftp_error_for_io(&io::Error::other("boom")).code, errcode::NOT_DEFINED);
     }
 
@@ -466,11 +426,7 @@ mod tests {
         let mut up = AtomicUpload::create(&dest).unwrap();
         let tmp = up.temp_path().to_path_buf();
         assert_eq!(tmp.parent(), Some(s.path()));
-        assert!(tmp
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .starts_with(".file.bin.pier-"));
+        assert!(tmp.file_name().unwrap().to_string_lossy().starts_with(".file.bin.pier-"));
         up.write(b"new ").unwrap();
         up.write(b"content").unwrap();
         assert_eq!(up.bytes_written(), 11);

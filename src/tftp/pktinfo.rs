@@ -142,10 +142,7 @@ pub fn recv_from(fd: RawFd, buf: &mut [u8]) -> io::Result<Received> {
     // into live locals of the stated sizes.
     unsafe {
         let mut ss: libc::sockaddr_storage = zeroed();
-        let mut iov = libc::iovec {
-            iov_base: buf.as_mut_ptr() as *mut libc::c_void,
-            iov_len: buf.len(),
-        };
+        let mut iov = libc::iovec { iov_base: buf.as_mut_ptr() as *mut libc::c_void, iov_len: buf.len() };
         let mut cbuf = CmsgBuf([0; CMSG_SPACE]);
         let mut msg: libc::msghdr = zeroed();
         msg.msg_name = &mut ss as *mut _ as *mut libc::c_void;
@@ -172,12 +169,7 @@ pub fn recv_from(fd: RawFd, buf: &mut [u8]) -> io::Result<Received> {
             }
             c = libc::CMSG_NXTHDR(&msg, c);
         }
-        Ok(Received {
-            len: n as usize,
-            from,
-            dst,
-            truncated: msg.msg_flags & libc::MSG_TRUNC != 0,
-        })
+        Ok(Received { len: n as usize, from, dst, truncated: msg.msg_flags & libc::MSG_TRUNC != 0 })
     }
 }
 
@@ -188,10 +180,7 @@ pub fn send_to(fd: RawFd, data: &[u8], to: &SocketAddr, src: Option<IpAddr>) -> 
     // SAFETY: as in `recv_from`; the control buffer holds exactly one
     // correctly aligned pktinfo message.
     unsafe {
-        let mut iov = libc::iovec {
-            iov_base: data.as_ptr() as *mut libc::c_void,
-            iov_len: data.len(),
-        };
+        let mut iov = libc::iovec { iov_base: data.as_ptr() as *mut libc::c_void, iov_len: data.len() };
         let mut msg: libc::msghdr = zeroed();
         msg.msg_name = &ss as *const _ as *mut libc::c_void;
         msg.msg_namelen = sslen;

@@ -36,9 +36,7 @@ const NO_EFFECT_BOOL: &[&str] = &[
 
 impl TftpServer {
     pub fn new() -> Result<TftpServer> {
-        Ok(TftpServer {
-            engine: Engine::new(TftpCore::new)?,
-        })
+        Ok(TftpServer { engine: Engine::new(TftpCore::new)? })
     }
 
     /// Sets the function every event is passed to. It runs with no lock held
@@ -87,10 +85,7 @@ impl TftpServer {
             PIER_TFTPSERVER_PROP_CONNCONNECTIONID => {
                 let pos = usize::try_from(index).map_err(|_| Error::code(codes::INDEX))?;
                 let id = st.conns.id_at(pos).ok_or_else(|| {
-                    Error::new(
-                        codes::INDEX,
-                        format!("Position {index} is out of range (ConnCount {})", st.conns.len()),
-                    )
+                    Error::new(codes::INDEX, format!("Position {index} is out of range (ConnCount {})", st.conns.len()))
                 })?;
                 Value::text(id.to_string())
             }
@@ -115,11 +110,7 @@ impl TftpServer {
     /// (the FFI and `do_config` parse text forms).
     pub fn set(&self, prop: i32, index: i32, v: Value) -> Result<()> {
         if prop == PIER_TFTPSERVER_PROP_LISTENING {
-            return if v.as_bool()? {
-                self.start_listening()
-            } else {
-                self.stop_listening()
-            };
+            return if v.as_bool()? { self.start_listening() } else { self.stop_listening() };
         }
         let mut st = self.engine.lock();
         match prop {
@@ -157,10 +148,7 @@ impl TftpServer {
     pub fn config(&self, text: &str) -> Result<String> {
         let s = config::parse(text)?;
         if s.index.is_some() && !s.is("DestinationAddress") {
-            return Err(Error::invalid_value(format!(
-                "{} is not a per-connection setting",
-                s.name
-            )));
+            return Err(Error::invalid_value(format!("{} is not a per-connection setting", s.name)));
         }
         match s.value {
             None => self.config_get(&s),
@@ -236,10 +224,7 @@ impl TftpServer {
         let int = |lo: i64, hi: i64| -> Result<i64> {
             let n = parse_int(v)?;
             if n < lo || n > hi {
-                return Err(Error::invalid_value(format!(
-                    "{} must be between {lo} and {hi}",
-                    s.name
-                )));
+                return Err(Error::invalid_value(format!("{} must be between {lo} and {hi}", s.name)));
             }
             Ok(n)
         };
@@ -287,10 +272,7 @@ impl TftpServer {
                 if !v.trim().is_empty() {
                     return Err(Error::new(
                         codes::NOT_SUPPORTED,
-                        format!(
-                            "{} needs raw packet capture (Windows with WinPcap); not supported",
-                            s.name
-                        ),
+                        format!("{} needs raw packet capture (Windows with WinPcap); not supported", s.name),
                     ));
                 }
             }
@@ -317,10 +299,7 @@ impl TftpServer {
             "outbuffersize" => t.out_buffer_size = int(0, i32::MAX as i64)? as usize,
             "codepage" => {
                 if int(i64::MIN, i64::MAX)? != 65001 {
-                    return Err(Error::new(
-                        codes::NOT_SUPPORTED,
-                        "pier works in UTF-8 only (CodePage 65001)",
-                    ));
+                    return Err(Error::new(codes::NOT_SUPPORTED, "pier works in UTF-8 only (CodePage 65001)"));
                 }
             }
             "masksensitive" => t.mask_sensitive = parse_bool(v)?,

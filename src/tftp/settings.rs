@@ -129,24 +129,14 @@ impl Settings {
 
 /// `QOSTrafficType` accepts the names or the numbers of the reference.
 pub fn parse_traffic_type(v: &str) -> Result<u8> {
-    const NAMES: [&str; 6] = [
-        "BestEffort",
-        "Background",
-        "ExcellentEffort",
-        "AudioVideo",
-        "Voice",
-        "Control",
-    ];
+    const NAMES: [&str; 6] = ["BestEffort", "Background", "ExcellentEffort", "AudioVideo", "Voice", "Control"];
     let t = v.trim();
     if let Some(i) = NAMES.iter().position(|n| n.eq_ignore_ascii_case(t)) {
         return Ok(i as u8);
     }
     match t.parse::<u8>() {
         Ok(n) if n <= 5 => Ok(n),
-        _ => Err(Error::invalid_value(format!(
-            "QOSTrafficType must be 0-5 or one of {}",
-            NAMES.join(", ")
-        ))),
+        _ => Err(Error::invalid_value(format!("QOSTrafficType must be 0-5 or one of {}", NAMES.join(", ")))),
     }
 }
 
@@ -184,16 +174,10 @@ impl ClientPolicy {
                 .ok_or_else(|| Error::invalid_value(format!("ClientPolicy rule '{rule}' has no ':'")))?;
             let who = rule[..colon].trim();
             if who.is_empty() {
-                return Err(Error::invalid_value(format!(
-                    "ClientPolicy rule '{rule}' names no clients"
-                )));
+                return Err(Error::invalid_value(format!("ClientPolicy rule '{rule}' names no clients")));
             }
             let clients = ClientList::parse(&who.split_whitespace().collect::<Vec<_>>().join(","))?;
-            let mut r = PolicyRule {
-                clients,
-                blksize: None,
-                windowsize: None,
-            };
+            let mut r = PolicyRule { clients, blksize: None, windowsize: None };
             for kv in rule[colon + 1..].split(',').map(str::trim).filter(|s| !s.is_empty()) {
                 let (k, v) = kv
                     .split_once('=')
@@ -213,10 +197,7 @@ impl ClientPolicy {
             }
             rules.push(r);
         }
-        Ok(ClientPolicy {
-            text: text.trim().to_string(),
-            rules,
-        })
+        Ok(ClientPolicy { text: text.trim().to_string(), rules })
     }
 
     pub fn text(&self) -> &str {
@@ -256,13 +237,7 @@ mod tests {
         assert!(p.lookup(ip("8.8.8.8")).is_none());
         let v6 = ClientPolicy::parse("2001:db8::/32:windowsize=4").unwrap();
         assert_eq!(v6.lookup(ip("2001:db8::9")).unwrap().max_windowsize, 4);
-        for bad in [
-            "10.0.0.1",
-            "10.0.0.1:blksize",
-            ":blksize=512",
-            "10.0.0.1:blksize=7",
-            "1.2.3.4:color=red",
-        ] {
+        for bad in ["10.0.0.1", "10.0.0.1:blksize", ":blksize=512", "10.0.0.1:blksize=7", "1.2.3.4:color=red"] {
             assert_eq!(ClientPolicy::parse(bad).unwrap_err().code, 906, "{bad}");
         }
         assert!(ClientPolicy::parse("").unwrap().lookup(ip("1.1.1.1")).is_none());

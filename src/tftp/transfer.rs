@@ -382,11 +382,7 @@ impl Common {
 
     fn fail_timeout(&mut self) {
         self.ctrl_pending = false;
-        self.end(TransferError {
-            error: Error::code(codes::TIMEOUT),
-            tftp_code: None,
-            from_peer: false,
-        });
+        self.end(TransferError { error: Error::code(codes::TIMEOUT), tftp_code: None, from_peer: false });
     }
 
     /// Ends the transfer with `error` and queues an ERROR packet for the peer.
@@ -394,21 +390,13 @@ impl Common {
         self.ctrl.clear();
         to_peer.encode(&mut self.ctrl);
         self.ctrl_pending = true;
-        self.end(TransferError {
-            error,
-            tftp_code: Some(to_peer.code),
-            from_peer: false,
-        });
+        self.end(TransferError { error, tftp_code: Some(to_peer.code), from_peer: false });
     }
 
     fn fail_peer(&mut self, code: u16, message: &str) {
         self.ctrl_pending = false;
         let text = format!("Peer error {code} ({}): {message}", errcode::text(code));
-        self.end(TransferError {
-            error: Error::new(codes::PEER_ERROR, text),
-            tftp_code: Some(code),
-            from_peer: true,
-        });
+        self.end(TransferError { error: Error::new(codes::PEER_ERROR, text), tftp_code: Some(code), from_peer: true });
     }
 
     fn illegal(&mut self, code: i32, message: String) {
@@ -428,10 +416,7 @@ impl Common {
             }
             Some(t) => (u128::from(self.bytes) * 100 / u128::from(t)).min(100) as i32,
         };
-        Progress {
-            bytes_transferred: self.bytes,
-            percent_done,
-        }
+        Progress { bytes_transferred: self.bytes, percent_done }
     }
 }
 
@@ -495,12 +480,7 @@ impl Transfer {
                 Side::Write(r)
             }
         };
-        Transfer {
-            direction,
-            mode: cfg.mode,
-            c,
-            side,
-        }
+        Transfer { direction, mode: cfg.mode, c, side }
     }
 
     /// Shorthand for `Transfer::new(Direction::Read, cfg, now)`.
@@ -530,10 +510,7 @@ impl Transfer {
     }
 
     fn snapshot(&self) -> Snapshot {
-        Snapshot {
-            bytes: self.c.bytes,
-            finished: self.c.outcome.is_some(),
-        }
+        Snapshot { bytes: self.c.bytes, finished: self.c.outcome.is_some() }
     }
 
     fn actions(&self, before: Snapshot) -> Actions {
@@ -585,10 +562,7 @@ impl Transfer {
                         Direction::Read => "read",
                         Direction::Write => "write",
                     };
-                    self.c.illegal(
-                        codes::WRONG_PACKET,
-                        format!("Unexpected {} during a {dir} transfer", other.kind()),
-                    );
+                    self.c.illegal(codes::WRONG_PACKET, format!("Unexpected {} during a {dir} transfer", other.kind()));
                 }
             },
         }

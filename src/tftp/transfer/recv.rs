@@ -67,11 +67,7 @@ impl Receiver {
 
     pub(super) fn on_data(&mut self, c: &mut Common, block: u16, data: &[u8], now: Instant) {
         if data.len() > c.blksize {
-            let msg = format!(
-                "DATA block of {} bytes exceeds the block size of {}",
-                data.len(),
-                c.blksize
-            );
+            let msg = format!("DATA block of {} bytes exceeds the block size of {}", data.len(), c.blksize);
             c.fail_with_error_packet(
                 &TftpError::new(errcode::ILLEGAL_OPERATION, msg.clone()),
                 Error::new(codes::PACKET_TOO_LARGE, format!("Packet too large: {msg}")),

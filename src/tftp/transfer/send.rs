@@ -89,8 +89,7 @@ impl Sender {
 
     fn ensure_slot(&mut self, idx: usize) {
         while self.slots.len() <= idx {
-            self.slots
-                .push(vec![0u8; DATA_HEADER_LEN + self.blksize].into_boxed_slice());
+            self.slots.push(vec![0u8; DATA_HEADER_LEN + self.blksize].into_boxed_slice());
             self.lens.push(0);
         }
     }
@@ -101,7 +100,7 @@ impl Sender {
     }
 
     pub(super) fn wants_data(&self) -> bool {
-        self.can_fill() && !self.eof && self.text.as_ref().map_or(true, |t| t.start == t.end)
+        self.can_fill() && !self.eof && self.text.as_ref().is_none_or(|t| t.start == t.end)
     }
 
     pub(super) fn read_buf(&mut self) -> Option<&mut [u8]> {

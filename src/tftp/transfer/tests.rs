@@ -57,10 +57,7 @@ struct Src {
 
 impl Src {
     fn new(data: &[u8]) -> Src {
-        Src {
-            data: data.to_vec(),
-            pos: 0,
-        }
+        Src { data: data.to_vec(), pos: 0 }
     }
 
     fn feed(&mut self, x: &mut Transfer) {
@@ -106,11 +103,7 @@ fn next_seq_with_block_finds_the_first_later_match() {
         for after in (65500..65600).chain(131_000..131_100) {
             for block in [0u16, 1, 2, 30, 65534, 65535] {
                 let brute = (after + 1..after + 140_000).find(|&s| wire_block(s, r) == block);
-                assert_eq!(
-                    next_seq_with_block(after, block, r),
-                    brute,
-                    "{r:?} after {after} block {block}"
-                );
+                assert_eq!(next_seq_with_block(after, block, r), brute, "{r:?} after {after} block {block}");
             }
         }
         assert_eq!(next_seq_with_block(0, 1, r), Some(1));
@@ -141,13 +134,7 @@ fn read_without_options_sends_data_1_and_completes() {
     assert_eq!(blocks(&sent(&mut x)), vec![(1, b"hello".to_vec())]);
     let a = x.on_packet(&Packet::Ack { block: 1 }, t0);
     assert!(a.finished);
-    assert_eq!(
-        a.progress,
-        Some(Progress {
-            bytes_transferred: 5,
-            percent_done: -1
-        })
-    );
+    assert_eq!(a.progress, Some(Progress { bytes_transferred: 5, percent_done: -1 }));
     assert_eq!(x.outcome(), Some(&Ok(())));
     assert!(x.is_closed());
     assert_eq!(x.next_deadline(), None);
@@ -193,12 +180,7 @@ fn read_with_oack_waits_for_ack_0() {
     src.feed(&mut x);
     let d = sent(&mut x);
     assert_eq!(d.len(), 1);
-    assert_eq!(
-        Packet::parse(&d[0]).unwrap(),
-        Packet::Oack {
-            options: vec![TftpOption::new("blksize", "8")]
-        }
-    );
+    assert_eq!(Packet::parse(&d[0]).unwrap(), Packet::Oack { options: vec![TftpOption::new("blksize", "8")] });
     // A stray ACK is not the OACK's confirmation.
     let a = x.on_packet(&Packet::Ack { block: 3 }, t0);
     assert!(!a.transmit);
@@ -558,13 +540,7 @@ fn netascii_read_encodes_across_block_boundary() {
     let d = sent(&mut x);
     assert_eq!(blocks(&d), vec![(1, b"1234567\r".to_vec()), (2, b"\nab".to_vec())]);
     x.on_packet(&Packet::Ack { block: 2 }, t0);
-    assert_eq!(
-        x.progress(),
-        Progress {
-            bytes_transferred: 11,
-            percent_done: 100
-        }
-    );
+    assert_eq!(x.progress(), Progress { bytes_transferred: 11, percent_done: 100 });
 }
 
 #[test]
@@ -724,14 +700,7 @@ fn write_dallies_and_reacks_a_repeated_final_block() {
     // Anything else during the dally is ignored, including errors.
     let a = x.on_datagram(&ack(1), at(t0, 7));
     assert!(!a.transmit);
-    x.on_datagram(
-        &Packet::Error {
-            code: 0,
-            message: "bye".into(),
-        }
-        .to_vec(),
-        at(t0, 7),
-    );
+    x.on_datagram(&Packet::Error { code: 0, message: "bye".into() }.to_vec(), at(t0, 7));
     assert_eq!(x.outcome(), Some(&Ok(())));
     x.on_timer(at(t0, 10));
     assert!(!x.is_closed());
@@ -788,13 +757,7 @@ fn write_data_larger_than_blksize_is_refused() {
     assert!(a.finished);
     assert_eq!(a.delivered, 0);
     let d = sent(&mut x);
-    assert!(matches!(
-        Packet::parse(&d[0]).unwrap(),
-        Packet::Error {
-            code: errcode::ILLEGAL_OPERATION,
-            ..
-        }
-    ));
+    assert!(matches!(Packet::parse(&d[0]).unwrap(), Packet::Error { code: errcode::ILLEGAL_OPERATION, .. }));
     let e = err_of(&x);
     assert_eq!(e.error.code, codes::PACKET_TOO_LARGE);
     assert_eq!(e.tftp_code, Some(errcode::ILLEGAL_OPERATION));
@@ -922,14 +885,8 @@ fn expect_illegal(x: &mut Transfer, a: Actions, pier_code: i32) {
 #[test]
 fn wrong_packet_kinds_end_the_transfer_with_error_4() {
     let t0 = Instant::now();
-    let rrq = Packet::Rrq(crate::tftp::packet::Request {
-        filename: b"f",
-        mode: Mode::Octet,
-        options: vec![],
-    });
-    let oack = Packet::Oack {
-        options: vec![TftpOption::new("blksize", "8")],
-    };
+    let rrq = Packet::Rrq(crate::tftp::packet::Request { filename: b"f", mode: Mode::Octet, options: vec![] });
+    let oack = Packet::Oack { options: vec![TftpOption::new("blksize", "8")] };
 
     let mut x = Transfer::read(octet(8, 1), t0);
     Src::new(b"abc").feed(&mut x);
@@ -972,13 +929,7 @@ fn peer_error_ends_the_transfer_silently() {
     c.oack = vec![TftpOption::new("tsize", "100")];
     let mut x = Transfer::read(c, t0);
     sent(&mut x);
-    let a = x.on_packet(
-        &Packet::Error {
-            code: errcode::OPTION_REFUSED,
-            message: "no thanks".into(),
-        },
-        t0,
-    );
+    let a = x.on_packet(&Packet::Error { code: errcode::OPTION_REFUSED, message: "no thanks".into() }, t0);
     assert!(a.finished);
     assert!(!a.transmit, "errors are not answered");
     let e = err_of(&x);
@@ -996,21 +947,11 @@ fn abort_sends_the_given_error_and_stops() {
     let mut src = Src::new(&[0u8; 30]);
     src.feed(&mut x);
     sent(&mut x);
-    let a = x.abort(
-        &TftpError::new(errcode::NOT_DEFINED, "read error"),
-        crate::core::error::Error::code(129),
-    );
+    let a = x.abort(&TftpError::new(errcode::NOT_DEFINED, "read error"), crate::core::error::Error::code(129));
     assert!(a.finished);
     assert!(!a.wants_data);
     let d = sent(&mut x);
-    assert_eq!(
-        d,
-        vec![Packet::Error {
-            code: 0,
-            message: "read error".into()
-        }
-        .to_vec()]
-    );
+    assert_eq!(d, vec![Packet::Error { code: 0, message: "read error".into() }.to_vec()]);
     assert_eq!(err_of(&x).error.code, 129);
     assert!(x.read_buf().is_none());
     // A second abort or late packets change nothing.
@@ -1088,11 +1029,7 @@ fn random_input_never_breaks_invariants() {
     };
     let t0 = Instant::now();
     for case in 0..300 {
-        let dir = if case % 2 == 0 {
-            Direction::Read
-        } else {
-            Direction::Write
-        };
+        let dir = if case % 2 == 0 { Direction::Read } else { Direction::Write };
         let mode = if case % 3 == 0 { Mode::Netascii } else { Mode::Octet };
         let mut c = cfg(mode, 8 + (rnd() % 8) as u16, 1 + (rnd() % 4) as u16);
         c.rollover = if rnd() % 2 == 0 { RollOver::Zero } else { RollOver::One };
@@ -1109,21 +1046,10 @@ fn random_input_never_breaks_invariants() {
                     now += Duration::from_secs(rnd() % 7);
                     x.on_timer(now)
                 }
-                1 => x.on_packet(
-                    &Packet::Ack {
-                        block: (rnd() % 12) as u16,
-                    },
-                    now,
-                ),
+                1 => x.on_packet(&Packet::Ack { block: (rnd() % 12) as u16 }, now),
                 2 => {
                     let payload = vec![b'\r'; (rnd() % (blksize as u64 + 2)) as usize];
-                    x.on_packet(
-                        &Packet::Data {
-                            block: (rnd() % 12) as u16,
-                            data: &payload,
-                        },
-                        now,
-                    )
+                    x.on_packet(&Packet::Data { block: (rnd() % 12) as u16, data: &payload }, now)
                 }
                 3 => {
                     let junk: Vec<u8> = (0..rnd() % 8).map(|_| (rnd() % 7) as u8).collect();
