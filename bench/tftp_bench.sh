@@ -11,7 +11,7 @@
 # and 50 concurrent downloads (blksize 1468). Each row runs RUNS times,
 # alternating which server goes first; the median time counts.
 #
-# Environment: RUNS (3), SIZE_MB (64), CONC (50), CONC_MB (8, the file each
+# Environment: RUNS (5), SIZE_MB (64), CONC (50), CONC_MB (8, the file each
 # concurrent client fetches), BUILD (build-bench), NO_DOC=1 to leave
 # docs/PERFORMANCE.md alone.
 # Needs: cmake, cargo, atftp, tftpd-hpa (scripts/deps.sh installs them).
@@ -20,7 +20,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$ROOT/build-bench}
-RUNS=${RUNS:-3}
+RUNS=${RUNS:-5}
 SIZE_MB=${SIZE_MB:-64}
 CONC=${CONC:-50}
 CONC_MB=${CONC_MB:-8}
@@ -56,13 +56,21 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 PIER_PORT=$(free_port)
+PIER_MT_PORT=$(free_port)
 HPA_PORT=$(free_port)
-while [[ $HPA_PORT == "$PIER_PORT" ]]; do HPA_PORT=$(free_port); done
+if [[ $PIER_PORT == "$PIER_MT_PORT" || $HPA_PORT == "$PIER_PORT" || $HPA_PORT == "$PIER_MT_PORT" ]]; then
+  echo "tftp_bench: port collision, run again" >&2
+  exit 1
+fi
 
-# One pier handle per core on the shared port (SO_REUSEPORT, API.md §5), as
-# tftpd-hpa uses every core by forking a process per transfer.
+# A single download runs on one thread whatever the server; for the
+# concurrent row pier runs one handle per core on the shared port
+# (ShareLocalPort, i.e. SO_REUSEPORT, API.md §5), as tftpd-hpa uses every
+# core by forking a process per transfer.
 THREADS=${THREADS:-$(nproc)}
-PIER_TFTP_QUIET=1 PIER_TFTP_THREADS=$THREADS "$PIER_BIN" "$DATA" "$PIER_PORT" >/dev/null &
+PIER_TFTP_QUIET=1 "$PIER_BIN" "$DATA" "$PIER_PORT" >/dev/null &
+PIDS+=($!)
+PIER_TFTP_QUIET=1 PIER_TFTP_THREADS=$THREADS "$PIER_BIN" "$DATA" "$PIER_MT_PORT" >/dev/null &
 PIDS+=($!)
 in.tftpd -L -a "127.0.0.1:$HPA_PORT" -s "$DATA" &
 PIDS+=($!)
@@ -78,7 +86,7 @@ fetch() {
 }
 
 # Both servers must really serve the file before anything is timed.
-for port in "$PIER_PORT" "$HPA_PORT"; do
+for port in "$PIER_PORT" "$PIER_MT_PORT" "$HPA_PORT"; do
   fetch "$port" big.bin "$WORK/check.bin" --option "blksize 8192"
   cmp -s "$WORK/check.bin" "$DATA/big.bin" || { echo "tftp_bench: server on $port served a wrong file" >&2; exit 1; }
 done
@@ -120,8 +128,8 @@ row() {
   local p=() h=() r
   for ((r = 0; r < RUNS; r++)); do
     if [[ $kind == conc ]]; then
-      if ((r % 2 == 0)); then p+=("$(time_conc "$PIER_PORT")"); h+=("$(time_conc "$HPA_PORT")")
-      else h+=("$(time_conc "$HPA_PORT")"); p+=("$(time_conc "$PIER_PORT")"); fi
+      if ((r % 2 == 0)); then p+=("$(time_conc "$PIER_MT_PORT")"); h+=("$(time_conc "$HPA_PORT")")
+      else h+=("$(time_conc "$HPA_PORT")"); p+=("$(time_conc "$PIER_MT_PORT")"); fi
     else
       if ((r % 2 == 0)); then p+=("$(time_one "$PIER_PORT" "$@")"); h+=("$(time_one "$HPA_PORT" "$@")")
       else h+=("$(time_one "$HPA_PORT" "$@")"); p+=("$(time_one "$PIER_PORT" "$@")"); fi
@@ -138,7 +146,7 @@ print(f'| $name | {mib/pt:.1f} | {mib/ht:.1f} | {ht/pt:.2f} |')")
   ROWS+=("$line")
 }
 
-echo "tftp_bench: pier on $PIER_PORT, tftpd-hpa on $HPA_PORT, $RUNS runs per row" >&2
+echo "tftp_bench: pier on $PIER_PORT (and $PIER_MT_PORT, $THREADS threads), tftpd-hpa on $HPA_PORT, $RUNS runs per row" >&2
 row "${SIZE_MB} MiB, blksize 512" "$SIZE_MB" one
 row "${SIZE_MB} MiB, blksize 1468" "$SIZE_MB" one --option "blksize 1468"
 row "${SIZE_MB} MiB, blksize 8192" "$SIZE_MB" one --option "blksize 8192"
@@ -152,9 +160,10 @@ TABLE=$(
 ## TFTP: download throughput, pier vs tftpd-hpa
 
 \`bench/tftp_bench.sh\`, run on $(date -u +%Y-%m-%d) on this machine ($(nproc) cores, shared; loopback).
-Servers: pier's \`examples-c/tftp_server\` (release build; $THREADS handles on $THREADS threads sharing
-the port, \`PIER_TFTP_THREADS\`) and \`in.tftpd -L\` ($HPA_VERSION, which forks a process per transfer),
-each serving the same directory on a high port of 127.0.0.1. Client: $ATFTP_VERSION, writing to
+Servers: pier's \`examples-c/tftp_server\` (release build; one handle for the single downloads,
+$THREADS handles on $THREADS threads sharing the port for the concurrent row, \`PIER_TFTP_THREADS\`)
+and \`in.tftpd -L\` ($HPA_VERSION, which forks a process per transfer), each serving the same
+directory on a high port of 127.0.0.1. Client: $ATFTP_VERSION, writing to
 /dev/null. Median of $RUNS runs per row, the servers taking turns to go first.
 Throughput in MiB/s (higher is better); ratio = pier / tftpd-hpa.
 

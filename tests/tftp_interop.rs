@@ -15,13 +15,8 @@ use std::time::{Duration, Instant};
 use tftp_common::*;
 
 fn have(cmd: &str, probe: &[&str]) -> bool {
-    let ok = Command::new(cmd)
-        .args(probe)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok();
+    let ok =
+        Command::new(cmd).args(probe).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok();
     if !ok {
         eprintln!("SKIP: `{cmd}` is not installed (scripts/deps.sh installs it)");
     }
@@ -29,11 +24,8 @@ fn have(cmd: &str, probe: &[&str]) -> bool {
 }
 
 fn have_tftpy() -> bool {
-    let ok = Command::new("python3")
-        .args(["-c", "import tftpy"])
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
+    let ok =
+        Command::new("python3").args(["-c", "import tftpy"]).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
     if !ok {
         eprintln!("SKIP: Python tftpy is not installed (scripts/deps.sh installs it)");
     }
@@ -44,11 +36,7 @@ fn have_tftpy() -> bool {
 /// succeed.
 fn run(cmd: &mut Command) -> Output {
     let what = format!("{cmd:?}");
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{what}: {e}"));
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap_or_else(|e| panic!("{what}: {e}"));
     let t = Instant::now();
     loop {
         if child.try_wait().unwrap().is_some() {
@@ -75,9 +63,7 @@ fn port_s(f: &Fixture) -> String {
 }
 
 fn tftp_hpa(f: &Fixture, mode: &str, command: &str) -> Output {
-    run(Command::new("tftp")
-        .args(["127.0.0.1", &port_s(f), "-m", mode, "-c"])
-        .args(command.split(' ')))
+    run(Command::new("tftp").args(["127.0.0.1", &port_s(f), "-m", mode, "-c"]).args(command.split(' ')))
 }
 
 fn atftp(f: &Fixture, args: &[&str]) -> Output {
@@ -101,9 +87,7 @@ fn atftp_script(f: &Fixture, script: &str) -> Output {
 }
 
 fn curl(args: &[&str]) -> Output {
-    run(Command::new("curl")
-        .args(["-sS", "--fail", "--max-time", "120"])
-        .args(args))
+    run(Command::new("curl").args(["-sS", "--fail", "--max-time", "120"]).args(args))
 }
 
 fn tftpy(script: &str) -> Output {
@@ -193,36 +177,16 @@ fn atftp_octet_netascii_blksize_windowsize_tsize() {
     }
     atftp(
         &s.f,
-        &[
-            "-g",
-            "-r",
-            "file.bin",
-            "-l",
-            &o("win.bin"),
-            "--option",
-            "blksize 1468",
-            "--option",
-            "windowsize 16",
-        ],
+        &["-g", "-r", "file.bin", "-l", &o("win.bin"), "--option", "blksize 1468", "--option", "windowsize 16"],
     );
     assert_eq!(read(&s.out.join("win.bin")), s.bin, "windowsize 16");
     atftp_script(&s.f, &format!("mode netascii\nget file.txt {}\nquit\n", o("n.txt")));
     assert_eq!(read(&s.out.join("n.txt")), s.txt);
-    atftp(
-        &s.f,
-        &["-p", "-r", "up.bin", "-l", &o("plain.bin"), "--option", "blksize 1468"],
-    );
-    atftp(
-        &s.f,
-        &["-p", "-r", "upw.bin", "-l", &o("plain.bin"), "--option", "windowsize 8"],
-    );
+    atftp(&s.f, &["-p", "-r", "up.bin", "-l", &o("plain.bin"), "--option", "blksize 1468"]);
+    atftp(&s.f, &["-p", "-r", "upw.bin", "-l", &o("plain.bin"), "--option", "windowsize 8"]);
     atftp_script(&s.f, &format!("mode netascii\nput {} up.txt\nquit\n", o("n.txt")));
     let evs = s.f.wait_disconnected(10);
-    assert!(
-        disconnects(&evs).iter().all(|(_, st)| *st == 0),
-        "{:?}",
-        disconnects(&evs)
-    );
+    assert!(disconnects(&evs).iter().all(|(_, st)| *st == 0), "{:?}", disconnects(&evs));
     assert_eq!(read(&s.dir.join("up.bin")), s.bin);
     assert_eq!(read(&s.dir.join("upw.bin")), s.bin);
     assert_eq!(read(&s.dir.join("up.txt")), s.txt);
@@ -251,11 +215,8 @@ fn curl_downloads_and_uploads_with_blksize() {
     assert_eq!(read(&s.dir.join("up.bin")), s.bin);
     assert_eq!(read(&s.dir.join("up2.bin")), s.bin);
     // A missing file is a clean failure (curl exits with 68: TFTP file not found).
-    let st = Command::new("curl")
-        .args(["-sS", "-o", "/dev/null", &url("missing")])
-        .stderr(Stdio::null())
-        .status()
-        .unwrap();
+    let st =
+        Command::new("curl").args(["-sS", "-o", "/dev/null", &url("missing")]).stderr(Stdio::null()).status().unwrap();
     assert_eq!(st.code(), Some(68));
 }
 
@@ -306,11 +267,7 @@ fn real_clients_roll_over_past_65535_blocks() {
         n += 1;
     }
     if has_curl {
-        curl(&[
-            "-o",
-            &out.join("curl").display().to_string(),
-            &format!("tftp://127.0.0.1:{}/big", f.port),
-        ]);
+        curl(&["-o", &out.join("curl").display().to_string(), &format!("tftp://127.0.0.1:{}/big", f.port)]);
         assert!(read(&out.join("curl")) == big, "curl: content differs");
         n += 1;
     }
@@ -340,16 +297,7 @@ fn fifty_concurrent_downloads() {
                 c
             } else {
                 let mut c = Command::new("curl");
-                c.args([
-                    "-sS",
-                    "--fail",
-                    "--max-time",
-                    "120",
-                    "--tftp-blksize",
-                    "1468",
-                    "-o",
-                    &dest,
-                ]);
+                c.args(["-sS", "--fail", "--max-time", "120", "--tftp-blksize", "1468", "-o", &dest]);
                 c.arg(format!("tftp://127.0.0.1:{port}/f"));
                 c
             };

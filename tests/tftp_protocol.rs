@@ -47,10 +47,8 @@ fn uploads_octet_and_netascii_into_local_dir() {
     assert_eq!(std::fs::read(dir.join("up.bin")).unwrap(), content);
     assert_eq!(std::fs::read(dir.join("up.txt")).unwrap(), text);
     // No temporary files are left behind.
-    let names: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .collect();
+    let names: Vec<_> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     assert_eq!(names.len(), 2, "{names:?}");
 }
 
@@ -60,13 +58,7 @@ fn events_serve_a_download_from_conn_file_data() {
     let p2 = payload.clone();
     let f = server()
         .hook(move |s, ev| match ev {
-            TftpEvent::ConnectionRequest {
-                filename,
-                transfer_mode,
-                operation,
-                remote_host,
-                ..
-            } => {
+            TftpEvent::ConnectionRequest { filename, transfer_mode, operation, remote_host, .. } => {
                 assert_eq!(filename, "virtual.img");
                 assert_eq!(transfer_mode, "octet");
                 assert_eq!(*operation, 0);
@@ -75,26 +67,14 @@ fn events_serve_a_download_from_conn_file_data() {
             TftpEvent::Connected { connection_id, .. } => {
                 let id = *connection_id;
                 assert_eq!(s.get(PIER_TFTPSERVER_PROP_CONNCOUNT, 0).unwrap(), Value::Int(1));
-                assert_eq!(
-                    s.get(PIER_TFTPSERVER_PROP_CONNCONNECTIONID, 0).unwrap(),
-                    Value::text(id.to_string())
-                );
-                assert_eq!(
-                    s.get(PIER_TFTPSERVER_PROP_CONNFILENAME, id).unwrap(),
-                    Value::text("virtual.img")
-                );
-                assert_eq!(
-                    s.get(PIER_TFTPSERVER_PROP_CONNTRANSFERMODE, id).unwrap(),
-                    Value::text("octet")
-                );
-                s.set(PIER_TFTPSERVER_PROP_CONNFILEDATA, id, Value::Bytes(p2.clone()))
-                    .unwrap();
+                assert_eq!(s.get(PIER_TFTPSERVER_PROP_CONNCONNECTIONID, 0).unwrap(), Value::text(id.to_string()));
+                assert_eq!(s.get(PIER_TFTPSERVER_PROP_CONNFILENAME, id).unwrap(), Value::text("virtual.img"));
+                assert_eq!(s.get(PIER_TFTPSERVER_PROP_CONNTRANSFERMODE, id).unwrap(), Value::text("octet"));
+                s.set(PIER_TFTPSERVER_PROP_CONNFILEDATA, id, Value::Bytes(p2.clone())).unwrap();
             }
             TftpEvent::Transfer { connection_id, .. } => {
                 // Too late to change the data: the transfer has started.
-                let e = s
-                    .set(PIER_TFTPSERVER_PROP_CONNFILEDATA, *connection_id, Value::Bytes(vec![1]))
-                    .unwrap_err();
+                let e = s.set(PIER_TFTPSERVER_PROP_CONNFILEDATA, *connection_id, Value::Bytes(vec![1])).unwrap_err();
                 assert_eq!(e.code, 130);
             }
             TftpEvent::Disconnected { connection_id, .. } => {
@@ -110,24 +90,13 @@ fn events_serve_a_download_from_conn_file_data() {
     let c = Client::new(f.addr());
     assert_eq!(c.get("virtual.img", "octet", &[("tsize", "0")]).unwrap(), payload);
     let evs = f.wait_disconnected(1);
-    let kinds: Vec<i32> = evs
-        .iter()
-        .filter(|e| !matches!(e, TftpEvent::Log { .. }))
-        .map(|e| e.id())
-        .collect();
+    let kinds: Vec<i32> = evs.iter().filter(|e| !matches!(e, TftpEvent::Log { .. })).map(|e| e.id()).collect();
     // ConnectionRequest, Connected, StartTransfer, Transfer x3, EndTransfer, Disconnected.
     assert_eq!(kinds, [2, 1, 7, 8, 8, 8, 4, 3], "{evs:#?}");
     let mut text = Vec::new();
     let mut last = (0, 0);
     for e in &evs {
-        if let TftpEvent::Transfer {
-            direction,
-            bytes_transferred,
-            percent_done,
-            text: t,
-            ..
-        } = e
-        {
+        if let TftpEvent::Transfer { direction, bytes_transferred, percent_done, text: t, .. } = e {
             assert_eq!(*direction, 1);
             text.extend_from_slice(t);
             assert_eq!(*bytes_transferred as usize, text.len());
@@ -139,10 +108,7 @@ fn events_serve_a_download_from_conn_file_data() {
     let id = evs.iter().find_map(|e| e.connection_id()).unwrap();
     assert_eq!(disconnects(&evs), [(id, 0)]);
     // After Disconnected the id is gone.
-    assert_eq!(
-        f.server.get(PIER_TFTPSERVER_PROP_CONNFILENAME, id).unwrap_err().code,
-        126
-    );
+    assert_eq!(f.server.get(PIER_TFTPSERVER_PROP_CONNFILENAME, id).unwrap_err().code, 126);
     assert_eq!(f.server.get(PIER_TFTPSERVER_PROP_CONNCOUNT, 0).unwrap(), Value::Int(0));
 }
 
@@ -156,13 +122,7 @@ fn events_receive_an_upload_through_transfer_text() {
     let mut got = Vec::new();
     let mut pcts = Vec::new();
     for e in &evs {
-        if let TftpEvent::Transfer {
-            direction,
-            text,
-            percent_done,
-            ..
-        } = e
-        {
+        if let TftpEvent::Transfer { direction, text, percent_done, .. } = e {
             assert_eq!(*direction, 0);
             got.extend_from_slice(text);
             pcts.push(*percent_done);
@@ -170,12 +130,8 @@ fn events_receive_an_upload_through_transfer_text() {
     }
     assert_eq!(got, content);
     assert_eq!(pcts, [25, 51, 76, 100]);
-    assert!(evs
-        .iter()
-        .any(|e| matches!(e, TftpEvent::StartTransfer { direction: 0, .. })));
-    assert!(evs
-        .iter()
-        .any(|e| matches!(e, TftpEvent::EndTransfer { direction: 0, .. })));
+    assert!(evs.iter().any(|e| matches!(e, TftpEvent::StartTransfer { direction: 0, .. })));
+    assert!(evs.iter().any(|e| matches!(e, TftpEvent::EndTransfer { direction: 0, .. })));
 }
 
 #[test]
@@ -206,12 +162,7 @@ fn wrong_tid_gets_error_5_and_the_transfer_goes_on() {
     let f2 = server()
         .hook(move |s, ev| {
             if let TftpEvent::Connected { connection_id, .. } = ev {
-                s.set(
-                    PIER_TFTPSERVER_PROP_CONNFILEDATA,
-                    *connection_id,
-                    Value::Bytes(c2.clone()),
-                )
-                .unwrap();
+                s.set(PIER_TFTPSERVER_PROP_CONNFILEDATA, *connection_id, Value::Bytes(c2.clone())).unwrap();
             }
         })
         .start();
@@ -241,12 +192,7 @@ fn wrong_tid_gets_error_5_and_the_transfer_goes_on() {
 fn serving(content: Vec<u8>, configs: &[&str]) -> Fixture {
     let mut b = server().hook(move |s, ev| {
         if let TftpEvent::Connected { connection_id, .. } = ev {
-            s.set(
-                PIER_TFTPSERVER_PROP_CONNFILEDATA,
-                *connection_id,
-                Value::Bytes(content.clone()),
-            )
-            .unwrap();
+            s.set(PIER_TFTPSERVER_PROP_CONNFILEDATA, *connection_id, Value::Bytes(content.clone())).unwrap();
         }
     });
     for c in configs {
@@ -284,12 +230,8 @@ fn duplicate_ack_does_not_resend_data() {
 fn retransmits_then_gives_up_after_max_retransmits() {
     let content = pattern(600, 8);
     let f = serving(content.clone(), &[]);
-    f.server
-        .set(PIER_TFTPSERVER_PROP_RETRANSMITTIMEOUT, 0, Value::Int(1))
-        .unwrap();
-    f.server
-        .set(PIER_TFTPSERVER_PROP_MAXRETRANSMITS, 0, Value::Int(2))
-        .unwrap();
+    f.server.set(PIER_TFTPSERVER_PROP_RETRANSMITTIMEOUT, 0, Value::Int(1)).unwrap();
+    f.server.set(PIER_TFTPSERVER_PROP_MAXRETRANSMITS, 0, Value::Int(2)).unwrap();
     let c = Client::new(f.addr());
     c.send_server(&request(1, "x", "octet", &[]));
     // DATA 1, then two retransmissions, then nothing: the client never ACKs.
@@ -299,9 +241,7 @@ fn retransmits_then_gives_up_after_max_retransmits() {
     assert_eq!(c.recv_within(Duration::from_millis(2500)), None);
     let evs = f.wait_disconnected(1);
     assert_eq!(disconnects(&evs)[0].1, 301);
-    let err = evs
-        .iter()
-        .position(|e| matches!(e, TftpEvent::Error { error_code: 301, .. }));
+    let err = evs.iter().position(|e| matches!(e, TftpEvent::Error { error_code: 301, .. }));
     let disc = evs.iter().position(|e| matches!(e, TftpEvent::Disconnected { .. }));
     assert!(err.unwrap() < disc.unwrap(), "Error fires before Disconnected");
     assert!(evs.iter().all(|e| !matches!(e, TftpEvent::EndTransfer { .. })));
@@ -310,12 +250,8 @@ fn retransmits_then_gives_up_after_max_retransmits() {
 #[test]
 fn timeout_ends_a_transfer_without_progress() {
     let f = serving(pattern(600, 8), &[]);
-    f.server
-        .set(PIER_TFTPSERVER_PROP_RETRANSMITTIMEOUT, 0, Value::Int(1))
-        .unwrap();
-    f.server
-        .set(PIER_TFTPSERVER_PROP_MAXRETRANSMITS, 0, Value::Int(100))
-        .unwrap();
+    f.server.set(PIER_TFTPSERVER_PROP_RETRANSMITTIMEOUT, 0, Value::Int(1)).unwrap();
+    f.server.set(PIER_TFTPSERVER_PROP_MAXRETRANSMITS, 0, Value::Int(100)).unwrap();
     f.server.set(PIER_TFTPSERVER_PROP_TIMEOUT, 0, Value::Int(2)).unwrap();
     let c = Client::new(f.addr());
     c.send_server(&request(1, "x", "octet", &[]));
@@ -349,10 +285,7 @@ fn rollover(rollover: u16) {
     let c = Client::new(f.addr());
     c.send_server(&request(1, "big", "octet", &[("blksize", "8"), ("windowsize", "64")]));
     let (p, tid) = c.recv();
-    assert_eq!(
-        p,
-        Pkt::Oack(vec![("blksize".into(), "8".into()), ("windowsize".into(), "64".into())])
-    );
+    assert_eq!(p, Pkt::Oack(vec![("blksize".into(), "8".into()), ("windowsize".into(), "64".into())]));
     c.send_to(&ack(0), tid);
     let mut got = Vec::new();
     let mut numbers = Vec::new();
@@ -436,27 +369,11 @@ fn malformed_packets_are_answered_or_ignored_and_the_server_keeps_serving() {
         ("empty filename", b"\x00\x01\x00octet\x00".to_vec(), Some(4)),
         ("unknown mode", request(1, "ok.txt", "binary", &[]), Some(4)),
         ("mail mode", request(2, "ok.txt", "mail", &[]), Some(4)),
-        (
-            "option without value",
-            b"\x00\x01ok.txt\x00octet\x00blksize\x00".to_vec(),
-            Some(4),
-        ),
-        (
-            "duplicate option",
-            request(1, "ok.txt", "octet", &[("blksize", "512"), ("BLKSIZE", "512")]),
-            Some(4),
-        ),
-        (
-            "NUL inside the name",
-            b"\x00\x01ok\x00.txt\x00octet\x00".to_vec(),
-            Some(4),
-        ),
+        ("option without value", b"\x00\x01ok.txt\x00octet\x00blksize\x00".to_vec(), Some(4)),
+        ("duplicate option", request(1, "ok.txt", "octet", &[("blksize", "512"), ("BLKSIZE", "512")]), Some(4)),
+        ("NUL inside the name", b"\x00\x01ok\x00.txt\x00octet\x00".to_vec(), Some(4)),
         ("blksize 0", request(1, "ok.txt", "octet", &[("blksize", "0")]), Some(8)),
-        (
-            "blksize not a number",
-            request(1, "ok.txt", "octet", &[("blksize", "big")]),
-            Some(8),
-        ),
+        ("blksize not a number", request(1, "ok.txt", "octet", &[("blksize", "big")]), Some(8)),
         ("ACK to the server port", ack(1), Some(4)),
         ("DATA to the server port", data(1, b"x"), Some(4)),
         ("ERROR to the server port", error(0, "hello"), None),
@@ -477,12 +394,7 @@ fn malformed_packets_are_answered_or_ignored_and_the_server_keeps_serving() {
             1,
             "ok.txt",
             "octet",
-            &[
-                ("blksize", "99999999999999999999999"),
-                ("windowsize", "0"),
-                ("timeout", "0"),
-                ("color", "blue"),
-            ],
+            &[("blksize", "99999999999999999999999"), ("windowsize", "0"), ("timeout", "0"), ("color", "blue")],
         ));
         c.recv()
     };
@@ -497,16 +409,9 @@ fn malformed_packets_are_answered_or_ignored_and_the_server_keeps_serving() {
     c2.send_to(&[0, 4, 0], tid2);
     assert!(matches!(c2.recv().0, Pkt::Error(4, _)));
     // And the server still serves.
-    assert_eq!(
-        Client::new(f.addr()).get("ok.txt", "octet", &[]).unwrap(),
-        b"still serving"
-    );
+    assert_eq!(Client::new(f.addr()).get("ok.txt", "octet", &[]).unwrap(), b"still serving");
     let evs = f.wait_disconnected(4);
-    assert!(
-        disconnects(&evs).iter().any(|(_, s)| *s == 307),
-        "{:?}",
-        disconnects(&evs)
-    );
+    assert!(disconnects(&evs).iter().any(|(_, s)| *s == 307), "{:?}", disconnects(&evs));
 }
 
 #[test]
@@ -551,12 +456,8 @@ fn abandoned_upload_leaves_the_old_file_intact() {
     let dir = tempdir("abandon");
     std::fs::write(dir.join("keep.bin"), b"old version").unwrap();
     let f = server().dir(&dir).start();
-    f.server
-        .set(PIER_TFTPSERVER_PROP_RETRANSMITTIMEOUT, 0, Value::Int(1))
-        .unwrap();
-    f.server
-        .set(PIER_TFTPSERVER_PROP_MAXRETRANSMITS, 0, Value::Int(1))
-        .unwrap();
+    f.server.set(PIER_TFTPSERVER_PROP_RETRANSMITTIMEOUT, 0, Value::Int(1)).unwrap();
+    f.server.set(PIER_TFTPSERVER_PROP_MAXRETRANSMITS, 0, Value::Int(1)).unwrap();
     let c = Client::new(f.addr());
     c.send_server(&request(2, "keep.bin", "octet", &[]));
     let (_, tid) = c.recv();
@@ -578,10 +479,7 @@ fn abandoned_upload_leaves_the_old_file_intact() {
     let evs = f.wait_disconnected(2);
     assert_eq!(disconnects(&evs)[1].1, 305);
     assert_eq!(std::fs::read(dir.join("keep.bin")).unwrap(), b"old version");
-    let names: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
+    let names: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(names.len(), 1, "no temporary file is left: {names:?}");
 }
 
@@ -600,12 +498,7 @@ fn options_blksize_tsize_timeout_windowsize_and_unknown() {
         1,
         "f",
         "octet",
-        &[
-            ("BlkSize", "2000"),
-            ("x-unknown", "1"),
-            ("tsize", "0"),
-            ("timeout", "3"),
-        ],
+        &[("BlkSize", "2000"), ("x-unknown", "1"), ("tsize", "0"), ("timeout", "3")],
     ));
     let (p, tid) = c.recv();
     assert_eq!(
@@ -628,18 +521,13 @@ fn options_blksize_tsize_timeout_windowsize_and_unknown() {
     assert_eq!(p, Pkt::Data(1, content[..512].to_vec()));
     c.send_to(&error(0, "enough"), tid);
     // windowsize (RFC 7440) with blksize: byte-exact.
-    let got = Client::new(f.addr())
-        .get("f", "octet", &[("blksize", "1000"), ("windowsize", "4")])
-        .unwrap();
+    let got = Client::new(f.addr()).get("f", "octet", &[("blksize", "1000"), ("windowsize", "4")]).unwrap();
     assert_eq!(got, content);
     // WRQ: tsize beyond the free space is refused with error 3.
-    let e = c
-        .put("huge", "octet", &[("tsize", "18000000000000000000")], b"")
-        .unwrap_err();
+    let e = c.put("huge", "octet", &[("tsize", "18000000000000000000")], b"").unwrap_err();
     assert_eq!(e.0, 3);
     // WRQ with options: OACK, then the upload at that blksize.
-    c.put("up", "octet", &[("blksize", "100"), ("tsize", "250")], &content[..250])
-        .unwrap();
+    c.put("up", "octet", &[("blksize", "100"), ("tsize", "250")], &content[..250]).unwrap();
     f.wait_disconnected(6);
     assert_eq!(std::fs::read(dir.join("up")).unwrap(), &content[..250]);
     assert!(!dir.join("huge").exists());
@@ -667,22 +555,9 @@ fn conn_local_file_serves_and_receives() {
     let (s2, d2) = (src.clone(), dir.clone());
     let f = server()
         .hook(move |s, ev| {
-            if let TftpEvent::StartTransfer {
-                connection_id,
-                direction,
-            } = ev
-            {
-                let path = if *direction == 1 {
-                    s2.clone()
-                } else {
-                    d2.join("received.bin")
-                };
-                s.set(
-                    PIER_TFTPSERVER_PROP_CONNLOCALFILE,
-                    *connection_id,
-                    Value::text(path.to_str().unwrap()),
-                )
-                .unwrap();
+            if let TftpEvent::StartTransfer { connection_id, direction } = ev {
+                let path = if *direction == 1 { s2.clone() } else { d2.join("received.bin") };
+                s.set(PIER_TFTPSERVER_PROP_CONNLOCALFILE, *connection_id, Value::text(path.to_str().unwrap())).unwrap();
             }
         })
         .start();

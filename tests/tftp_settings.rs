@@ -62,24 +62,9 @@ fn settings_are_checked_and_some_refuse_changes_while_listening() {
     let s = TftpServer::new().unwrap();
     s.config("LocalHost=127.0.0.1").unwrap();
     s.set(PIER_TFTPSERVER_PROP_LOCALPORT, 0, Value::Int(0)).unwrap();
-    assert_eq!(
-        s.set(PIER_TFTPSERVER_PROP_LOCALPORT, 0, Value::Int(70000))
-            .unwrap_err()
-            .code,
-        906
-    );
-    assert_eq!(
-        s.set(PIER_TFTPSERVER_PROP_RETRANSMITTIMEOUT, 0, Value::Int(0))
-            .unwrap_err()
-            .code,
-        906
-    );
-    assert_eq!(
-        s.set(PIER_TFTPSERVER_PROP_CONNCOUNT, 0, Value::Int(1))
-            .unwrap_err()
-            .code,
-        907
-    );
+    assert_eq!(s.set(PIER_TFTPSERVER_PROP_LOCALPORT, 0, Value::Int(70000)).unwrap_err().code, 906);
+    assert_eq!(s.set(PIER_TFTPSERVER_PROP_RETRANSMITTIMEOUT, 0, Value::Int(0)).unwrap_err().code, 906);
+    assert_eq!(s.set(PIER_TFTPSERVER_PROP_CONNCOUNT, 0, Value::Int(1)).unwrap_err().code, 907);
     assert_eq!(s.config("DefaultRollOverNumber=2").unwrap_err().code, 906);
     assert_eq!(s.config("QOSDSCPValue=64").unwrap_err().code, 906);
     assert_eq!(s.config("CodePage=1252").unwrap_err().code, 910);
@@ -98,19 +83,9 @@ fn settings_are_checked_and_some_refuse_changes_while_listening() {
     assert_eq!(s.config("WindowSize[1]").unwrap_err().code, 906);
     s.start_listening().unwrap();
     assert_eq!(s.start_listening().unwrap_err().code, 104);
-    assert_eq!(
-        s.set(PIER_TFTPSERVER_PROP_LOCALPORT, 0, Value::Int(0))
-            .unwrap_err()
-            .code,
-        106
-    );
+    assert_eq!(s.set(PIER_TFTPSERVER_PROP_LOCALPORT, 0, Value::Int(0)).unwrap_err().code, 106);
     assert_eq!(s.config("LocalPort=0").unwrap_err().code, 106);
-    assert_eq!(
-        s.set(PIER_TFTPSERVER_PROP_LOCALHOST, 0, Value::text(""))
-            .unwrap_err()
-            .code,
-        107
-    );
+    assert_eq!(s.set(PIER_TFTPSERVER_PROP_LOCALHOST, 0, Value::text("")).unwrap_err().code, 107);
     assert_eq!(s.config("MaxPacketSize=1400").unwrap_err().code, 112);
     assert_eq!(s.config("ShareLocalPort=True").unwrap_err().code, 113);
     assert_eq!(s.config("UseConnection=True").unwrap_err().code, 117);
@@ -120,15 +95,9 @@ fn settings_are_checked_and_some_refuse_changes_while_listening() {
     s.set(PIER_TFTPSERVER_PROP_LISTENING, 0, Value::Bool(false)).unwrap();
     assert_eq!(s.get(PIER_TFTPSERVER_PROP_LISTENING, 0).unwrap(), Value::Bool(false));
     // LocalPort keeps the bound port; a restart binds it again.
-    assert_eq!(
-        s.get(PIER_TFTPSERVER_PROP_LOCALPORT, 0).unwrap().as_i64().unwrap(),
-        port
-    );
+    assert_eq!(s.get(PIER_TFTPSERVER_PROP_LOCALPORT, 0).unwrap().as_i64().unwrap(), port);
     s.set(PIER_TFTPSERVER_PROP_LISTENING, 0, Value::Bool(true)).unwrap();
-    assert_eq!(
-        s.get(PIER_TFTPSERVER_PROP_LOCALPORT, 0).unwrap().as_i64().unwrap(),
-        port
-    );
+    assert_eq!(s.get(PIER_TFTPSERVER_PROP_LOCALPORT, 0).unwrap().as_i64().unwrap(), port);
 }
 
 #[test]
@@ -160,9 +129,7 @@ fn single_port_mode_answers_every_transfer_from_the_listening_port() {
             let content = content.clone();
             std::thread::spawn(move || {
                 let c = Client::new(addr);
-                let got = c
-                    .get("f", "octet", &[("blksize", "1024"), ("windowsize", "4")])
-                    .unwrap();
+                let got = c.get("f", "octet", &[("blksize", "1024"), ("windowsize", "4")]).unwrap();
                 assert_eq!(got, content, "client {i}");
             })
         })
@@ -190,32 +157,18 @@ fn single_port_mode_answers_every_transfer_from_the_listening_port() {
 fn client_policy_caps_blksize_and_windowsize_per_address() {
     let dir = tempdir("policy");
     std::fs::write(dir.join("f"), pattern(5000, 1)).unwrap();
-    let f = server()
-        .dir(&dir)
-        .config("ClientPolicy=10.0.0.0/8:blksize=1024; 127.0.0.0/8:blksize=512,windowsize=2")
-        .start();
+    let f =
+        server().dir(&dir).config("ClientPolicy=10.0.0.0/8:blksize=1024; 127.0.0.0/8:blksize=512,windowsize=2").start();
     let c = Client::new(f.addr());
     c.send_server(&request(1, "f", "octet", &[("blksize", "1468"), ("windowsize", "16")]));
     let (p, tid) = c.recv();
-    assert_eq!(
-        p,
-        Pkt::Oack(vec![
-            ("blksize".into(), "512".into()),
-            ("windowsize".into(), "2".into())
-        ])
-    );
+    assert_eq!(p, Pkt::Oack(vec![("blksize".into(), "512".into()), ("windowsize".into(), "2".into())]));
     c.send_to(&error(0, "enough"), tid);
     f.config("ClientPolicy=");
     f.config("WindowSize=8");
     c.send_server(&request(1, "f", "octet", &[("blksize", "1468"), ("windowsize", "16")]));
     let (p, tid) = c.recv();
-    assert_eq!(
-        p,
-        Pkt::Oack(vec![
-            ("blksize".into(), "1468".into()),
-            ("windowsize".into(), "8".into())
-        ])
-    );
+    assert_eq!(p, Pkt::Oack(vec![("blksize".into(), "1468".into()), ("windowsize".into(), "8".into())]));
     c.send_to(&error(0, "enough"), tid);
 }
 
@@ -229,16 +182,8 @@ fn capture_ip_packet_info_answers_from_the_address_the_client_asked() {
         .config("CaptureIPPacketInfo=True")
         .hook(move |s, ev| {
             if let TftpEvent::Connected { connection_id, .. } = ev {
-                assert_eq!(
-                    s.config(&format!("DestinationAddress[{connection_id}]")).unwrap(),
-                    "127.0.0.2"
-                );
-                s.set(
-                    PIER_TFTPSERVER_PROP_CONNFILEDATA,
-                    *connection_id,
-                    Value::Bytes(c2.clone()),
-                )
-                .unwrap();
+                assert_eq!(s.config(&format!("DestinationAddress[{connection_id}]")).unwrap(), "127.0.0.2");
+                s.set(PIER_TFTPSERVER_PROP_CONNFILEDATA, *connection_id, Value::Bytes(c2.clone())).unwrap();
             }
         })
         .start();
@@ -248,11 +193,7 @@ fn capture_ip_packet_info_answers_from_the_address_the_client_asked() {
     sock.send_to(&request(1, "x", "octet", &[]), server_addr).unwrap();
     let (p, tid) = c.recv();
     assert_eq!(p, Pkt::Data(1, content[..512].to_vec()));
-    assert_eq!(
-        tid.ip().to_string(),
-        "127.0.0.2",
-        "the reply leaves from the asked address"
-    );
+    assert_eq!(tid.ip().to_string(), "127.0.0.2", "the reply leaves from the asked address");
     c.send_to(&ack(1), tid);
     assert_eq!(c.recv(), (Pkt::Data(2, content[512..].to_vec()), tid));
     c.send_to(&ack(2), tid);
@@ -271,29 +212,16 @@ fn recv_tos(sock: &UdpSocket) -> (Vec<u8>, u8) {
     let one: libc::c_int = 1;
     // SAFETY: plain setsockopt/recvmsg on a live socket with local buffers.
     unsafe {
-        libc::setsockopt(
-            fd,
-            libc::IPPROTO_IP,
-            libc::IP_RECVTOS,
-            &one as *const _ as *const libc::c_void,
-            4,
-        );
+        libc::setsockopt(fd, libc::IPPROTO_IP, libc::IP_RECVTOS, &one as *const _ as *const libc::c_void, 4);
         let mut buf = vec![0u8; 2048];
-        let mut iov = libc::iovec {
-            iov_base: buf.as_mut_ptr() as *mut libc::c_void,
-            iov_len: buf.len(),
-        };
+        let mut iov = libc::iovec { iov_base: buf.as_mut_ptr() as *mut libc::c_void, iov_len: buf.len() };
         let mut cbuf = [0u64; 16];
         let mut msg: libc::msghdr = std::mem::zeroed();
         msg.msg_iov = &mut iov;
         msg.msg_iovlen = 1;
         msg.msg_control = cbuf.as_mut_ptr() as *mut libc::c_void;
         msg.msg_controllen = std::mem::size_of_val(&cbuf) as _;
-        let mut pfd = libc::pollfd {
-            fd,
-            events: libc::POLLIN,
-            revents: 0,
-        };
+        let mut pfd = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
         assert_eq!(libc::poll(&mut pfd, 1, 10_000), 1, "no datagram");
         let n = libc::recvmsg(fd, &mut msg, 0);
         assert!(n >= 0);
@@ -323,12 +251,7 @@ fn qos_dscp_value_marks_outgoing_packets() {
         .config("QOSTrafficType=Background")
         .hook(|s, ev| {
             if let TftpEvent::Connected { connection_id, .. } = ev {
-                s.set(
-                    PIER_TFTPSERVER_PROP_CONNFILEDATA,
-                    *connection_id,
-                    Value::Bytes(b"hi".to_vec()),
-                )
-                .unwrap();
+                s.set(PIER_TFTPSERVER_PROP_CONNFILEDATA, *connection_id, Value::Bytes(b"hi".to_vec())).unwrap();
             }
         })
         .start();
@@ -346,18 +269,11 @@ fn ipv6_and_dont_fragment() {
     }
     let dir = tempdir("v6");
     std::fs::write(dir.join("f"), pattern(3000, 6)).unwrap();
-    let f = server()
-        .dir(&dir)
-        .host("::1")
-        .config("UseIPv6=True")
-        .config("DontFragment=True")
-        .start();
+    let f = server().dir(&dir).host("::1").config("UseIPv6=True").config("DontFragment=True").start();
     let c = Client::new(SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, f.port)));
     assert_eq!(c.get("f", "octet", &[("blksize", "1400")]).unwrap(), pattern(3000, 6));
     let evs = f.wait_disconnected(1);
-    assert!(evs
-        .iter()
-        .any(|e| matches!(e, TftpEvent::ConnectionRequest { remote_host, .. } if remote_host == "::1")));
+    assert!(evs.iter().any(|e| matches!(e, TftpEvent::ConnectionRequest { remote_host, .. } if remote_host == "::1")));
 }
 
 #[test]
@@ -369,9 +285,7 @@ fn log_events_follow_log_level() {
     let logs: Vec<_> = evs
         .iter()
         .filter_map(|e| match e {
-            TftpEvent::Log {
-                log_level, log_type, ..
-            } => Some((*log_level, log_type.clone())),
+            TftpEvent::Log { log_level, log_type, .. } => Some((*log_level, log_type.clone())),
             _ => None,
         })
         .collect();

@@ -33,12 +33,7 @@ pub struct Builder {
 }
 
 pub fn server() -> Builder {
-    Builder {
-        configs: vec!["LogLevel=3".into()],
-        dir: None,
-        host: "127.0.0.1".into(),
-        hook: None,
-    }
+    Builder { configs: vec!["LogLevel=3".into()], dir: None, host: "127.0.0.1".into(), hook: None }
 }
 
 impl Builder {
@@ -64,13 +59,9 @@ impl Builder {
             server.config(c).unwrap_or_else(|e| panic!("config {c}: {e}"));
         }
         if let Some(d) = &self.dir {
-            server
-                .set(PIER_TFTPSERVER_PROP_LOCALDIR, 0, Value::text(d.to_str().unwrap()))
-                .unwrap();
+            server.set(PIER_TFTPSERVER_PROP_LOCALDIR, 0, Value::text(d.to_str().unwrap())).unwrap();
         }
-        server
-            .set(PIER_TFTPSERVER_PROP_LOCALHOST, 0, Value::text(self.host.clone()))
-            .unwrap();
+        server.set(PIER_TFTPSERVER_PROP_LOCALHOST, 0, Value::text(self.host.clone())).unwrap();
         server.set(PIER_TFTPSERVER_PROP_LOCALPORT, 0, Value::Int(0)).unwrap();
         let events = Arc::new(Mutex::new(Vec::new()));
         let (ev2, weak) = (events.clone(), Arc::downgrade(&server));
@@ -91,13 +82,7 @@ impl Builder {
                 s2.do_events().unwrap();
             }
         });
-        Fixture {
-            server,
-            port,
-            events,
-            stop,
-            pump: Some(pump),
-        }
+        Fixture { server, port, events, stop, pump: Some(pump) }
     }
 }
 
@@ -118,19 +103,14 @@ impl Fixture {
             if f(&evs) {
                 return evs;
             }
-            assert!(
-                t.elapsed() < Duration::from_secs(30),
-                "timed out waiting for {what}: {evs:#?}"
-            );
+            assert!(t.elapsed() < Duration::from_secs(30), "timed out waiting for {what}: {evs:#?}");
             std::thread::sleep(Duration::from_millis(5));
         }
     }
 
     /// Waits for the Disconnected of `n` connections; returns the events.
     pub fn wait_disconnected(&self, n: usize) -> Vec<TftpEvent> {
-        self.wait_for("Disconnected", |e| {
-            e.iter().filter(|e| matches!(e, TftpEvent::Disconnected { .. })).count() >= n
-        })
+        self.wait_for("Disconnected", |e| e.iter().filter(|e| matches!(e, TftpEvent::Disconnected { .. })).count() >= n)
     }
 
     pub fn config(&self, c: &str) -> String {
@@ -151,11 +131,7 @@ impl Drop for Fixture {
 pub fn disconnects(evs: &[TftpEvent]) -> Vec<(i32, i32)> {
     evs.iter()
         .filter_map(|e| match e {
-            TftpEvent::Disconnected {
-                connection_id,
-                status_code,
-                ..
-            } => Some((*connection_id, *status_code)),
+            TftpEvent::Disconnected { connection_id, status_code, .. } => Some((*connection_id, *status_code)),
             _ => None,
         })
         .collect()
@@ -369,11 +345,8 @@ impl Client {
 pub fn tempdir(tag: &str) -> PathBuf {
     use std::sync::atomic::AtomicU64;
     static N: AtomicU64 = AtomicU64::new(0);
-    let d = std::env::temp_dir().join(format!(
-        "pier-{tag}-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
+    let d =
+        std::env::temp_dir().join(format!("pier-{tag}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
