@@ -169,6 +169,26 @@
 #define PIER_VERSION_PATCH 0
 
 /**
+ * ConnectionRequest `operation`: the client wants to read a file (RRQ).
+ */
+#define PIER_TFTPSERVER_OPERATION_READ 0
+
+/**
+ * ConnectionRequest `operation`: the client wants to write a file (WRQ).
+ */
+#define PIER_TFTPSERVER_OPERATION_WRITE 1
+
+/**
+ * `direction` of StartTransfer, Transfer and EndTransfer: the client sends (WRQ, an upload).
+ */
+#define PIER_TFTPSERVER_DIRECTION_CLIENT 0
+
+/**
+ * `direction` of StartTransfer, Transfer and EndTransfer: the server sends (RRQ, a download).
+ */
+#define PIER_TFTPSERVER_DIRECTION_SERVER 1
+
+/**
  * TCPServer property `ConnectionBacklog` (int): Maximum number of pending connections kept by the TCP/IP stack (default: the system's SOMAXCONN).
  */
 #define PIER_TCPSERVER_PROP_CONNECTIONBACKLOG 1
@@ -394,9 +414,129 @@
 #define PIER_TCPSERVER_EVENT_SSLSTATUS 9
 
 /**
+ * TFTPServer property `ConnCount` (int, read-only): Number of transfers in progress; ConnConnectionId positions run 0..ConnCount-1.
+ */
+#define PIER_TFTPSERVER_PROP_CONNCOUNT 1
+
+/**
+ * TFTPServer property `ConnConnectionId` (text, by position, read-only): The connection id (decimal text) at position index (0..ConnCount-1).
+ */
+#define PIER_TFTPSERVER_PROP_CONNCONNECTIONID 2
+
+/**
+ * TFTPServer property `ConnFileData` (binary, per connection): Data to send for a download (RRQ); set it during Connected or StartTransfer.
+ */
+#define PIER_TFTPSERVER_PROP_CONNFILEDATA 4
+
+/**
+ * TFTPServer property `ConnFilename` (text, per connection, read-only): The file name the client asked for.
+ */
+#define PIER_TFTPSERVER_PROP_CONNFILENAME 5
+
+/**
+ * TFTPServer property `ConnLocalFile` (text, per connection): Local file to send (RRQ) or to write (WRQ, atomically); set it during Connected or StartTransfer.
+ */
+#define PIER_TFTPSERVER_PROP_CONNLOCALFILE 6
+
+/**
+ * TFTPServer property `ConnRemoteHost` (text, per connection, read-only): IP address of the client.
+ */
+#define PIER_TFTPSERVER_PROP_CONNREMOTEHOST 7
+
+/**
+ * TFTPServer property `ConnRemotePort` (int, per connection, read-only): UDP port (TID) of the client.
+ */
+#define PIER_TFTPSERVER_PROP_CONNREMOTEPORT 8
+
+/**
+ * TFTPServer property `ConnTransferMode` (text, per connection, read-only): "octet" or "netascii".
+ */
+#define PIER_TFTPSERVER_PROP_CONNTRANSFERMODE 9
+
+/**
+ * TFTPServer property `Listening` (bool): Whether the server accepts requests; setting it starts or stops listening.
+ */
+#define PIER_TFTPSERVER_PROP_LISTENING 11
+
+/**
+ * TFTPServer property `LocalDir` (text): Directory to serve ("" = serve from events: ConnFileData, ConnLocalFile, Transfer).
+ */
+#define PIER_TFTPSERVER_PROP_LOCALDIR 12
+
+/**
+ * TFTPServer property `LocalHost` (text): Local interface to listen on ("" = every interface).
+ */
+#define PIER_TFTPSERVER_PROP_LOCALHOST 13
+
+/**
+ * TFTPServer property `LocalPort` (int): UDP port to listen on (default 69; 0 = the system picks one, readable once listening).
+ */
+#define PIER_TFTPSERVER_PROP_LOCALPORT 14
+
+/**
+ * TFTPServer property `MaxRetransmits` (int): Retransmissions without progress before a transfer fails with 301 (default 3).
+ */
+#define PIER_TFTPSERVER_PROP_MAXRETRANSMITS 15
+
+/**
+ * TFTPServer property `RetransmitTimeout` (int): Seconds to wait for a reply before retransmitting (default 5; a client's timeout option overrides it).
+ */
+#define PIER_TFTPSERVER_PROP_RETRANSMITTIMEOUT 16
+
+/**
+ * TFTPServer property `Timeout` (int): Seconds without progress after which a transfer fails with 301 (default 60; 0 = never).
+ */
+#define PIER_TFTPSERVER_PROP_TIMEOUT 17
+
+/**
+ * TFTPServer event `Connected`: Fired when an accepted request becomes a connection (status 0 / "OK").
+ */
+#define PIER_TFTPSERVER_EVENT_CONNECTED 1
+
+/**
+ * TFTPServer event `ConnectionRequest`: Fired for each RRQ/WRQ before a connection exists; Accept is writable.
+ */
+#define PIER_TFTPSERVER_EVENT_CONNECTIONREQUEST 2
+
+/**
+ * TFTPServer event `Disconnected`: Fired when a connection ends (status 0 / "OK", or the error code and text).
+ */
+#define PIER_TFTPSERVER_EVENT_DISCONNECTED 3
+
+/**
+ * TFTPServer event `EndTransfer`: Fired when a transfer has completed successfully.
+ */
+#define PIER_TFTPSERVER_EVENT_ENDTRANSFER 4
+
+/**
+ * TFTPServer event `Error`: Fired for asynchronous failures (timeouts, peer errors, local file errors) before the Disconnected they cause.
+ */
+#define PIER_TFTPSERVER_EVENT_ERROR 5
+
+/**
+ * TFTPServer event `Log`: Fired for each log message allowed by the LogLevel setting.
+ */
+#define PIER_TFTPSERVER_EVENT_LOG 6
+
+/**
+ * TFTPServer event `StartTransfer`: Fired before the first packet of a transfer; ConnFileData / ConnLocalFile may be set here.
+ */
+#define PIER_TFTPSERVER_EVENT_STARTTRANSFER 7
+
+/**
+ * TFTPServer event `Transfer`: Fired as data moves (per block or per window), with the data and the progress.
+ */
+#define PIER_TFTPSERVER_EVENT_TRANSFER 8
+
+/**
  * Opaque TCPServer handle.
  */
 typedef struct pier_tcpserver pier_tcpserver;
+
+/**
+ * Opaque TFTPServer handle.
+ */
+typedef struct pier_tftpserver pier_tftpserver;
 
 /**
  * The C callback signature shared by every component (API.md §1).
@@ -545,6 +685,145 @@ typedef struct pier_tcpserver_sslstatus_params {
     int connection_id;
     const char *message;
 } pier_tcpserver_sslstatus_params;
+
+/**
+ * Parameters of the Connected event (PIER_TFTPSERVER_EVENT_CONNECTED).
+ */
+typedef struct pier_tftpserver_connected_params {
+    int connection_id;
+    /**
+     * 0 on success.
+     */
+    int status_code;
+    /**
+     * "OK" on success.
+     */
+    const char *description;
+} pier_tftpserver_connected_params;
+
+/**
+ * Parameters of the ConnectionRequest event (PIER_TFTPSERVER_EVENT_CONNECTIONREQUEST).
+ * No connection exists yet.
+ */
+typedef struct pier_tftpserver_connectionrequest_params {
+    /**
+     * The client's IP address (IPv4 clients of a dual-stack socket as plain IPv4).
+     */
+    const char *remote_host;
+    /**
+     * The client's port (its TID).
+     */
+    int remote_port;
+    /**
+     * The requested file name, as sent (invalid UTF-8 replaced).
+     */
+    const char *filename;
+    /**
+     * "octet" or "netascii".
+     */
+    const char *transfer_mode;
+    /**
+     * PIER_TFTPSERVER_OPERATION_READ (RRQ) or PIER_TFTPSERVER_OPERATION_WRITE (WRQ).
+     */
+    int operation;
+    /**
+     * Writable: set false to refuse; the client gets TFTP ERROR 2 (Access violation).
+     */
+    bool accept;
+} pier_tftpserver_connectionrequest_params;
+
+/**
+ * Parameters of the Disconnected event (PIER_TFTPSERVER_EVENT_DISCONNECTED).
+ */
+typedef struct pier_tftpserver_disconnected_params {
+    int connection_id;
+    /**
+     * 0 after a successful transfer; else the error code (301 timeout, 305 the client sent
+     * an ERROR, 127/128/129 local file errors, 307 invalid packet or option, ...).
+     */
+    int status_code;
+    const char *description;
+} pier_tftpserver_disconnected_params;
+
+/**
+ * Parameters of the EndTransfer event (PIER_TFTPSERVER_EVENT_ENDTRANSFER): the
+ * transfer completed successfully.
+ */
+typedef struct pier_tftpserver_endtransfer_params {
+    int connection_id;
+    /**
+     * PIER_TFTPSERVER_DIRECTION_CLIENT (0, upload) or PIER_TFTPSERVER_DIRECTION_SERVER (1, download).
+     */
+    int direction;
+} pier_tftpserver_endtransfer_params;
+
+/**
+ * Parameters of the Error event (PIER_TFTPSERVER_EVENT_ERROR).
+ */
+typedef struct pier_tftpserver_error_params {
+    int error_code;
+    const char *description;
+    /**
+     * Beyond the reference: the connection the error is about (0: none).
+     */
+    int connection_id;
+} pier_tftpserver_error_params;
+
+/**
+ * Parameters of the Log event (PIER_TFTPSERVER_EVENT_LOG).
+ */
+typedef struct pier_tftpserver_log_params {
+    /**
+     * The connection the message is about (0: none).
+     */
+    int connection_id;
+    /**
+     * 1 Info, 2 Verbose, 3 Debug (the LogLevel setting filters).
+     */
+    int log_level;
+    const char *message;
+    /**
+     * "Info", "Error", "Verbose" or "Debug".
+     */
+    const char *log_type;
+} pier_tftpserver_log_params;
+
+/**
+ * Parameters of the StartTransfer event (PIER_TFTPSERVER_EVENT_STARTTRANSFER).
+ * ConnFileData and ConnLocalFile may still be set here.
+ */
+typedef struct pier_tftpserver_starttransfer_params {
+    int connection_id;
+    /**
+     * PIER_TFTPSERVER_DIRECTION_CLIENT (0, upload) or PIER_TFTPSERVER_DIRECTION_SERVER (1, download).
+     */
+    int direction;
+} pier_tftpserver_starttransfer_params;
+
+/**
+ * Parameters of the Transfer event (PIER_TFTPSERVER_EVENT_TRANSFER).
+ */
+typedef struct pier_tftpserver_transfer_params {
+    int connection_id;
+    /**
+     * PIER_TFTPSERVER_DIRECTION_CLIENT (0, upload) or PIER_TFTPSERVER_DIRECTION_SERVER (1, download).
+     */
+    int direction;
+    /**
+     * Bytes moved so far, counted on the wire.
+     */
+    int64_t bytes_transferred;
+    /**
+     * 0..100, or -1 when the size is unknown.
+     */
+    int percent_done;
+    /**
+     * The data of this block or window (uploads: as stored, netascii decoded; downloads: as
+     * sent), followed by a NUL byte not counted in text_len.
+     */
+    const uint8_t *text;
+    int text_len;
+} pier_tftpserver_transfer_params;
 
 #ifdef __cplusplus
 extern "C" {
@@ -730,6 +1009,102 @@ int pier_tcpserver_get_pollfd(struct pier_tcpserver *h);
  * Milliseconds until the next timer is due (0: work is pending), -1 when none.
  */
 int pier_tcpserver_get_timeout_ms(struct pier_tcpserver *h);
+
+/**
+ * Creates a TFTPServer (LocalPort 69 by default: set LocalPort first to run
+ * without root). Returns NULL only if out of memory.
+ */
+struct pier_tftpserver *pier_tftpserver_open(void);
+
+/**
+ * Stops listening, ends every transfer without events, and frees the handle.
+ * close(NULL) returns 0; a second close returns 901. From inside a callback
+ * the handle is freed when the callback returns.
+ */
+int pier_tftpserver_close(struct pier_tftpserver *h);
+
+/**
+ * Registers `cb` for `event_id` (PIER_TFTPSERVER_EVENT_*); `cb` NULL unregisters.
+ * `params` points to the event's pier_tftpserver_<event>_params struct.
+ */
+int pier_tftpserver_register_callback(struct pier_tftpserver *h,
+                                      int event_id,
+                                      pier_callback cb,
+                                      void *user_data);
+
+/**
+ * Text of the most recent failed call on the handle ("" after a success).
+ */
+const char *pier_tftpserver_get_last_error(struct pier_tftpserver *h);
+
+/**
+ * Code of the most recent failed call on the handle (0 after a success).
+ */
+int pier_tftpserver_get_last_error_code(struct pier_tftpserver *h);
+
+/**
+ * Sets property `prop_id` (at `index`: a connection id for Conn* properties,
+ * else 0) from `len` bytes (`len` -1: NUL-terminated). Integer and boolean
+ * properties take their text form ("6969", "True").
+ * Example: `pier_tftpserver_set(h, PIER_TFTPSERVER_PROP_CONNFILEDATA, id, data, n);`
+ */
+int pier_tftpserver_set(struct pier_tftpserver *h,
+                        int prop_id,
+                        int index,
+                        const void *value,
+                        int len);
+
+/**
+ * Reads property `prop_id` into a handle-owned, NUL-terminated buffer valid
+ * until the next get or do_config on the handle; `*len` (if not NULL) gets its
+ * length. NULL on failure. ConnConnectionId is indexed by position 0..ConnCount-1.
+ */
+const void *pier_tftpserver_get(struct pier_tftpserver *h, int prop_id, int index, int *len);
+
+/**
+ * Sets an integer or boolean property (0 = False).
+ */
+int pier_tftpserver_set_int(struct pier_tftpserver *h, int prop_id, int index, int64_t value);
+
+/**
+ * Reads an integer or boolean property; 0 on failure (check the last error).
+ */
+int64_t pier_tftpserver_get_int(struct pier_tftpserver *h, int prop_id, int index);
+
+/**
+ * "Name=Value" sets a config setting (returns ""), "Name" reads it;
+ * "DestinationAddress[ConnectionId]" reads a connection's. NULL on failure.
+ * Example: `pier_tftpserver_do_config(h, "WindowSize=16");`
+ */
+const char *pier_tftpserver_do_config(struct pier_tftpserver *h, const char *setting);
+
+/**
+ * Handles ready datagrams and due timers, firing events; waits up to
+ * SelectWaitMillis when nothing is ready. 909 from inside a callback.
+ */
+int pier_tftpserver_do_doevents(struct pier_tftpserver *h);
+
+/**
+ * Starts listening on LocalHost:LocalPort (104 if already listening).
+ */
+int pier_tftpserver_do_startlistening(struct pier_tftpserver *h);
+
+/**
+ * Stops accepting requests; transfers in progress go on.
+ */
+int pier_tftpserver_do_stoplistening(struct pier_tftpserver *h);
+
+/**
+ * A descriptor that is readable while do_doevents has work, for a host event
+ * loop (set SelectWaitMillis=0, wait on it with get_timeout_ms, then call
+ * do_doevents). -1 on failure.
+ */
+int pier_tftpserver_get_pollfd(struct pier_tftpserver *h);
+
+/**
+ * Milliseconds until the next timer is due (0: work is pending), -1 when none.
+ */
+int pier_tftpserver_get_timeout_ms(struct pier_tftpserver *h);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -119,7 +119,7 @@ if compgen -G "tests-python/test_*.py" >/dev/null || compgen -G "tests-python/*_
     python3 -m pytest -q tests-python 2>&1 | tee "$logs/pytest.log" || status=$?
   last=$(grep -E '[0-9]+ (passed|failed|error)' "$logs/pytest.log" | tail -n1 || true)
   ok=$(grep -oE '[0-9]+ passed' <<<"$last" | grep -oE '[0-9]+' || echo 0)
-  bad=$(grep -oE '[0-9]+ (failed|errors?)' <<<"$last" | awk '{ s += $1 } END { print s + 0 }')
+  bad=$({ grep -oE '[0-9]+ (failed|errors?)' <<<"$last" || true; } | awk '{ s += $1 } END { print s + 0 }')
   if ((status == 5)); then status=0; fi # pytest: no tests collected
   if ((status != 0 && bad == 0)); then bad=1; fi
   count "pytest" "$ok" "$bad"

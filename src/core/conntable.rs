@@ -2,7 +2,7 @@
 //! are positive and unique for the lifetime of a handle, and enumeration by
 //! position (API.md §3) in O(1).
 
-use std::collections::HashMap;
+use super::idhash::IdMap;
 
 struct Entry<T> {
     id: i32,
@@ -13,7 +13,7 @@ struct Entry<T> {
 pub struct ConnTable<T> {
     slots: Vec<Option<Entry<T>>>,
     free: Vec<usize>,
-    by_id: HashMap<i32, usize>,
+    by_id: IdMap<i32, usize>,
     /// Slots in enumeration order; removal swaps the last one in.
     order: Vec<usize>,
     next_id: i32,
@@ -21,7 +21,7 @@ pub struct ConnTable<T> {
 
 impl<T> Default for ConnTable<T> {
     fn default() -> Self {
-        ConnTable { slots: Vec::new(), free: Vec::new(), by_id: HashMap::new(), order: Vec::new(), next_id: 1 }
+        ConnTable { slots: Vec::new(), free: Vec::new(), by_id: IdMap::default(), order: Vec::new(), next_id: 1 }
     }
 }
 

@@ -12,6 +12,8 @@ pub mod conntable;
 pub mod engine;
 pub mod error;
 /// cbindgen:ignore
+pub mod idhash;
+/// cbindgen:ignore
 pub mod listener;
 /// cbindgen:ignore
 pub mod props;

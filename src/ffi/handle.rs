@@ -31,6 +31,9 @@ pub trait Server: Send + Sync + Sized + 'static {
     fn close(&self);
     fn poll_fd(&self) -> RawFd;
     fn timeout_ms(&self) -> i32;
+    /// Told when a callback is registered (`true`) or unregistered, so a
+    /// component can skip producing events nobody listens to.
+    fn callback_registered(&self, _event_id: i32, _registered: bool) {}
 }
 
 /// The C callback signature shared by every component (API.md §1).
@@ -87,24 +90,7 @@ pub struct Handle<S: Server> {
     retbuf: Mutex<Vec<u8>>,
 }
 
-/// Handle values are distinct counters: one multiply spreads them (no
-/// SipHash on the path of every call).
-#[derive(Default)]
-struct IdHasher(u64);
-impl std::hash::Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 << 8) | *b as u64;
-        }
-    }
-    fn write_usize(&mut self, n: usize) {
-        self.0 = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
-type Registry = HashMap<usize, Arc<dyn Any + Send + Sync>, std::hash::BuildHasherDefault<IdHasher>>;
+type Registry = crate::core::idhash::IdMap<usize, Arc<dyn Any + Send + Sync>>;
 static REGISTRY: Lazy<RwLock<Registry>> = Lazy::new(|| RwLock::new(Registry::default()));
 /// Handle values are never reused, so a stale pointer can never reach a
 /// newer handle. They are not addresses and are never dereferenced.
@@ -269,6 +255,7 @@ pub fn register_callback<S: Server>(
     call::<S>(h, |hd| {
         check_event(S::EVENTS, event_id)?;
         hd.callbacks.slots.lock()[event_id as usize] = cb.map(|f| CCallback { f, user_data });
+        hd.server.callback_registered(event_id, cb.is_some());
         Ok(())
     })
 }

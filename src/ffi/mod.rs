@@ -7,6 +7,7 @@
 
 pub mod handle;
 pub mod tcpserver;
+pub mod tftpserver;
 
 use std::ffi::{c_char, c_int};
 

@@ -10,7 +10,21 @@
 //! - [`transfer`]: the per-transfer state machine for reads and writes.
 //! - [`path`]: resolving request file names under a root directory safely,
 //!   and atomic uploads.
+//!
+//! The TFTPServer component on top of them:
+//!
+//! - [`props`], [`event`], [`settings`]: ids, events, properties and config
+//!   settings (tftpserver-procedural-interface.txt).
+//! - [`pktinfo`]: IP_PKTINFO, IP_TOS and IP_MTU_DISCOVER through libc.
+//! - [`core`]: the component the engine drives (sockets, transfers, events).
+//! - [`server`]: [`TftpServer`], the safe Rust API.
 
+/// cbindgen:ignore
+mod conn;
+/// cbindgen:ignore
+pub mod core;
+/// cbindgen:ignore
+pub mod event;
 /// cbindgen:ignore
 pub mod netascii;
 /// cbindgen:ignore
@@ -20,4 +34,14 @@ pub mod packet;
 /// cbindgen:ignore
 pub mod path;
 /// cbindgen:ignore
+pub mod pktinfo;
+pub mod props;
+/// cbindgen:ignore
+pub mod server;
+/// cbindgen:ignore
+pub mod settings;
+/// cbindgen:ignore
 pub mod transfer;
+
+pub use event::TftpEvent;
+pub use server::TftpServer;

@@ -707,6 +707,31 @@ impl Transfer {
         }
     }
 
+    /// Read transfers: keep a copy of the payload of every block the client
+    /// acknowledges, for [`Transfer::acked_data`] (off by default).
+    pub fn capture_acked(&mut self, on: bool) {
+        if let Side::Read(s) = &mut self.side {
+            s.capture_acked(on);
+        }
+    }
+
+    /// Read transfers with [`Transfer::capture_acked`]: the payloads (as sent
+    /// on the wire) of the blocks acknowledged since the last
+    /// [`Transfer::clear_acked_data`].
+    pub fn acked_data(&self) -> &[u8] {
+        match &self.side {
+            Side::Read(s) => s.acked_out(),
+            Side::Write(_) => &[],
+        }
+    }
+
+    /// Read transfers: forget the data returned by [`Transfer::acked_data`].
+    pub fn clear_acked_data(&mut self) {
+        if let Side::Read(s) = &mut self.side {
+            s.clear_acked_out();
+        }
+    }
+
     /// Write transfers: forget the data returned by [`Transfer::received`].
     pub fn clear_received(&mut self) {
         if let Side::Write(r) = &mut self.side {

@@ -39,6 +39,9 @@ pub(super) struct Sender {
     final_len: usize,
     eof: bool,
     text: Option<TextInput>,
+    /// When set, the payloads of newly acknowledged blocks are copied here
+    /// (for the Transfer event's Text) before their slots are reused.
+    acked_out: Option<Vec<u8>>,
 }
 
 impl Sender {
@@ -62,6 +65,21 @@ impl Sender {
                 start: 0,
                 end: 0,
             }),
+            acked_out: None,
+        }
+    }
+
+    pub(super) fn capture_acked(&mut self, on: bool) {
+        self.acked_out = on.then(Vec::new);
+    }
+
+    pub(super) fn acked_out(&self) -> &[u8] {
+        self.acked_out.as_deref().unwrap_or(&[])
+    }
+
+    pub(super) fn clear_acked_out(&mut self) {
+        if let Some(v) = &mut self.acked_out {
+            v.clear();
         }
     }
 
@@ -200,6 +218,12 @@ impl Sender {
         if k >= self.send_next {
             // Never sent: ignored (see the module documentation).
             return;
+        }
+        if let Some(out) = &mut self.acked_out {
+            for seq in self.acked + 1..=k {
+                let idx = ((seq - 1) % self.window) as usize;
+                out.extend_from_slice(&self.slots[idx][DATA_HEADER_LEN..self.lens[idx]]);
+            }
         }
         self.acked = k;
         c.bytes = self.bytes_through(k);

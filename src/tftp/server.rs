@@ -1,0 +1,333 @@
+//! `TftpServer`: the safe Rust API of the TFTPServer component — properties,
+//! config settings and methods of tftpserver-procedural-interface.txt —
+//! usable without the FFI.
+
+use std::sync::Arc;
+
+use super::core::TftpCore;
+use super::event::TftpEvent;
+use super::props::*;
+use super::settings::{parse_traffic_type, ClientPolicy};
+use super::transfer::RollOver;
+use crate::core::config::{self, Setting};
+use crate::core::engine::{Engine, Handler};
+use crate::core::error::{codes, Error, Result};
+use crate::core::listener::IpMode;
+use crate::core::value::{bool_text, parse_bool, parse_int, Value};
+
+/// The TFTPServer component.
+pub struct TftpServer {
+    engine: Arc<Engine<TftpCore>>,
+}
+
+const LICENSE_INFO: &str = "pier is open source (MIT OR Apache-2.0); no license key is needed.";
+
+/// Settings of the reference that cannot apply on this platform and that
+/// pier accepts, stores and reads back without effect (docs/TFTP.md).
+const NO_EFFECT_BOOL: &[&str] = &[
+    "DelayHostResolution",
+    "AbsoluteTimeout",
+    "MaskSensitive",
+    "ProcessIdleEvents",
+    "GUIAvailable",
+    "UseDaemonThreads",
+    "UseInternalSecurityAPI",
+];
+
+impl TftpServer {
+    pub fn new() -> Result<TftpServer> {
+        Ok(TftpServer { engine: Engine::new(TftpCore::new)? })
+    }
+
+    /// Sets the function every event is passed to. It runs with no lock held
+    /// and may call any method of this server.
+    pub fn set_handler(&self, handler: Option<Handler<TftpEvent>>) {
+        self.engine.set_handler(handler);
+    }
+
+    pub fn engine(&self) -> &Arc<Engine<TftpCore>> {
+        &self.engine
+    }
+
+    /// Whether Transfer events are produced (default true). The C API turns
+    /// them on only while a Transfer callback is registered: each one costs a
+    /// copy of the block and a dispatch.
+    pub fn set_transfer_events(&self, on: bool) {
+        self.engine.lock().transfer_events = on;
+    }
+
+    // ----- methods ---------------------------------------------------------
+
+    /// `DoEvents`: handles ready datagrams and due timers, firing events;
+    /// waits up to SelectWaitMillis when nothing is ready.
+    pub fn do_events(&self) -> Result<()> {
+        self.engine.do_events()
+    }
+
+    /// `StartListening`: binds LocalHost:LocalPort (104 if already listening).
+    pub fn start_listening(&self) -> Result<()> {
+        self.engine.lock().start_listening()
+    }
+
+    /// `StopListening`: no new requests; transfers in progress go on.
+    pub fn stop_listening(&self) -> Result<()> {
+        self.engine.lock().stop_listening();
+        Ok(())
+    }
+
+    // ----- properties ------------------------------------------------------
+
+    pub fn get(&self, prop: i32, index: i32) -> Result<Value> {
+        let st = self.engine.lock();
+        let s = &st.settings;
+        Ok(match prop {
+            PIER_TFTPSERVER_PROP_CONNCOUNT => Value::Int(st.conns.len() as i64),
+            PIER_TFTPSERVER_PROP_CONNCONNECTIONID => {
+                let pos = usize::try_from(index).map_err(|_| Error::code(codes::INDEX))?;
+                let id = st.conns.id_at(pos).ok_or_else(|| {
+                    Error::new(codes::INDEX, format!("Position {index} is out of range (ConnCount {})", st.conns.len()))
+                })?;
+                Value::text(id.to_string())
+            }
+            PIER_TFTPSERVER_PROP_CONNFILEDATA => Value::Bytes(st.conn(index)?.file_data.clone().unwrap_or_default()),
+            PIER_TFTPSERVER_PROP_CONNFILENAME => Value::text(st.conn(index)?.filename.clone()),
+            PIER_TFTPSERVER_PROP_CONNLOCALFILE => Value::text(st.conn(index)?.local_file.clone()),
+            PIER_TFTPSERVER_PROP_CONNREMOTEHOST => Value::text(st.conn(index)?.peer.ip().to_string()),
+            PIER_TFTPSERVER_PROP_CONNREMOTEPORT => Value::Int(st.conn(index)?.peer.port() as i64),
+            PIER_TFTPSERVER_PROP_CONNTRANSFERMODE => Value::text(st.conn(index)?.mode.as_str()),
+            PIER_TFTPSERVER_PROP_LISTENING => Value::Bool(st.listening()),
+            PIER_TFTPSERVER_PROP_LOCALDIR => Value::text(s.local_dir.clone()),
+            PIER_TFTPSERVER_PROP_LOCALHOST => Value::text(s.local_host.clone()),
+            PIER_TFTPSERVER_PROP_LOCALPORT => Value::Int(st.local_port() as i64),
+            PIER_TFTPSERVER_PROP_MAXRETRANSMITS => Value::Int(s.max_retransmits as i64),
+            PIER_TFTPSERVER_PROP_RETRANSMITTIMEOUT => Value::Int(s.retransmit_timeout as i64),
+            PIER_TFTPSERVER_PROP_TIMEOUT => Value::Int(s.timeout as i64),
+            _ => return Err(Error::code(codes::UNKNOWN_PROPERTY)),
+        })
+    }
+
+    /// Sets a property. Values arrive already converted to the property's type
+    /// (the FFI and `do_config` parse text forms).
+    pub fn set(&self, prop: i32, index: i32, v: Value) -> Result<()> {
+        if prop == PIER_TFTPSERVER_PROP_LISTENING {
+            return if v.as_bool()? { self.start_listening() } else { self.stop_listening() };
+        }
+        let mut st = self.engine.lock();
+        match prop {
+            PIER_TFTPSERVER_PROP_CONNFILEDATA => st.conn_before_start(index)?.file_data = Some(v.into_bytes()),
+            PIER_TFTPSERVER_PROP_CONNLOCALFILE => st.conn_before_start(index)?.local_file = v.into_string(),
+            PIER_TFTPSERVER_PROP_LOCALDIR => st.settings.local_dir = v.into_string(),
+            PIER_TFTPSERVER_PROP_LOCALHOST => {
+                if st.listening() {
+                    return Err(Error::code(codes::LOCALHOST_WHILE_LISTENING));
+                }
+                st.settings.local_host = v.into_string();
+            }
+            PIER_TFTPSERVER_PROP_LOCALPORT => {
+                let port = v.int_in(0, 65535)? as u16;
+                st.set_local_port(port)?;
+            }
+            PIER_TFTPSERVER_PROP_MAXRETRANSMITS => st.settings.max_retransmits = v.int_in(0, 1000)? as u32,
+            PIER_TFTPSERVER_PROP_RETRANSMITTIMEOUT => st.settings.retransmit_timeout = v.int_in(1, 3600)? as u32,
+            PIER_TFTPSERVER_PROP_TIMEOUT => st.settings.timeout = v.int_in(0, u32::MAX as i64)? as u32,
+            PIER_TFTPSERVER_PROP_CONNCOUNT
+            | PIER_TFTPSERVER_PROP_CONNCONNECTIONID
+            | PIER_TFTPSERVER_PROP_CONNFILENAME
+            | PIER_TFTPSERVER_PROP_CONNREMOTEHOST
+            | PIER_TFTPSERVER_PROP_CONNREMOTEPORT
+            | PIER_TFTPSERVER_PROP_CONNTRANSFERMODE => return Err(Error::code(codes::READ_ONLY)),
+            _ => return Err(Error::code(codes::UNKNOWN_PROPERTY)),
+        }
+        Ok(())
+    }
+
+    // ----- config ----------------------------------------------------------
+
+    /// `Config("Name=Value")` sets (returns ""), `Config("Name")` reads.
+    /// `DestinationAddress[ConnectionId]` reads a connection's value.
+    pub fn config(&self, text: &str) -> Result<String> {
+        let s = config::parse(text)?;
+        if s.index.is_some() && !s.is("DestinationAddress") {
+            return Err(Error::invalid_value(format!("{} is not a per-connection setting", s.name)));
+        }
+        match s.value {
+            None => self.config_get(&s),
+            Some(v) => self.config_set(&s, v).map(|_| String::new()),
+        }
+    }
+
+    fn config_get(&self, s: &Setting) -> Result<String> {
+        let st = self.engine.lock();
+        let t = &st.settings;
+        let b = |x: bool| bool_text(x).to_string();
+        if let Some(n) = NO_EFFECT_BOOL.iter().find(|n| s.is(n)) {
+            return Ok(b(match n.to_ascii_lowercase().as_str() {
+                "delayhostresolution" => t.delay_host_resolution,
+                "absolutetimeout" => t.absolute_timeout,
+                "masksensitive" => t.mask_sensitive,
+                "processidleevents" => t.process_idle_events,
+                "guiavailable" => t.gui_available,
+                "usedaemonthreads" => t.use_daemon_threads,
+                _ => t.use_internal_security_api,
+            }));
+        }
+        let name = s.name.to_ascii_lowercase();
+        Ok(match name.as_str() {
+            "defaultrollovernumber" => (t.default_rollover.first()).to_string(),
+            "captureippacketinfo" => b(t.capture_ip_packet_info),
+            "destinationaddress" => match s.index {
+                Some(id) => st.conn(id)?.local_ip.map(|ip| ip.to_string()).unwrap_or_default(),
+                None => st.last_destination.map(|ip| ip.to_string()).unwrap_or_default(),
+            },
+            "dontfragment" => b(t.dont_fragment),
+            "localhost" => t.local_host.clone(),
+            "localport" => st.local_port().to_string(),
+            "maxpacketsize" => t.max_packet_size.to_string(),
+            "qosdscpvalue" => t.qos_dscp_value.to_string(),
+            "qostraffictype" => t.qos_traffic_type.to_string(),
+            "sharelocalport" => b(t.share_local_port),
+            "sourceipaddress" | "sourcemacaddress" => String::new(),
+            "useconnection" => b(t.use_connection),
+            "useipv6" => t.use_ipv6.as_i64().to_string(),
+            "firewalldata" => t.firewall_data.clone(),
+            "inbuffersize" => t.in_buffer_size.to_string(),
+            "outbuffersize" => t.out_buffer_size.to_string(),
+            "buildinfo" => crate::core::build_info(),
+            "codepage" => "65001".into(),
+            "licenseinfo" => LICENSE_INFO.into(),
+            "selectwaitmillis" => t.select_wait_millis.to_string(),
+            "loglevel" => t.log_level.to_string(),
+            "singleportmode" => b(t.single_port_mode),
+            "clientpolicy" => t.client_policy.text().to_string(),
+            "windowsize" => t.window_size.to_string(),
+            "allowoverwrite" => b(t.allow_overwrite),
+            "stats" => {
+                let x = st.stats;
+                format!(
+                    "requests={} refused={} active={} completed={} failed={} bytes_sent={} bytes_received={} wrong_tid={} malformed={}",
+                    x.requests,
+                    x.refused,
+                    st.active(),
+                    x.completed,
+                    x.failed,
+                    x.bytes_sent,
+                    x.bytes_received,
+                    x.wrong_tid,
+                    x.malformed
+                )
+            }
+            _ => return Err(unknown_setting(s.name)),
+        })
+    }
+
+    fn config_set(&self, s: &Setting, v: &str) -> Result<()> {
+        let int = |lo: i64, hi: i64| -> Result<i64> {
+            let n = parse_int(v)?;
+            if n < lo || n > hi {
+                return Err(Error::invalid_value(format!("{} must be between {lo} and {hi}", s.name)));
+            }
+            Ok(n)
+        };
+        let mut st = self.engine.lock();
+        let listening = st.listening();
+        let busy = |code: i32, what: &str| -> Result<()> {
+            if listening {
+                Err(Error::new(code, format!("Cannot change {what} while listening")))
+            } else {
+                Ok(())
+            }
+        };
+        let t = &mut st.settings;
+        let name = s.name.to_ascii_lowercase();
+        match name.as_str() {
+            "defaultrollovernumber" => {
+                t.default_rollover = RollOver::from_setting(int(0, 1)?).expect("0 or 1");
+            }
+            "captureippacketinfo" => t.capture_ip_packet_info = parse_bool(v)?,
+            "delayhostresolution" => t.delay_host_resolution = parse_bool(v)?,
+            "dontfragment" => t.dont_fragment = parse_bool(v)?,
+            "localhost" => {
+                if listening {
+                    return Err(Error::code(codes::LOCALHOST_WHILE_LISTENING));
+                }
+                t.local_host = v.to_string();
+            }
+            "localport" => {
+                let port = int(0, 65535)? as u16;
+                st.set_local_port(port)?;
+            }
+            "maxpacketsize" => {
+                busy(112, "MaxPacketSize")?;
+                t.max_packet_size = int(12, 65536)? as usize;
+            }
+            "qosdscpvalue" => t.qos_dscp_value = int(0, 63)? as u8,
+            "qostraffictype" => t.qos_traffic_type = parse_traffic_type(v)?,
+            "sharelocalport" => {
+                busy(113, "ShareLocalPort")?;
+                t.share_local_port = parse_bool(v)?;
+            }
+            "sourceipaddress" | "sourcemacaddress" => {
+                // Windows + WinPcap only: pretending would send from the
+                // wrong address (API.md §6).
+                if !v.trim().is_empty() {
+                    return Err(Error::new(
+                        codes::NOT_SUPPORTED,
+                        format!("{} needs raw packet capture (Windows with WinPcap); not supported", s.name),
+                    ));
+                }
+            }
+            "useconnection" => {
+                busy(117, "UseConnection")?;
+                t.use_connection = parse_bool(v)?;
+            }
+            "useipv6" => {
+                let mode = match v.trim() {
+                    "2" => IpMode::Both,
+                    other => {
+                        if parse_bool(other)? {
+                            IpMode::V6
+                        } else {
+                            IpMode::V4
+                        }
+                    }
+                };
+                t.use_ipv6 = mode;
+            }
+            "absolutetimeout" => t.absolute_timeout = parse_bool(v)?,
+            "firewalldata" => t.firewall_data = v.to_string(),
+            "inbuffersize" => t.in_buffer_size = int(0, i32::MAX as i64)? as usize,
+            "outbuffersize" => t.out_buffer_size = int(0, i32::MAX as i64)? as usize,
+            "codepage" => {
+                if int(i64::MIN, i64::MAX)? != 65001 {
+                    return Err(Error::new(codes::NOT_SUPPORTED, "pier works in UTF-8 only (CodePage 65001)"));
+                }
+            }
+            "masksensitive" => t.mask_sensitive = parse_bool(v)?,
+            "processidleevents" => t.process_idle_events = parse_bool(v)?,
+            "guiavailable" => t.gui_available = parse_bool(v)?,
+            "usedaemonthreads" => t.use_daemon_threads = parse_bool(v)?,
+            "useinternalsecurityapi" => t.use_internal_security_api = parse_bool(v)?,
+            "selectwaitmillis" => t.select_wait_millis = int(0, 3_600_000)? as u32,
+            "loglevel" => t.log_level = int(0, 3)? as i32,
+            "singleportmode" => t.single_port_mode = parse_bool(v)?,
+            "clientpolicy" => t.client_policy = ClientPolicy::parse(v)?,
+            "windowsize" => t.window_size = int(1, 65535)? as u16,
+            "allowoverwrite" => t.allow_overwrite = parse_bool(v)?,
+            "buildinfo" | "licenseinfo" | "stats" | "destinationaddress" => {
+                return Err(Error::new(codes::READ_ONLY, format!("{} is read-only", s.name)))
+            }
+            _ => return Err(unknown_setting(s.name)),
+        }
+        Ok(())
+    }
+}
+
+impl Drop for TftpServer {
+    fn drop(&mut self) {
+        self.engine.close();
+    }
+}
+
+fn unknown_setting(name: &str) -> Error {
+    Error::new(codes::UNKNOWN_SETTING, format!("Unknown config setting '{name}'"))
+}
