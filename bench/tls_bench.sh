@@ -181,7 +181,8 @@ table=$(
   echo "| echo 16 KiB: MB/s (echoed) | $(v pier_tls.echo.mb) | $(v pier_plain.echo.mb) | $(v node_tls.echo.mb) | — | — |"
   echo "| echo: server CPU µs / message | $(v pier_tls.echo.cpu_us) | $(v pier_plain.echo.cpu_us) | $(v node_tls.echo.cpu_us) | plaintext / TLS $ratio_plain_cpu; Node / pier $ratio_node_cpu | (≥ 0.8: $(verdict "$ratio_plain_cpu" ">=" 0.8); > 1: $(verdict "$ratio_node_cpu" ">" 1)) |"
   echo "| echo: server CPU % / client CPU % | $(v pier_tls.echo.server_pct) / $(v pier_tls.echo.client_pct) | $(v pier_plain.echo.server_pct) / $(v pier_plain.echo.client_pct) | $(v node_tls.echo.server_pct) / $(v node_tls.echo.client_pct) | — | — |"
-  echo "| handshakes: server CPU % (full, resumed) | $(v pier_tls.full.server_pct), $(v pier_tls.resumed.server_pct) | — | $(v node_tls.full.server_pct), $(v node_tls.resumed.server_pct) | — | — |"
+  echo "| handshakes: server CPU % / client CPU %, full | $(v pier_tls.full.server_pct) / $(v pier_tls.full.client_pct) | — | $(v node_tls.full.server_pct) / $(v node_tls.full.client_pct) | — | — |"
+  echo "| handshakes: server CPU % / client CPU %, resumed | $(v pier_tls.resumed.server_pct) / $(v pier_tls.resumed.client_pct) | — | $(v node_tls.resumed.server_pct) / $(v node_tls.resumed.client_pct) | — | — |"
 )
 echo
 echo "$table"
