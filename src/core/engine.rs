@@ -22,6 +22,9 @@ use super::error::{codes, Error, Result};
 /// The token of the waker; components use tokens from [`FIRST_COMPONENT_TOKEN`].
 pub(crate) const WAKER_TOKEN: Token = Token(0);
 pub(crate) const FIRST_COMPONENT_TOKEN: usize = 1;
+/// How long a blocking send may keep moving bytes before the other
+/// connections' events get a dispatch round.
+const FAIRNESS_SLICE: Duration = Duration::from_millis(10);
 
 /// What a component must provide to be driven by the engine.
 pub trait Component: Send + 'static {
@@ -275,12 +278,23 @@ impl<C: Component> Engine<C> {
         self.take_interrupt(connection_id);
         let inside = self.in_callback();
         let mut deadline = timeout.map(|t| Instant::now() + t);
+        let mut last_round = Instant::now();
         loop {
             let s = step(&mut self.lock())?;
             match s {
                 Step::Done(r) => return Ok(r),
                 Step::Progress => {
                     deadline = timeout.map(|t| Instant::now() + t);
+                    // A send that always progresses (a fast reader) must not
+                    // starve the other connections: give them a round now
+                    // and then (outside callbacks, where events may fire).
+                    if !inside && last_round.elapsed() >= FAIRNESS_SLICE {
+                        let mut ps = self.poll.lock();
+                        self.dispatcher.store(thread_token(), Ordering::Release);
+                        let _mark = DispatchMark(&self.dispatcher, 0);
+                        self.round(&mut ps, Some(Duration::ZERO))?;
+                        last_round = Instant::now();
+                    }
                     continue;
                 }
                 Step::Blocked => {}
@@ -300,6 +314,7 @@ impl<C: Component> Engine<C> {
             if inside {
                 wait_writable(wait_fd, wait);
             } else {
+                last_round = Instant::now();
                 let mut ps = self.poll.lock();
                 self.dispatcher.store(thread_token(), Ordering::Release);
                 let _mark = DispatchMark(&self.dispatcher, 0);
