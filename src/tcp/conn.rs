@@ -42,6 +42,8 @@ pub struct Conn {
     pub tls: Option<Box<TlsSession>>,
     /// A writable edge arrived that the TLS layer has not used yet.
     pub writable_edge: bool,
+    /// An error a write met after taking some bytes, reported next time.
+    pub deferred_error: Option<io::Error>,
     /// Connected has fired for the current phase (plaintext or TLS).
     pub announced: bool,
     /// An SSL event waits for the application's decision (certificate
@@ -97,6 +99,9 @@ pub enum ReadOutcome {
 
 impl Conn {
     pub fn read_into(&mut self, buf: &mut [u8]) -> ReadOutcome {
+        if let Some(e) = self.deferred_error.take() {
+            return ReadOutcome::Failed(e);
+        }
         if self.tls.is_some() {
             return self.read_tls(buf);
         }
@@ -171,6 +176,9 @@ impl Conn {
     /// Writes as much as the socket takes (never queues in user space).
     /// `Ok(n)` with n < data.len() means the socket is full.
     pub fn write_some(&mut self, data: &[u8]) -> io::Result<usize> {
+        if let Some(e) = self.deferred_error.take() {
+            return Err(e);
+        }
         if let Some(tls) = self.tls.as_mut() {
             let Some(sock) = self.sock.as_mut() else {
                 return Err(io::Error::from(io::ErrorKind::NotConnected));
@@ -207,8 +215,9 @@ impl Conn {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) if sent > 0 => {
-                    // Report what was taken; the error shows on the next call.
-                    let _ = e;
+                    // Report what was taken; the error is kept for the next
+                    // read or write (the kernel reports a reset only once).
+                    self.deferred_error = Some(e);
                     break;
                 }
                 Err(e) => return Err(e),

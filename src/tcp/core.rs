@@ -378,6 +378,7 @@ impl TcpCore {
             writable_edge: false,
             announced: false,
             awaiting_app: false,
+            deferred_error: None,
         };
         let implicit = self.tls_mode() == TlsMode::Implicit;
         let mut conn = conn;
