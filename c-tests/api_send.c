@@ -697,8 +697,7 @@ static void test_send_after_close(void) {
 int main(int argc, char **argv) {
     signal(SIGPIPE, SIG_IGN);
     const char *only = argc > 1 ? argv[1] : NULL;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/pier_api_send_XXXXXX");
-    CHECK(mkdtemp(tmpdir) != NULL);
+    tu_tempdir(tmpdir, sizeof tmpdir, "pier_api_send");
     snprintf(bigfile, sizeof bigfile, "%s/big.bin", tmpdir);
     long long size = tt_valgrind() ? 16ll << 20 : 50ll << 20;
     uint64_t fnv = make_file(bigfile, size);

@@ -59,8 +59,7 @@ static void sh(const char *fmt, ...) {
  * ends the handshake with 280 before SSLClientAuthentication), and
  * notastore.pem. */
 static void make_certs(void) {
-    snprintf(dir, sizeof dir, "/tmp/pier-api-tls-XXXXXX");
-    if (!mkdtemp(dir)) TU_FAIL("mkdtemp: %s", strerror(errno));
+    tu_tempdir(dir, sizeof dir, "pier-api-tls");
     sh("cd %s && openssl req -x509 -newkey rsa:2048 -nodes -keyout server.key -out server.crt"
        " -subj '/O=pier/CN=localhost' -days 2 2>/dev/null"
        " && cat server.key server.crt > server.pem"

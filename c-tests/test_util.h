@@ -119,6 +119,15 @@ static inline void tu_sleep_ms(int ms) {
     }
 }
 
+/* ------------------------------------------------------------- files */
+
+/* A fresh private directory /tmp/<prefix>.<random> in `buf` (the random part
+ * is mkdtemp's: its template must end in six X characters). */
+static inline void tu_tempdir(char *buf, size_t size, const char *prefix) {
+    snprintf(buf, size, "/tmp/%s.XXXXXX", prefix);
+    if (mkdtemp(buf) == NULL) TU_FAIL("mkdtemp(%s): %s", buf, strerror(errno));
+}
+
 /* --------------------------------------------------------------- server */
 
 /* Listen on 127.0.0.1 with LocalPort 0; return the port the system chose. */

@@ -108,10 +108,6 @@ impl<T> ConnTable<T> {
         self.order.iter().filter_map(|&s| self.id_of_slot(s)).collect()
     }
 
-    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut T> {
-        self.slots.iter_mut().filter_map(|e| e.as_mut().map(|e| &mut e.value))
-    }
-
     pub fn values(&self) -> impl Iterator<Item = &T> {
         self.slots.iter().filter_map(|e| e.as_ref().map(|e| &e.value))
     }

@@ -3,6 +3,8 @@
 //! lists and timers.
 
 /// cbindgen:ignore
+/// cbindgen:ignore
+pub mod base;
 pub mod clients;
 /// cbindgen:ignore
 pub mod config;

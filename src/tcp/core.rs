@@ -87,6 +87,15 @@ pub enum TlsMode {
     Explicit,
 }
 
+/// Deregisters and closes a connection's socket; `reset`: abortive close
+/// (SO_LINGER 0, RST; pending data dropped) as Linger False asks.
+fn release(registry: &Registry, mut sock: TcpStream, reset: bool) {
+    let _ = registry.deregister(&mut sock);
+    if reset {
+        let _ = SockRef::from(&sock).set_linger(Some(Duration::ZERO));
+    }
+}
+
 fn closed_error() -> Error {
     Error::new(10057, "[10057] Socket is not connected.")
 }
@@ -493,14 +502,10 @@ impl TcpCore {
             tls.send_close_notify();
             let _ = tls.flush_tls(&mut SockWriter(sock));
         }
-        if let Some(mut sock) = c.sock.take() {
-            let _ = self.registry.deregister(&mut sock);
+        if let Some(sock) = c.sock.take() {
             // An idle timeout closes gracefully; other failures reset.
-            if !c.linger || (status.code != 0 && status.code != codes::TIMED_OUT) {
-                // Linger False: abortive close (RST), pending data dropped.
-                let _ = SockRef::from(&sock).set_linger(Some(Duration::ZERO));
-            }
-            drop(sock);
+            let reset = !c.linger || (status.code != 0 && status.code != codes::TIMED_OUT);
+            release(&self.registry, sock, reset);
         }
         c.inbuf = InBuf::default();
         if error_event && status.code != 0 {
@@ -1039,11 +1044,8 @@ impl Component for TcpCore {
         self.tls_ctx = None;
         self.stop_listening();
         for mut c in self.conns.drain() {
-            if let Some(mut sock) = c.sock.take() {
-                let _ = self.registry.deregister(&mut sock);
-                if !c.linger {
-                    let _ = SockRef::from(&sock).set_linger(Some(Duration::ZERO));
-                }
+            if let Some(sock) = c.sock.take() {
+                release(&self.registry, sock, !c.linger);
             }
         }
         self.queue.clear();
@@ -1053,6 +1055,6 @@ impl Component for TcpCore {
     }
 
     fn select_wait(&self) -> Duration {
-        Duration::from_millis(self.settings.select_wait_millis as u64)
+        self.settings.base.select_wait()
     }
 }

@@ -323,6 +323,9 @@ impl TcpServer {
         let st = self.engine.lock();
         let t = &st.settings;
         let b = |x: bool| bool_text(x).to_string();
+        if let Some(v) = t.base.get(s.name) {
+            return Ok(v);
+        }
         let name = s.name.to_ascii_lowercase();
         Ok(match name.as_str() {
             "allowedclients" => t.allowed_clients.text().to_string(),
@@ -335,12 +338,6 @@ impl TcpServer {
             "maxconnections" => t.max_connections.to_string(),
             "tcpnodelay" => b(t.tcp_no_delay),
             "useipv6" => t.use_ipv6.as_i64().to_string(),
-            "selectwaitmillis" => t.select_wait_millis.to_string(),
-            "buildinfo" => crate::core::build_info(),
-            "codepage" => "65001".into(),
-            "licenseinfo" => LICENSE_INFO.into(),
-            "masksensitive" => b(t.mask_sensitive),
-            "useinternalsecurityapi" => b(t.use_internal_security_api),
             "stats" => {
                 let x = st.stats;
                 format!(
@@ -394,17 +391,8 @@ impl TcpServer {
             }
             "tcpnodelay" => st.settings.tcp_no_delay = parse_bool(v)?,
             "useipv6" => st.settings.use_ipv6 = IpMode::from_i64(int(0, 2)?)?,
-            "selectwaitmillis" => st.settings.select_wait_millis = int(0, 3_600_000)? as u32,
-            "masksensitive" => st.settings.mask_sensitive = parse_bool(v)?,
-            "useinternalsecurityapi" => st.settings.use_internal_security_api = parse_bool(v)?,
-            "codepage" => {
-                if int(i64::MIN, i64::MAX)? != 65001 {
-                    return Err(Error::new(codes::NOT_SUPPORTED, "pier works in UTF-8 only (CodePage 65001)"));
-                }
-            }
-            "buildinfo" | "licenseinfo" | "stats" => {
-                return Err(Error::new(codes::READ_ONLY, format!("{} is read-only", s.name)))
-            }
+            _ if st.settings.base.set(s.name, v)? => {}
+            "stats" => return Err(Error::new(codes::READ_ONLY, format!("{} is read-only", s.name))),
             "sslsnicert" => {
                 // SSLSNICert=<host>,<file>[,<password>]: a certificate for that
                 // host name (exact or *.domain); an empty file removes it.
@@ -445,8 +433,6 @@ impl Drop for TcpServer {
         self.engine.close();
     }
 }
-
-const LICENSE_INFO: &str = "pier is open source (MIT OR Apache-2.0); no license key is needed.";
 
 fn is_negotiated(name: &str) -> bool {
     NEGOTIATED_SETTINGS.iter().any(|s| s.eq_ignore_ascii_case(name))

@@ -1,6 +1,7 @@
 //! TCPServer's handle-wide properties and config settings, with the
 //! reference's defaults (and API.md §8's documented deviations).
 
+use crate::core::base::BaseSettings;
 use crate::core::clients::ClientList;
 use crate::core::listener::{somaxconn, IpMode};
 use crate::tls::config::TlsSettings;
@@ -38,9 +39,7 @@ pub struct Settings {
     pub max_connections: usize,
     pub tcp_no_delay: bool,
     pub use_ipv6: IpMode,
-    pub select_wait_millis: u32,
-    pub mask_sensitive: bool,
-    pub use_internal_security_api: bool,
+    pub base: BaseSettings,
     /// The SSL config settings (src/tls/config.rs).
     pub tls: TlsSettings,
 }
@@ -77,9 +76,7 @@ impl Default for Settings {
             max_connections: 1000,
             tcp_no_delay: false,
             use_ipv6: IpMode::V4,
-            select_wait_millis: 20,
-            mask_sensitive: true,
-            use_internal_security_api: false,
+            base: BaseSettings::new(false),
             tls: TlsSettings::default(),
         }
     }

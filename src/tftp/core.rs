@@ -1407,6 +1407,6 @@ impl Component for TftpCore {
     }
 
     fn select_wait(&self) -> Duration {
-        Duration::from_millis(self.settings.select_wait_millis as u64)
+        self.settings.base.select_wait()
     }
 }

@@ -20,19 +20,10 @@ pub struct TftpServer {
     engine: Arc<Engine<TftpCore>>,
 }
 
-const LICENSE_INFO: &str = "pier is open source (MIT OR Apache-2.0); no license key is needed.";
-
 /// Settings of the reference that cannot apply on this platform and that
 /// pier accepts, stores and reads back without effect (docs/TFTP.md).
-const NO_EFFECT_BOOL: &[&str] = &[
-    "DelayHostResolution",
-    "AbsoluteTimeout",
-    "MaskSensitive",
-    "ProcessIdleEvents",
-    "GUIAvailable",
-    "UseDaemonThreads",
-    "UseInternalSecurityAPI",
-];
+const NO_EFFECT_BOOL: &[&str] =
+    &["DelayHostResolution", "AbsoluteTimeout", "ProcessIdleEvents", "GUIAvailable", "UseDaemonThreads"];
 
 impl TftpServer {
     pub fn new() -> Result<TftpServer> {
@@ -164,12 +155,13 @@ impl TftpServer {
             return Ok(b(match n.to_ascii_lowercase().as_str() {
                 "delayhostresolution" => t.delay_host_resolution,
                 "absolutetimeout" => t.absolute_timeout,
-                "masksensitive" => t.mask_sensitive,
                 "processidleevents" => t.process_idle_events,
                 "guiavailable" => t.gui_available,
-                "usedaemonthreads" => t.use_daemon_threads,
-                _ => t.use_internal_security_api,
+                _ => t.use_daemon_threads,
             }));
+        }
+        if let Some(v) = t.base.get(s.name) {
+            return Ok(v);
         }
         let name = s.name.to_ascii_lowercase();
         Ok(match name.as_str() {
@@ -192,10 +184,6 @@ impl TftpServer {
             "firewalldata" => t.firewall_data.clone(),
             "inbuffersize" => t.in_buffer_size.to_string(),
             "outbuffersize" => t.out_buffer_size.to_string(),
-            "buildinfo" => crate::core::build_info(),
-            "codepage" => "65001".into(),
-            "licenseinfo" => LICENSE_INFO.into(),
-            "selectwaitmillis" => t.select_wait_millis.to_string(),
             "loglevel" => t.log_level.to_string(),
             "singleportmode" => b(t.single_port_mode),
             "clientpolicy" => t.client_policy.text().to_string(),
@@ -297,23 +285,16 @@ impl TftpServer {
             "firewalldata" => t.firewall_data = v.to_string(),
             "inbuffersize" => t.in_buffer_size = int(0, i32::MAX as i64)? as usize,
             "outbuffersize" => t.out_buffer_size = int(0, i32::MAX as i64)? as usize,
-            "codepage" => {
-                if int(i64::MIN, i64::MAX)? != 65001 {
-                    return Err(Error::new(codes::NOT_SUPPORTED, "pier works in UTF-8 only (CodePage 65001)"));
-                }
-            }
-            "masksensitive" => t.mask_sensitive = parse_bool(v)?,
             "processidleevents" => t.process_idle_events = parse_bool(v)?,
             "guiavailable" => t.gui_available = parse_bool(v)?,
             "usedaemonthreads" => t.use_daemon_threads = parse_bool(v)?,
-            "useinternalsecurityapi" => t.use_internal_security_api = parse_bool(v)?,
-            "selectwaitmillis" => t.select_wait_millis = int(0, 3_600_000)? as u32,
             "loglevel" => t.log_level = int(0, 3)? as i32,
             "singleportmode" => t.single_port_mode = parse_bool(v)?,
             "clientpolicy" => t.client_policy = ClientPolicy::parse(v)?,
             "windowsize" => t.window_size = int(1, 65535)? as u16,
             "allowoverwrite" => t.allow_overwrite = parse_bool(v)?,
-            "buildinfo" | "licenseinfo" | "stats" | "destinationaddress" => {
+            _ if t.base.set(s.name, v)? => {}
+            "stats" | "destinationaddress" => {
                 return Err(Error::new(codes::READ_ONLY, format!("{} is read-only", s.name)))
             }
             _ => return Err(unknown_setting(s.name)),

@@ -2,6 +2,7 @@
 //! reference's defaults, and the per-client policy (`ClientPolicy`, beyond
 //! the reference).
 
+use crate::core::base::BaseSettings;
 use std::net::IpAddr;
 
 use super::options::{Limits, MAX_BLKSIZE, MIN_BLKSIZE};
@@ -44,12 +45,10 @@ pub struct Settings {
     pub in_buffer_size: usize,
     pub out_buffer_size: usize,
     // Base config settings.
-    pub select_wait_millis: u32,
-    pub mask_sensitive: bool,
+    pub base: BaseSettings,
     pub process_idle_events: bool,
     pub gui_available: bool,
     pub use_daemon_threads: bool,
-    pub use_internal_security_api: bool,
     pub log_level: i32,
     // Beyond the reference.
     pub single_port_mode: bool,
@@ -81,12 +80,10 @@ impl Default for Settings {
             firewall_data: String::new(),
             in_buffer_size: 0,
             out_buffer_size: 0,
-            select_wait_millis: 20,
-            mask_sensitive: true,
+            base: BaseSettings::new(true),
             process_idle_events: true,
             gui_available: true,
             use_daemon_threads: false,
-            use_internal_security_api: true,
             log_level: 1,
             single_port_mode: false,
             client_policy: ClientPolicy::default(),
