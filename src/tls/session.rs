@@ -16,6 +16,7 @@
 //! sent or received is added ("SSL packet logs are output using the SSLStatus
 //! event, which will fire each time an SSL packet is sent or received").
 
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 use std::sync::Arc;
@@ -101,6 +102,19 @@ enum Inner {
 /// Bytes read while waiting for the application's certificate choice, at most.
 const HELD_MAX: usize = 64 * 1024;
 
+/// Ciphertext is taken from the socket in one `recv` of up to this much.
+/// rustls reads in 4 KiB steps (its deframer grows by 4096 bytes per
+/// `read_tls`), which costs about five system calls per full 16 KiB record;
+/// reading once here and feeding rustls from memory costs one.
+const RECV_CHUNK: usize = 64 * 1024;
+
+thread_local! {
+    /// Where a `recv` lands before rustls takes it: one buffer per thread
+    /// that drives connections, so idle sessions hold none. Whatever rustls
+    /// does not take at once moves to the session's own `staged` bytes.
+    static RECV_SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
 /// A TLS server session for one connection.
 pub struct TlsSession {
     ctx: Arc<TlsServerContext>,
@@ -109,6 +123,11 @@ pub struct TlsSession {
     alert: Option<rustls::server::AcceptedAlert>,
     /// Bytes that arrived after the ClientHello, before `accept*`.
     held: Vec<u8>,
+    /// Ciphertext read from the socket that rustls has not taken yet (it
+    /// takes a record or so per call); `staged_pos` is where it resumes.
+    /// Freed once drained, so an idle session keeps nothing here.
+    staged: Vec<u8>,
+    staged_pos: usize,
     hello: Option<ClientHelloInfo>,
     established: bool,
     failed: bool,
@@ -134,6 +153,8 @@ impl TlsSession {
             inner: Inner::Hello(Box::default()),
             alert: None,
             held: Vec::new(),
+            staged: Vec::new(),
+            staged_pos: 0,
             hello: None,
             established: false,
             failed: false,
@@ -167,29 +188,85 @@ impl TlsSession {
 
     /// Reads TLS bytes from the (non-blocking) socket. Ok(0) is end of
     /// stream; `WouldBlock` passes through. Call [`TlsSession::process`]
-    /// after every successful read.
+    /// after every successful read. Bytes kept from an earlier read are
+    /// handed on first, without touching the socket.
     pub fn read_tls_from<R: Read>(&mut self, sock: &mut R) -> io::Result<usize> {
-        let log = self.ctx.log_packets;
-        let mut tap = Tap { inner: sock, seen: Vec::new(), log };
-        let n = match &mut self.inner {
-            Inner::Hello(a) => a.read_tls(&mut tap)?,
-            Inner::Conn(c) => c.read_tls(&mut tap)?,
-            Inner::Accepted(_) => {
-                // Held until the application has chosen the certificate.
-                if self.held.len() >= HELD_MAX {
-                    return Err(io::ErrorKind::WouldBlock.into());
-                }
-                let mut buf = vec![0u8; HELD_MAX - self.held.len()];
-                let n = tap.read(&mut buf)?;
-                self.held.extend_from_slice(&buf[..n]);
-                n
-            }
-            Inner::Gone => return Ok(0),
-        };
-        if log {
-            self.rx.feed(&tap.seen, &mut self.status);
+        if self.staged_pos < self.staged.len() {
+            return self.feed_staged();
         }
-        Ok(n)
+        if matches!(self.inner, Inner::Gone) {
+            return Ok(0);
+        }
+        if matches!(self.inner, Inner::Accepted(_)) && self.held.len() >= HELD_MAX {
+            // Held until the application has chosen the certificate.
+            return Err(io::ErrorKind::WouldBlock.into());
+        }
+        let log = self.ctx.log_packets;
+        RECV_SCRATCH.with(|scratch| {
+            let mut scratch = scratch.borrow_mut();
+            if scratch.len() < RECV_CHUNK {
+                scratch.resize(RECV_CHUNK, 0);
+            }
+            let mut tap = Tap { inner: sock, seen: Vec::new(), log };
+            let n = tap.read(&mut scratch[..])?;
+            if log {
+                self.rx.feed(&tap.seen, &mut self.status);
+            }
+            if n == 0 {
+                // Let rustls see the end of stream too (it tells a missing
+                // close_notify from an orderly close by it).
+                self.feed(&mut &[][..])?;
+                return Ok(0);
+            }
+            let mut rest = &scratch[..n];
+            let fed = self.feed(&mut rest);
+            // Nothing read from the socket is lost, whatever rustls said.
+            self.staged.extend_from_slice(rest);
+            fed.map(|()| n)
+        })
+    }
+
+    /// Hands on bytes kept from an earlier read.
+    fn feed_staged(&mut self) -> io::Result<usize> {
+        let staged = std::mem::take(&mut self.staged);
+        let mut rest = &staged[self.staged_pos..];
+        let before = rest.len();
+        let result = self.feed(&mut rest);
+        let taken = before - rest.len();
+        if rest.is_empty() {
+            self.staged_pos = 0;
+        } else {
+            self.staged_pos += taken;
+            self.staged = staged;
+        }
+        result.map(|()| taken)
+    }
+
+    /// Gives rustls what it takes of `rest` (at least a record's worth when
+    /// it has room), advancing `rest` past it. An error after some bytes
+    /// were taken (rustls' buffer is full until `process`) ends the feeding
+    /// quietly; it comes back, and is reported, on the next call if it lasts.
+    fn feed(&mut self, rest: &mut &[u8]) -> io::Result<()> {
+        let mut fed = false;
+        loop {
+            let r = match &mut self.inner {
+                Inner::Hello(a) => a.read_tls(rest),
+                Inner::Conn(c) => c.read_tls(rest),
+                Inner::Accepted(_) => {
+                    self.held.extend_from_slice(rest);
+                    *rest = &[];
+                    return Ok(());
+                }
+                Inner::Gone => return Ok(()),
+            };
+            match r {
+                Ok(0) => return Ok(()),
+                Ok(_) if rest.is_empty() => return Ok(()),
+                Ok(_) => fed = true,
+                Err(_) if fed => return Ok(()),
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     /// Processes what was read. Errors are the references' codes (276

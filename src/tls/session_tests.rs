@@ -554,3 +554,56 @@ fn client_hello_arriving_one_byte_at_a_time() {
     p.server.accept().unwrap();
     p.handshake().unwrap();
 }
+
+/// Counts the reads the session makes of its source.
+struct Counting<'a>(&'a mut Pipe, usize);
+
+impl Read for Counting<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.1 += 1;
+        self.0.read(buf)
+    }
+}
+
+#[test]
+fn ciphertext_is_read_in_large_chunks_and_none_is_lost() {
+    // Seven full records wait in the "socket": the session reads them with
+    // two reads (64 KiB each at most) where rustls alone would take about
+    // 30 (4 KiB each), keeps what rustls cannot take yet, and hands on every
+    // plaintext byte in order — read the way the connection layer does:
+    // plaintext first, then more ciphertext, then process.
+    let f = fixture();
+    let ctx = context(&f, &TlsSettings::default(), false);
+    let mut p = Pair::new(&ctx, client_config(&f.ca, None, BOTH), "localhost");
+    p.handshake().unwrap();
+    let data: Vec<u8> = (0..7 * 16384u32).map(|i| (i * 7 + i / 251) as u8).collect();
+    for record in data.chunks(16384) {
+        p.client.writer().write_all(record).unwrap();
+        while p.client.wants_write() {
+            p.client.write_tls(&mut p.c2s).unwrap();
+        }
+    }
+    let mut got = Vec::new();
+    let mut buf = vec![0u8; 4096];
+    let mut src = Counting(&mut p.c2s, 0);
+    loop {
+        match p.server.read_plaintext(&mut buf) {
+            Ok(n) => {
+                got.extend_from_slice(&buf[..n]);
+                continue;
+            }
+            Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::WouldBlock),
+        }
+        match p.server.read_tls_from(&mut src) {
+            Ok(n) => assert!(n > 0),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+            Err(e) => panic!("{e}"),
+        }
+        p.server.process().unwrap();
+    }
+    assert_eq!(got.len(), data.len());
+    assert!(got == data, "plaintext differs");
+    // Two reads take the ~115 KiB, one more finds the source empty.
+    assert_eq!(src.1, 3);
+    assert!(p.server.staged.is_empty(), "drained staging is freed");
+}
