@@ -37,9 +37,32 @@ PIER_BIN=$BUILD/examples-c/tftp_server
 
 WORK=$(mktemp -d)
 PIDS=()
+# Server CPU time: each server runs in a cgroup (v2) of its own, whose
+# cpu.stat counts every process in it — tftpd-hpa's forked children too,
+# which /proc/PID/stat of the parent never sees (it does not wait for them).
+# Without a writable cgroup v2 hierarchy the CPU columns read "—".
+CG_ROOT=""
+for d in /sys/fs/cgroup/unified /sys/fs/cgroup; do
+  if [[ -f $d/cgroup.procs && -f $d/cpu.stat ]] && mkdir "$d/pier-tftp-bench-$$" 2>/dev/null; then
+    CG_ROOT=$d/pier-tftp-bench-$$
+    break
+  fi
+done
+cg_join() { # cg_join NAME PID
+  [[ -n $CG_ROOT ]] || return 0
+  mkdir -p "$CG_ROOT/$1"
+  echo "$2" >"$CG_ROOT/$1/cgroup.procs"
+}
+cg_usec() { # cg_usec NAME -> CPU microseconds so far (0 without cgroups)
+  if [[ -n $CG_ROOT ]]; then awk '$1 == "usage_usec" { print $2 }' "$CG_ROOT/$1/cpu.stat"; else echo 0; fi
+}
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  if [[ -n $CG_ROOT ]]; then
+    for g in "$CG_ROOT"/*/; do rmdir "$g" 2>/dev/null || true; done
+    rmdir "$CG_ROOT" 2>/dev/null || true
+  fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -70,10 +93,13 @@ fi
 THREADS=${THREADS:-$(nproc)}
 PIER_TFTP_QUIET=1 "$PIER_BIN" "$DATA" "$PIER_PORT" >/dev/null &
 PIDS+=($!)
+cg_join "$PIER_PORT" $!
 PIER_TFTP_QUIET=1 PIER_TFTP_THREADS=$THREADS "$PIER_BIN" "$DATA" "$PIER_MT_PORT" >/dev/null &
 PIDS+=($!)
+cg_join "$PIER_MT_PORT" $!
 in.tftpd -L -a "127.0.0.1:$HPA_PORT" -s "$DATA" &
 PIDS+=($!)
+cg_join "$HPA_PORT" $!
 sleep 0.5
 
 now() { date +%s.%N; }
@@ -92,21 +118,24 @@ for port in "$PIER_PORT" "$PIER_MT_PORT" "$HPA_PORT"; do
 done
 rm -f "$WORK/check.bin"
 
-# time_one PORT OPTIONS... -> seconds for one download of big.bin
+# time_one PORT OPTIONS... -> "SECONDS CPU_SECONDS" for one download of big.bin
 time_one() {
   local port=$1
   shift
-  local t0 t1
+  local t0 t1 c0 c1
+  c0=$(cg_usec "$port")
   t0=$(now)
   fetch "$port" big.bin /dev/null "$@"
   t1=$(now)
-  python3 -c "print($t1 - $t0)"
+  c1=$(cg_usec "$port")
+  python3 -c "print($t1 - $t0, ($c1 - $c0) / 1e6)"
 }
 
-# time_conc PORT -> seconds until CONC concurrent downloads of conc.bin are done
+# time_conc PORT -> "SECONDS CPU_SECONDS" until CONC concurrent downloads of conc.bin are done
 time_conc() {
-  local port=$1 t0 t1 i fails=0
+  local port=$1 t0 t1 c0 c1 i fails=0
   local pids=()
+  c0=$(cg_usec "$port")
   t0=$(now)
   for ((i = 0; i < CONC; i++)); do
     fetch "$port" conc.bin /dev/null --option "blksize 1468" &
@@ -114,8 +143,9 @@ time_conc() {
   done
   for p in "${pids[@]}"; do wait "$p" || fails=$((fails + 1)); done
   t1=$(now)
+  c1=$(cg_usec "$port")
   ((fails == 0)) || { echo "tftp_bench: $fails concurrent downloads failed on port $port" >&2; exit 1; }
-  python3 -c "print($t1 - $t0)"
+  python3 -c "print($t1 - $t0, ($c1 - $c0) / 1e6)"
 }
 
 median() { python3 -c 'import sys, statistics; print(statistics.median(float(x) for x in sys.argv[1:]))' "$@"; }
@@ -135,13 +165,19 @@ row() {
       else h+=("$(time_one "$HPA_PORT" "$@")"); p+=("$(time_one "$PIER_PORT" "$@")"); fi
     fi
   done
-  local pt ht
-  pt=$(median "${p[@]}")
-  ht=$(median "${h[@]}")
+  # Medians of the wall times and of the CPU times, each on its own.
   local line
-  line=$(python3 -c "
-mib, pt, ht = $mib, $pt, $ht
-print(f'| $name | {mib/pt:.1f} | {mib/ht:.1f} | {ht/pt:.2f} |')")
+  line=$(python3 - "$name" "$mib" "${CG_ROOT:+cg}" "${#p[@]}" "${p[@]}" "${h[@]}" <<'PY'
+import statistics, sys
+name, mib, cg, n = sys.argv[1], float(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+runs = [tuple(map(float, x.split())) for x in sys.argv[5:]]
+p, h = runs[:n], runs[n:]
+pt, ht = (statistics.median(t for t, _ in r) for r in (p, h))
+pc, hc = (statistics.median(c for _, c in r) for r in (p, h))
+cpu = f"{pc:.2f} | {hc:.2f} | {hc / pc:.2f}" if cg and pc > 0 else "— | — | —"
+print(f"| {name} | {mib / pt:.1f} | {mib / ht:.1f} | {ht / pt:.2f} | {cpu} |")
+PY
+)
   echo "$line" >&2
   ROWS+=("$line")
 }
@@ -165,10 +201,12 @@ $THREADS handles on $THREADS threads sharing the port for the concurrent row, \`
 and \`in.tftpd -L\` ($HPA_VERSION, which forks a process per transfer), each serving the same
 directory on a high port of 127.0.0.1. Client: $ATFTP_VERSION, writing to
 /dev/null. Median of $RUNS runs per row, the servers taking turns to go first.
-Throughput in MiB/s (higher is better); ratio = pier / tftpd-hpa.
+Throughput in MiB/s (higher is better); ratio = pier / tftpd-hpa. Server CPU: seconds of
+CPU time the server used for the row's download(s) (user + system, from a cgroup per server,
+so tftpd-hpa's forked children count); CPU ratio = tftpd-hpa / pier (above 1: pier is cheaper).
 
-| download | pier MiB/s | tftpd-hpa MiB/s | ratio |
-|---|---:|---:|---:|
+| download | pier MiB/s | tftpd-hpa MiB/s | ratio | pier CPU s | tftpd-hpa CPU s | CPU ratio |
+|---|---:|---:|---:|---:|---:|---:|
 $(printf '%s\n' "${ROWS[@]}")
 
 ¹ tftpd-hpa does not implement windowsize (RFC 7440): it answers without it and the
