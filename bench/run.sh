@@ -23,6 +23,8 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/perf_doc.sh
+. "$root/bench/perf_doc.sh"
 build=${PIER_BUILD_DIR:-$root/build}
 out=$root/bench/out
 perf_md=${PERF_MD:-$root/docs/PERFORMANCE.md}
@@ -191,23 +193,6 @@ table=$(
 echo
 echo "$table"
 
-# Replace only what is between the markers (create the file if needed).
-mkdir -p "$(dirname "$perf_md")"
-if [[ ! -f $perf_md ]] || ! grep -q '<!-- tcp-bench:start -->' "$perf_md"; then
-  {
-    [[ -f $perf_md ]] && cat "$perf_md" && echo
-    [[ -f $perf_md ]] || printf '# Performance\n\n'
-    printf '## TCPServer: pier against a plain epoll echo server\n\n<!-- tcp-bench:start -->\n<!-- tcp-bench:end -->\n'
-  } >"$perf_md.tmp"
-  mv "$perf_md.tmp" "$perf_md"
-fi
-TABLE=$table python3 - "$perf_md" <<'PY'
-import os, sys
-path = sys.argv[1]
-text = open(path, encoding="utf-8").read()
-start, end = "<!-- tcp-bench:start -->", "<!-- tcp-bench:end -->"
-i, j = text.index(start) + len(start), text.index(end)
-open(path, "w", encoding="utf-8").write(text[:i] + "\n" + os.environ["TABLE"] + "\n" + text[j:])
-PY
+write_perf_section "$perf_md" tcp-bench "TCPServer: pier against a plain epoll echo server" "$table"
 echo
 echo "written to ${perf_md#"$root"/}"

@@ -19,6 +19,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/perf_doc.sh
+. "$ROOT/bench/perf_doc.sh"
 BUILD=${BUILD:-$ROOT/build-bench}
 RUNS=${RUNS:-5}
 SIZE_MB=${SIZE_MB:-64}
@@ -250,19 +252,6 @@ EOF
 printf '%s\n' "$TABLE"
 
 if [[ -z ${NO_DOC:-} ]]; then
-  python3 - "$DOC" "$TABLE" <<'PY'
-import sys, os
-path, table = sys.argv[1], sys.argv[2]
-start, end = "<!-- tftp-bench:start -->", "<!-- tftp-bench:end -->"
-text = open(path).read() if os.path.exists(path) else "# Performance\n"
-block = f"{start}\n{table}\n{end}"
-if start in text and end in text:
-    a = text.index(start)
-    b = text.index(end) + len(end)
-    text = text[:a] + block + text[b:]
-else:
-    text = text.rstrip("\n") + "\n\n" + block + "\n"
-open(path, "w").write(text)
-print(f"tftp_bench: updated {path}", file=sys.stderr)
-PY
+  write_perf_section "$DOC" tftp-bench "" "$TABLE"
+  echo "tftp_bench: updated $DOC" >&2
 fi

@@ -121,10 +121,14 @@ static inline void tu_sleep_ms(int ms) {
 
 /* ------------------------------------------------------------- files */
 
-/* A fresh private directory /tmp/<prefix>.<random> in `buf` (the random part
- * is mkdtemp's: its template must end in six X characters). */
+/* A fresh private directory /tmp/<prefix>.<random> in `buf`. The random part
+ * is mkdtemp's: the template ends in six 'X' characters, which mkdtemp
+ * replaces. */
 static inline void tu_tempdir(char *buf, size_t size, const char *prefix) {
-    snprintf(buf, size, "/tmp/%s.XXXXXX", prefix);
+    int n = snprintf(buf, size, "/tmp/%s.", prefix);
+    if (n < 0 || (size_t)n + 7 > size) TU_FAIL("tu_tempdir: buffer too small for prefix %s", prefix);
+    memset(buf + n, 'X', 6);
+    buf[n + 6] = '\0';
     if (mkdtemp(buf) == NULL) TU_FAIL("mkdtemp(%s): %s", buf, strerror(errno));
 }
 
@@ -239,19 +243,8 @@ static inline size_t tu_recv_exact(int fd, void *buf, size_t n, int ms) {
     while (got < n) {
         long long left = deadline - tu_now_ms();
         if (left <= 0) break;
-        struct pollfd pfd;
-        pfd.fd = fd;
-        pfd.events = POLLIN;
-        pfd.revents = 0;
-        int r = poll(&pfd, 1, (int)left);
-        if (r < 0 && errno == EINTR) continue;
-        if (r < 0) TU_FAIL("poll: %s", strerror(errno));
-        if (r == 0) break;
-        ssize_t k = recv(fd, p + got, n - got, 0);
-        if (k < 0 && errno == EINTR) continue;
-        if (k < 0 && errno == ECONNRESET) break;
-        if (k < 0) TU_FAIL("recv: %s", strerror(errno));
-        if (k == 0) break;
+        int k = tu_recv_raw(fd, p + got, n - got, (int)left);
+        if (k <= 0) break;
         got += (size_t)k;
     }
     return got;
@@ -266,14 +259,7 @@ static inline size_t tu_recv_until(int fd, char *buf, size_t cap, const char *de
     while (got + 1 < cap && strstr(buf, delim) == NULL) {
         long long left = deadline - tu_now_ms();
         if (left <= 0) break;
-        struct pollfd pfd;
-        pfd.fd = fd;
-        pfd.events = POLLIN;
-        pfd.revents = 0;
-        int r = poll(&pfd, 1, (int)left);
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) break;
-        ssize_t k = recv(fd, buf + got, cap - 1 - got, 0);
+        int k = tu_recv_raw(fd, buf + got, cap - 1 - got, (int)left);
         if (k <= 0) break;
         got += (size_t)k;
         buf[got] = '\0';
