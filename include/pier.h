@@ -189,22 +189,22 @@
 #define PIER_TFTPSERVER_DIRECTION_SERVER 1
 
 /**
- * TCPServer property `ConnectionBacklog` (int): Maximum number of pending connections kept by the TCP/IP stack (default: the system's SOMAXCONN).
+ * TCPServer property `ConnectionBacklog` (int, default SOMAXCONN, 1 to 2147483647): Maximum number of pending connections kept by the TCP/IP stack (the reference's 5 drops connections under bursts on Linux).
  */
 #define PIER_TCPSERVER_PROP_CONNECTIONBACKLOG 1
 
 /**
- * TCPServer property `ConnectionCount` (int, read-only): Number of open connections; ConnectionId positions run 0..ConnectionCount-1.
+ * TCPServer property `ConnectionCount` (int, read-only, default 0): Number of open connections; ConnectionId positions run 0..ConnectionCount-1.
  */
 #define PIER_TCPSERVER_PROP_CONNECTIONCOUNT 2
 
 /**
- * TCPServer property `AcceptData` (bool, per connection): False pauses data reception (and DataIn) for the connection; True resumes it.
+ * TCPServer property `AcceptData` (bool, per connection, default True): False pauses data reception (and DataIn) for the connection; True resumes it.
  */
 #define PIER_TCPSERVER_PROP_ACCEPTDATA 3
 
 /**
- * TCPServer property `BytesSent` (int, per connection, read-only): Bytes taken by the last send on the connection.
+ * TCPServer property `BytesSent` (int, per connection, read-only, default 0): Bytes taken by the last send on the connection (every send method, both modes).
  */
 #define PIER_TCPSERVER_PROP_BYTESSENT 4
 
@@ -214,22 +214,22 @@
 #define PIER_TCPSERVER_PROP_CONNECTED 5
 
 /**
- * TCPServer property `ConnectionId` (text, by position, read-only): The connection id (decimal text) at position index (0..ConnectionCount-1).
+ * TCPServer property `ConnectionId` (text, by position, read-only): The connection id (decimal text) at position index (0..ConnectionCount-1); 913 beyond.
  */
 #define PIER_TCPSERVER_PROP_CONNECTIONID 6
 
 /**
- * TCPServer property `DataToSend` (binary, per connection, write-only): Write-only: setting it sends the bytes to the connection.
+ * TCPServer property `DataToSend` (binary, per connection, write-only): Setting it sends the bytes to the connection (as Send).
  */
 #define PIER_TCPSERVER_PROP_DATATOSEND 7
 
 /**
- * TCPServer property `EOL` (binary, per connection): End-of-line bytes that split incoming data into DataIn lines ("" = deliver data as received).
+ * TCPServer property `EOL` (binary, per connection, default DefaultEOL): End-of-line bytes that split incoming data into DataIn lines ("" = deliver data as received).
  */
 #define PIER_TCPSERVER_PROP_EOL 8
 
 /**
- * TCPServer property `IdleTimeout` (int, per connection): Seconds of inactivity after which the connection is closed (0 = never).
+ * TCPServer property `IdleTimeout` (int, per connection, default DefaultIdleTimeout, 0 to 4294967295): Seconds of inactivity after which the connection is closed with 10060 (0 = never).
  */
 #define PIER_TCPSERVER_PROP_IDLETIMEOUT 9
 
@@ -239,12 +239,12 @@
 #define PIER_TCPSERVER_PROP_LOCALADDRESS 10
 
 /**
- * TCPServer property `ReadyToSend` (bool, per connection, read-only): False after a send failed with 10035 until the socket can take data again.
+ * TCPServer property `ReadyToSend` (bool, per connection, read-only, default True): False after a send failed with 10035 until the socket can take data again.
  */
 #define PIER_TCPSERVER_PROP_READYTOSEND 11
 
 /**
- * TCPServer property `RecordLength` (int, per connection): When positive, DataIn delivers records of exactly this many bytes.
+ * TCPServer property `RecordLength` (int, per connection, default 0, 0 to 2147483647): When positive, DataIn delivers records of exactly this many bytes.
  */
 #define PIER_TCPSERVER_PROP_RECORDLENGTH 12
 
@@ -259,12 +259,12 @@
 #define PIER_TCPSERVER_PROP_REMOTEPORT 14
 
 /**
- * TCPServer property `SingleLineMode` (bool, per connection): Split incoming data into lines ended by CR, LF or CRLF (EOL is ignored).
+ * TCPServer property `SingleLineMode` (bool, per connection, default DefaultSingleLineMode): Split incoming data into lines ended by CR, LF or CRLF (EOL is ignored).
  */
 #define PIER_TCPSERVER_PROP_SINGLELINEMODE 15
 
 /**
- * TCPServer property `Timeout` (int, per connection): Seconds a send may block (0 = asynchronous: fail with 10035 instead).
+ * TCPServer property `Timeout` (int, per connection, default DefaultTimeout, 0 to 4294967295): Seconds a send may block (0 = asynchronous: fail with 10035 instead).
  */
 #define PIER_TCPSERVER_PROP_TIMEOUT 16
 
@@ -279,52 +279,52 @@
 #define PIER_TCPSERVER_PROP_DEFAULTEOL 18
 
 /**
- * TCPServer property `DefaultIdleTimeout` (int): IdleTimeout given to each new connection.
+ * TCPServer property `DefaultIdleTimeout` (int, default 0, 0 to 4294967295): IdleTimeout given to each new connection.
  */
 #define PIER_TCPSERVER_PROP_DEFAULTIDLETIMEOUT 19
 
 /**
- * TCPServer property `DefaultMaxLineLength` (int): Maximum line length of new connections (minimum 256, default 2048).
+ * TCPServer property `DefaultMaxLineLength` (int, default 2048, 256 to 2147483647): Maximum line length of new connections; longer lines arrive in pieces of exactly this length.
  */
 #define PIER_TCPSERVER_PROP_DEFAULTMAXLINELENGTH 20
 
 /**
- * TCPServer property `DefaultSingleLineMode` (bool): SingleLineMode given to each new connection.
+ * TCPServer property `DefaultSingleLineMode` (bool, default False): SingleLineMode given to each new connection.
  */
 #define PIER_TCPSERVER_PROP_DEFAULTSINGLELINEMODE 21
 
 /**
- * TCPServer property `DefaultTimeout` (int): Timeout given to each new connection.
+ * TCPServer property `DefaultTimeout` (int, default 0, 0 to 4294967295): Timeout given to each new connection.
  */
 #define PIER_TCPSERVER_PROP_DEFAULTTIMEOUT 22
 
 /**
- * TCPServer property `KeepAlive` (bool): Enable SO_KEEPALIVE on new connections.
+ * TCPServer property `KeepAlive` (bool, default False): Enable SO_KEEPALIVE on new connections (see KeepAliveTime, KeepAliveInterval).
  */
 #define PIER_TCPSERVER_PROP_KEEPALIVE 23
 
 /**
- * TCPServer property `Linger` (bool): True: close gracefully after pending data is sent; False: abortive close (RST).
+ * TCPServer property `Linger` (bool, default True): True: close gracefully after pending data is sent; False: abortive close (RST).
  */
 #define PIER_TCPSERVER_PROP_LINGER 24
 
 /**
- * TCPServer property `Listening` (bool): Whether the server is listening; setting it starts or stops listening.
+ * TCPServer property `Listening` (bool, default False): Whether the server is listening; setting it starts or stops listening.
  */
 #define PIER_TCPSERVER_PROP_LISTENING 25
 
 /**
- * TCPServer property `LocalHost` (text): Local interface to listen on ("" = every interface).
+ * TCPServer property `LocalHost` (text): Local interface to listen on ("" = every interface); 107 while listening.
  */
 #define PIER_TCPSERVER_PROP_LOCALHOST 26
 
 /**
- * TCPServer property `LocalPort` (int): TCP port to listen on (0 = the system picks one, readable once listening).
+ * TCPServer property `LocalPort` (int, default 0, 0 to 65535): TCP port to listen on (0 = the system picks one, readable once listening); 106 while listening.
  */
 #define PIER_TCPSERVER_PROP_LOCALPORT 27
 
 /**
- * TCPServer property `SSLAuthenticateClients` (bool): Ask clients for a certificate (see the SSLClientAuthentication event).
+ * TCPServer property `SSLAuthenticateClients` (bool, default False): Ask clients for a certificate (see the SSLClientAuthentication event).
  */
 #define PIER_TCPSERVER_PROP_SSLAUTHENTICATECLIENTS 28
 
@@ -334,7 +334,7 @@
 #define PIER_TCPSERVER_PROP_SSLCERTENCODED 29
 
 /**
- * TCPServer property `SSLCertStore` (binary): The certificate store: a file name or the store's bytes, per SSLCertStoreType.
+ * TCPServer property `SSLCertStore` (binary, default MY): The certificate store: a file name or the store's bytes, per SSLCertStoreType.
  */
 #define PIER_TCPSERVER_PROP_SSLCERTSTORE 30
 
@@ -344,7 +344,7 @@
 #define PIER_TCPSERVER_PROP_SSLCERTSTOREPASSWORD 31
 
 /**
- * TCPServer property `SSLCertStoreType` (int): Type of SSLCertStore (2 PFX file, 3 PFX blob, 6 PEM key file, 7 PEM key blob, 8/9 public key, 11/12 P7B, 99 auto).
+ * TCPServer property `SSLCertStoreType` (int, default 0, 0 to 99): Type of SSLCertStore (2 PFX file, 3 PFX blob, 6 PEM key file, 7 PEM key blob, 8/9 public key, 11/12 P7B, 99 auto).
  */
 #define PIER_TCPSERVER_PROP_SSLCERTSTORETYPE 32
 
@@ -354,72 +354,72 @@
 #define PIER_TCPSERVER_PROP_SSLCERTSUBJECT 33
 
 /**
- * TCPServer property `SSLEnabled` (bool): Whether TLS is enabled.
+ * TCPServer property `SSLEnabled` (bool, default False): Whether TLS is enabled.
  */
 #define PIER_TCPSERVER_PROP_SSLENABLED 34
 
 /**
- * TCPServer property `SSLProvider` (int): TLS implementation (0 automatic, 1 platform, 2 internal); every value is served by rustls.
+ * TCPServer property `SSLProvider` (int, default 0, 0 to 2): TLS implementation (0 automatic, 1 platform, 2 internal); every value is served by rustls.
  */
 #define PIER_TCPSERVER_PROP_SSLPROVIDER 35
 
 /**
- * TCPServer property `SSLStartMode` (int): 0 automatic, 1 implicit, 2 explicit (StartSSL), 3 none (default).
+ * TCPServer property `SSLStartMode` (int, default 3, 0 to 3): 0 automatic, 1 implicit, 2 explicit (StartSSL), 3 none; setting it sets SSLEnabled.
  */
 #define PIER_TCPSERVER_PROP_SSLSTARTMODE 36
 
 /**
- * TCPServer event `Connected`: Fired when a connection completes (after the TLS handshake when TLS is on).
+ * TCPServer event `Connected` (params: `pier_tcpserver_connected_params`): Fired when a connection completes (after the TLS handshake when TLS is on).
  */
 #define PIER_TCPSERVER_EVENT_CONNECTED 1
 
 /**
- * TCPServer event `ConnectionRequest`: Fired when a client asks to connect; Accept is writable.
+ * TCPServer event `ConnectionRequest` (params: `pier_tcpserver_connectionrequest_params`): Fired when a client asks to connect; Accept is writable.
  */
 #define PIER_TCPSERVER_EVENT_CONNECTIONREQUEST 2
 
 /**
- * TCPServer event `DataIn`: Fired when data comes in, framed by EOL, SingleLineMode or RecordLength.
+ * TCPServer event `DataIn` (params: `pier_tcpserver_datain_params`): Fired when data comes in, framed by EOL, SingleLineMode or RecordLength.
  */
 #define PIER_TCPSERVER_EVENT_DATAIN 3
 
 /**
- * TCPServer event `Disconnected`: Fired when a connection is closed (status 0 / "OK" on a normal close).
+ * TCPServer event `Disconnected` (params: `pier_tcpserver_disconnected_params`): Fired when a connection is closed (status 0 / "OK" on a normal close).
  */
 #define PIER_TCPSERVER_EVENT_DISCONNECTED 4
 
 /**
- * TCPServer event `Error`: Fired for asynchronous errors no return value can report.
+ * TCPServer event `Error` (params: `pier_tcpserver_error_params`): Fired for asynchronous errors no return value can report.
  */
 #define PIER_TCPSERVER_EVENT_ERROR 5
 
 /**
- * TCPServer event `ReadyToSend`: Fired once after connecting and when the socket can take data again after 10035.
+ * TCPServer event `ReadyToSend` (params: `pier_tcpserver_readytosend_params`): Fired once after connecting and when the socket can take data again after 10035.
  */
 #define PIER_TCPSERVER_EVENT_READYTOSEND 6
 
 /**
- * TCPServer event `SSLClientAuthentication`: Fired when the client presents its certificate; Accept is writable.
+ * TCPServer event `SSLClientAuthentication` (params: `pier_tcpserver_sslclientauthentication_params`): Fired when the client presents its certificate; Accept is writable.
  */
 #define PIER_TCPSERVER_EVENT_SSLCLIENTAUTHENTICATION 7
 
 /**
- * TCPServer event `SSLConnectionRequest`: Fired when a TLS ClientHello arrives; the certificate fields are writable.
+ * TCPServer event `SSLConnectionRequest` (params: `pier_tcpserver_sslconnectionrequest_params`): Fired when a TLS ClientHello arrives; the certificate fields are writable.
  */
 #define PIER_TCPSERVER_EVENT_SSLCONNECTIONREQUEST 8
 
 /**
- * TCPServer event `SSLStatus`: Fired with TLS handshake progress messages.
+ * TCPServer event `SSLStatus` (params: `pier_tcpserver_sslstatus_params`): Fired with TLS handshake progress messages.
  */
 #define PIER_TCPSERVER_EVENT_SSLSTATUS 9
 
 /**
- * TFTPServer property `ConnCount` (int, read-only): Number of transfers in progress; ConnConnectionId positions run 0..ConnCount-1.
+ * TFTPServer property `ConnCount` (int, read-only, default 0): Number of transfers in progress; ConnConnectionId positions run 0..ConnCount-1.
  */
 #define PIER_TFTPSERVER_PROP_CONNCOUNT 1
 
 /**
- * TFTPServer property `ConnConnectionId` (text, by position, read-only): The connection id (decimal text) at position index (0..ConnCount-1).
+ * TFTPServer property `ConnConnectionId` (text, by position, read-only): The connection id (decimal text) at position index (0..ConnCount-1); 913 beyond.
  */
 #define PIER_TFTPSERVER_PROP_CONNCONNECTIONID 2
 
@@ -454,7 +454,7 @@
 #define PIER_TFTPSERVER_PROP_CONNTRANSFERMODE 9
 
 /**
- * TFTPServer property `Listening` (bool): Whether the server accepts requests; setting it starts or stops listening.
+ * TFTPServer property `Listening` (bool, default False): Whether the server accepts requests; setting it starts or stops listening.
  */
 #define PIER_TFTPSERVER_PROP_LISTENING 11
 
@@ -464,67 +464,67 @@
 #define PIER_TFTPSERVER_PROP_LOCALDIR 12
 
 /**
- * TFTPServer property `LocalHost` (text): Local interface to listen on ("" = every interface).
+ * TFTPServer property `LocalHost` (text): Local interface to listen on ("" = every interface); 107 while listening.
  */
 #define PIER_TFTPSERVER_PROP_LOCALHOST 13
 
 /**
- * TFTPServer property `LocalPort` (int): UDP port to listen on (default 69; 0 = the system picks one, readable once listening).
+ * TFTPServer property `LocalPort` (int, default 69, 0 to 65535): UDP port to listen on (0 = the system picks one, readable once listening); 106 while listening.
  */
 #define PIER_TFTPSERVER_PROP_LOCALPORT 14
 
 /**
- * TFTPServer property `MaxRetransmits` (int): Retransmissions without progress before a transfer fails with 301 (default 3).
+ * TFTPServer property `MaxRetransmits` (int, default 3, 0 to 1000): Retransmissions without progress before a transfer fails with 301.
  */
 #define PIER_TFTPSERVER_PROP_MAXRETRANSMITS 15
 
 /**
- * TFTPServer property `RetransmitTimeout` (int): Seconds to wait for a reply before retransmitting (default 5; a client's timeout option overrides it).
+ * TFTPServer property `RetransmitTimeout` (int, default 5, 1 to 3600): Seconds to wait for a reply before retransmitting (a client's timeout option overrides it).
  */
 #define PIER_TFTPSERVER_PROP_RETRANSMITTIMEOUT 16
 
 /**
- * TFTPServer property `Timeout` (int): Seconds without progress after which a transfer fails with 301 (default 60; 0 = never).
+ * TFTPServer property `Timeout` (int, default 60, 0 to 4294967295): Seconds without progress after which a transfer fails with 301 (0 = never).
  */
 #define PIER_TFTPSERVER_PROP_TIMEOUT 17
 
 /**
- * TFTPServer event `Connected`: Fired when an accepted request becomes a connection (status 0 / "OK").
+ * TFTPServer event `Connected` (params: `pier_tftpserver_connected_params`): Fired when an accepted request becomes a connection (status 0 / "OK").
  */
 #define PIER_TFTPSERVER_EVENT_CONNECTED 1
 
 /**
- * TFTPServer event `ConnectionRequest`: Fired for each RRQ/WRQ before a connection exists; Accept is writable.
+ * TFTPServer event `ConnectionRequest` (params: `pier_tftpserver_connectionrequest_params`): Fired for each RRQ/WRQ before a connection exists; Accept is writable.
  */
 #define PIER_TFTPSERVER_EVENT_CONNECTIONREQUEST 2
 
 /**
- * TFTPServer event `Disconnected`: Fired when a connection ends (status 0 / "OK", or the error code and text).
+ * TFTPServer event `Disconnected` (params: `pier_tftpserver_disconnected_params`): Fired when a connection ends (status 0 / "OK", or the error code and text).
  */
 #define PIER_TFTPSERVER_EVENT_DISCONNECTED 3
 
 /**
- * TFTPServer event `EndTransfer`: Fired when a transfer has completed successfully.
+ * TFTPServer event `EndTransfer` (params: `pier_tftpserver_endtransfer_params`): Fired when a transfer has completed successfully.
  */
 #define PIER_TFTPSERVER_EVENT_ENDTRANSFER 4
 
 /**
- * TFTPServer event `Error`: Fired for asynchronous failures (timeouts, peer errors, local file errors) before the Disconnected they cause.
+ * TFTPServer event `Error` (params: `pier_tftpserver_error_params`): Fired for asynchronous failures (timeouts, peer errors, local file errors) before the Disconnected they cause.
  */
 #define PIER_TFTPSERVER_EVENT_ERROR 5
 
 /**
- * TFTPServer event `Log`: Fired for each log message allowed by the LogLevel setting.
+ * TFTPServer event `Log` (params: `pier_tftpserver_log_params`): Fired for each log message allowed by the LogLevel setting.
  */
 #define PIER_TFTPSERVER_EVENT_LOG 6
 
 /**
- * TFTPServer event `StartTransfer`: Fired before the first packet of a transfer; ConnFileData / ConnLocalFile may be set here.
+ * TFTPServer event `StartTransfer` (params: `pier_tftpserver_starttransfer_params`): Fired before the first packet of a transfer; ConnFileData / ConnLocalFile may be set here.
  */
 #define PIER_TFTPSERVER_EVENT_STARTTRANSFER 7
 
 /**
- * TFTPServer event `Transfer`: Fired as data moves (per block or per window), with the data and the progress.
+ * TFTPServer event `Transfer` (params: `pier_tftpserver_transfer_params`): Fired as data moves (per block or per window), with the data and the progress.
  */
 #define PIER_TFTPSERVER_EVENT_TRANSFER 8
 
@@ -539,7 +539,10 @@ typedef struct pier_tcpserver pier_tcpserver;
 typedef struct pier_tftpserver pier_tftpserver;
 
 /**
- * The C callback signature shared by every component (API.md §1).
+ * The C callback signature shared by every component (docs/API.md §1):
+ * `params` points to the event's `pier_<component>_<event>_params` struct,
+ * valid during the call. The return value is reserved: return 0 (pier
+ * ignores it).
  */
 typedef int (*pier_callback)(void *handle, int event_id, void *params, void *user_data);
 
@@ -622,9 +625,9 @@ typedef struct pier_tcpserver_readytosend_params {
 } pier_tcpserver_readytosend_params;
 
 /**
- * Parameters of the SSLClientAuthentication event (PIER_TCPSERVER_EVENT_SSLCLIENTAUTHENTICATION).
+ * Parameters of an SSLClientAuthentication event (every TLS-capable component).
  */
-typedef struct pier_tcpserver_sslclientauthentication_params {
+typedef struct pier_sslclientauthentication_params {
     int connection_id;
     /**
      * The client's certificate (DER), followed by a NUL not counted in cert_encoded_len.
@@ -641,12 +644,17 @@ typedef struct pier_tcpserver_sslclientauthentication_params {
      * Writable: the recommendation (true when verification succeeded); it decides.
      */
     bool accept;
-} pier_tcpserver_sslclientauthentication_params;
+} pier_sslclientauthentication_params;
 
 /**
- * Parameters of the SSLConnectionRequest event (PIER_TCPSERVER_EVENT_SSLCONNECTIONREQUEST).
+ * Parameters of the SSLClientAuthentication event (PIER_TCPSERVER_EVENT_SSLCLIENTAUTHENTICATION).
  */
-typedef struct pier_tcpserver_sslconnectionrequest_params {
+typedef struct pier_sslclientauthentication_params pier_tcpserver_sslclientauthentication_params;
+
+/**
+ * Parameters of an SSLConnectionRequest event (every TLS-capable component).
+ */
+typedef struct pier_sslconnectionrequest_params {
     int connection_id;
     /**
      * Comma-separated cipher suites the client offers.
@@ -676,15 +684,25 @@ typedef struct pier_tcpserver_sslconnectionrequest_params {
      * Writable: the subject to select ("" keeps the server's certificate).
      */
     const char *cert_subject;
-} pier_tcpserver_sslconnectionrequest_params;
+} pier_sslconnectionrequest_params;
+
+/**
+ * Parameters of the SSLConnectionRequest event (PIER_TCPSERVER_EVENT_SSLCONNECTIONREQUEST).
+ */
+typedef struct pier_sslconnectionrequest_params pier_tcpserver_sslconnectionrequest_params;
+
+/**
+ * Parameters of an SSLStatus event (every TLS-capable component).
+ */
+typedef struct pier_sslstatus_params {
+    int connection_id;
+    const char *message;
+} pier_sslstatus_params;
 
 /**
  * Parameters of the SSLStatus event (PIER_TCPSERVER_EVENT_SSLSTATUS).
  */
-typedef struct pier_tcpserver_sslstatus_params {
-    int connection_id;
-    const char *message;
-} pier_tcpserver_sslstatus_params;
+typedef struct pier_sslstatus_params pier_tcpserver_sslstatus_params;
 
 /**
  * Parameters of the Connected event (PIER_TFTPSERVER_EVENT_CONNECTED).

@@ -23,9 +23,12 @@ echo "== find_package(pier)"
 "$cmake" --build "$work/cmake-build" >"$work/build.log" || { cat "$work/build.log"; exit 1; }
 "$work/cmake-build/consumer_shared"
 "$work/cmake-build/consumer_static"
-# The shared consumer really uses the installed library.
-ldd "$work/cmake-build/consumer_shared" | grep -q "$prefix/.*libpier.so" \
-  || { echo "consumer_shared does not load libpier.so from $prefix:"; ldd "$work/cmake-build/consumer_shared"; exit 1; }
+# The shared consumer really uses the installed library. (Not `ldd | grep -q`:
+# grep -q exits at the first match, ldd may then die of SIGPIPE, and
+# pipefail fails the test whenever it loses that race.)
+ldd "$work/cmake-build/consumer_shared" >"$work/ldd.txt"
+grep -q "$prefix/.*libpier.so" "$work/ldd.txt" \
+  || { echo "consumer_shared does not load libpier.so from $prefix:"; cat "$work/ldd.txt"; exit 1; }
 
 echo "== pkg-config pier"
 pcdir=$(dirname "$(find "$prefix" -name pier.pc | head -n1)")

@@ -359,3 +359,27 @@ fn wait_writable(fd: RawFd, wait: Duration) {
         libc::poll(&mut pfd, 1, wait.as_millis().max(1) as libc::c_int);
     }
 }
+
+/// What the C boundary needs of any engine, whatever its component: one
+/// object-safe view, so `ffi::Server` forwards these once for all.
+pub trait Driver: Send + Sync {
+    fn do_events(&self) -> Result<()>;
+    fn close(&self);
+    fn poll_fd(&self) -> RawFd;
+    fn timeout_ms(&self) -> i32;
+}
+
+impl<C: Component> Driver for Engine<C> {
+    fn do_events(&self) -> Result<()> {
+        Engine::do_events(self)
+    }
+    fn close(&self) {
+        Engine::close(self)
+    }
+    fn poll_fd(&self) -> RawFd {
+        Engine::poll_fd(self)
+    }
+    fn timeout_ms(&self) -> i32 {
+        Engine::timeout_ms(self)
+    }
+}

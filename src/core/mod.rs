@@ -3,9 +3,10 @@
 //! lists and timers.
 
 /// cbindgen:ignore
-/// cbindgen:ignore
 pub mod base;
 pub mod clients;
+/// cbindgen:ignore
+pub mod component;
 /// cbindgen:ignore
 pub mod config;
 /// cbindgen:ignore
@@ -14,11 +15,15 @@ pub mod conntable;
 pub mod engine;
 pub mod error;
 /// cbindgen:ignore
+pub mod files;
+/// cbindgen:ignore
 pub mod idhash;
 /// cbindgen:ignore
 pub mod listener;
 /// cbindgen:ignore
 pub mod props;
+/// cbindgen:ignore
+pub mod reference;
 /// cbindgen:ignore
 pub mod timers;
 /// cbindgen:ignore

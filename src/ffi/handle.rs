@@ -1,11 +1,10 @@
-//! The C boundary shared by every component (API.md §1–4, §8): the handle
+//! The C boundary shared by every component (docs/API.md §1–4, §8): the handle
 //! registry, panic catching, per-handle last error, handle-owned return
 //! buffers, value conversion, and the C callback table. No protocol logic.
 
 use std::any::Any;
 use std::collections::HashMap;
 use std::ffi::{c_char, c_int, c_void, CStr, CString};
-use std::os::fd::RawFd;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -13,30 +12,29 @@ use std::sync::Arc;
 use once_cell::sync::Lazy;
 use parking_lot::{Mutex, RwLock};
 
+use crate::core::component::Declared;
+use crate::core::engine::Driver;
 use crate::core::error::{codes, strerror, Error, Result};
-use crate::core::props::{check_event, find_prop, Access, EventDef, PropDef};
-use crate::core::value::{from_set_bytes, PropType, Value};
+use crate::core::props::{check_event, find_prop};
 
-/// What a component offers the generic C functions.
-pub trait Server: Send + Sync + Sized + 'static {
-    const PROPS: &'static [PropDef];
-    const EVENTS: &'static [EventDef];
+/// What a component offers the generic C functions: its tables and their
+/// get/set/config ([`Declared`]), its engine ([`Driver`]), and how its
+/// events become C callbacks. Everything else is generic here.
+pub trait Server: Declared + Send + Sync + Sized + 'static {
     fn create() -> Result<Self>;
     /// Installs the function that turns events into C callbacks.
     fn install_dispatch(&self, table: Arc<CallbackTable>, handle: usize);
-    fn get(&self, prop: i32, index: i32) -> Result<Value>;
-    fn set(&self, prop: i32, index: i32, v: Value) -> Result<()>;
-    fn config(&self, setting: &str) -> Result<String>;
-    fn do_events(&self) -> Result<()>;
-    fn close(&self);
-    fn poll_fd(&self) -> RawFd;
-    fn timeout_ms(&self) -> i32;
+    /// The engine: do_events, close, poll_fd, timeout_ms.
+    fn driver(&self) -> &dyn Driver;
     /// Told when a callback is registered (`true`) or unregistered, so a
     /// component can skip producing events nobody listens to.
     fn callback_registered(&self, _event_id: i32, _registered: bool) {}
 }
 
-/// The C callback signature shared by every component (API.md §1).
+/// The C callback signature shared by every component (docs/API.md §1):
+/// `params` points to the event's `pier_<component>_<event>_params` struct,
+/// valid during the call. The return value is reserved: return 0 (pier
+/// ignores it).
 #[allow(non_camel_case_types)]
 pub type pier_callback = Option<
     unsafe extern "C" fn(handle: *mut c_void, event_id: c_int, params: *mut c_void, user_data: *mut c_void) -> c_int,
@@ -48,7 +46,7 @@ pub struct CCallback {
     user_data: *mut c_void,
 }
 // SAFETY: the user data pointer is only passed back to the C caller's own
-// callback; API.md §5 makes the caller responsible for its thread safety.
+// callback; docs/API.md §5 makes the caller responsible for its thread safety.
 unsafe impl Send for CCallback {}
 unsafe impl Sync for CCallback {}
 
@@ -212,7 +210,7 @@ pub fn open<S: Server>() -> *mut c_void {
     let made = catch_unwind(|| {
         let server = S::create().ok()?;
         let key = NEXT_HANDLE.fetch_add(1, Ordering::Relaxed) << 4;
-        let callbacks = Arc::new(CallbackTable::new(S::EVENTS.len()));
+        let callbacks = Arc::new(CallbackTable::new(S::events().iter().map(|e| e.id as usize).max().unwrap_or(0)));
         server.install_dispatch(callbacks.clone(), key);
         let handle = Arc::new(Handle {
             server,
@@ -240,7 +238,7 @@ pub fn close<S: Server>(h: *const c_void) -> c_int {
         return codes::INVALID_HANDLE;
     };
     REGISTRY.write().remove(&(h as usize));
-    match catch_unwind(AssertUnwindSafe(|| handle.server.close())) {
+    match catch_unwind(AssertUnwindSafe(|| handle.server.driver().close())) {
         Ok(()) => 0,
         Err(_) => codes::INTERNAL,
     }
@@ -253,7 +251,7 @@ pub fn register_callback<S: Server>(
     user_data: *mut c_void,
 ) -> c_int {
     call::<S>(h, |hd| {
-        check_event(S::EVENTS, event_id)?;
+        check_event(S::events(), event_id)?;
         hd.callbacks.slots.lock()[event_id as usize] = cb.map(|f| CCallback { f, user_data });
         hd.server.callback_registered(event_id, cb.is_some());
         Ok(())
@@ -278,51 +276,31 @@ pub fn last_error_code<S: Server>(h: *const c_void) -> c_int {
 
 pub fn set<S: Server>(h: *const c_void, prop: c_int, index: c_int, value: *const c_void, len: c_int) -> c_int {
     call::<S>(h, |hd| {
-        let def = find_prop(S::PROPS, prop)?;
-        if def.access == Access::ReadOnly {
-            return Err(Error::new(codes::READ_ONLY, format!("{} is read-only", def.name)));
-        }
+        let def = find_prop(S::props(), prop)?;
         // SAFETY: per the API contract, `value` holds `len` bytes.
         let bytes = unsafe { arg_bytes(value, len)? };
-        hd.server.set(prop, index, from_set_bytes(def.ty, bytes)?)
+        hd.server.set_key(def.key, index, def.value_from_bytes(bytes)?)
     })
 }
 
 pub fn get<S: Server>(h: *const c_void, prop: c_int, index: c_int, len: *mut c_int) -> *const c_void {
     call_value::<S, _>(h, std::ptr::null(), |hd| {
-        let def = find_prop(S::PROPS, prop)?;
-        if def.access == Access::WriteOnly {
-            return Err(Error::new(codes::WRITE_ONLY, format!("{} is write-only", def.name)));
-        }
-        let v = hd.server.get(prop, index)?;
+        let v = hd.server.get_prop(prop, index)?;
         Ok(hd.ret(&v.to_bytes(), len))
     })
 }
 
-fn numeric(def: &PropDef) -> Result<()> {
-    match def.ty {
-        PropType::Int | PropType::Bool => Ok(()),
-        _ => Err(Error::new(codes::WRONG_TYPE, format!("{} is not an integer or boolean property", def.name))),
-    }
-}
-
 pub fn set_int<S: Server>(h: *const c_void, prop: c_int, index: c_int, value: i64) -> c_int {
     call::<S>(h, |hd| {
-        let def = find_prop(S::PROPS, prop)?;
-        numeric(def)?;
-        if def.access == Access::ReadOnly {
-            return Err(Error::new(codes::READ_ONLY, format!("{} is read-only", def.name)));
-        }
-        let v = if def.ty == PropType::Bool { Value::Bool(value != 0) } else { Value::Int(value) };
-        hd.server.set(prop, index, v)
+        let def = find_prop(S::props(), prop)?;
+        hd.server.set_key(def.key, index, def.value_from_int(value)?)
     })
 }
 
 pub fn get_int<S: Server>(h: *const c_void, prop: c_int, index: c_int) -> i64 {
     call_value::<S, _>(h, 0, |hd| {
-        let def = find_prop(S::PROPS, prop)?;
-        numeric(def)?;
-        hd.server.get(prop, index)?.as_i64()
+        find_prop(S::props(), prop)?.check_numeric()?;
+        hd.server.get_prop(prop, index)?.as_i64()
     })
 }
 
@@ -330,17 +308,21 @@ pub fn do_config<S: Server>(h: *const c_void, setting: *const c_char) -> *const 
     call_value::<S, _>(h, std::ptr::null(), |hd| {
         // SAFETY: a NUL-terminated string per the API contract.
         let s = unsafe { arg_str(setting)? };
-        let out = hd.server.config(s)?;
+        let out = hd.server.config_text(s)?;
         Ok(hd.ret(out.as_bytes(), std::ptr::null_mut()) as *const c_char)
     })
 }
 
 pub fn get_pollfd<S: Server>(h: *const c_void) -> c_int {
-    call_value::<S, _>(h, -1, |hd| Ok(hd.server.poll_fd()))
+    call_value::<S, _>(h, -1, |hd| Ok(hd.server.driver().poll_fd()))
+}
+
+pub fn do_events<S: Server>(h: *const c_void) -> c_int {
+    call::<S>(h, |hd| hd.server.driver().do_events())
 }
 
 pub fn get_timeout_ms<S: Server>(h: *const c_void) -> c_int {
-    call_value::<S, _>(h, -1, |hd| Ok(hd.server.timeout_ms()))
+    call_value::<S, _>(h, -1, |hd| Ok(hd.server.driver().timeout_ms()))
 }
 
 /// Text of any code (static, NUL-terminated).

@@ -1,17 +1,18 @@
-//! TCPServer's C functions and event structs (API.md §1, §8). Each export
+//! TCPServer's C functions and event structs (docs/API.md §1, §8). Each export
 //! delegates to `handle`; the component does the work.
 
 #![allow(non_camel_case_types)]
 
 use std::ffi::{c_char, c_int, c_void};
-use std::os::fd::RawFd;
 use std::sync::Arc;
 
 use super::handle::{self as h, cstring, with_nul, CallbackTable, Server};
+use super::ssl_events::{
+    self as ssl, pier_sslclientauthentication_params, pier_sslconnectionrequest_params, pier_sslstatus_params,
+};
+use crate::core::engine::Driver;
 use crate::core::error::Result;
-use crate::core::props::{EventDef, PropDef};
-use crate::core::value::Value;
-use crate::tcp::{props, TcpEvent, TcpServer};
+use crate::tcp::{TcpEvent, TcpServer};
 
 /// Opaque TCPServer handle.
 pub struct pier_tcpserver {
@@ -75,48 +76,13 @@ pub struct pier_tcpserver_readytosend_params {
 }
 
 /// Parameters of the SSLClientAuthentication event (PIER_TCPSERVER_EVENT_SSLCLIENTAUTHENTICATION).
-#[repr(C)]
-pub struct pier_tcpserver_sslclientauthentication_params {
-    pub connection_id: c_int,
-    /// The client's certificate (DER), followed by a NUL not counted in cert_encoded_len.
-    pub cert_encoded: *const u8,
-    pub cert_encoded_len: c_int,
-    pub cert_subject: *const c_char,
-    pub cert_issuer: *const c_char,
-    /// "OK", or why verification failed.
-    pub status: *const c_char,
-    /// Writable: the recommendation (true when verification succeeded); it decides.
-    pub accept: bool,
-}
+pub type pier_tcpserver_sslclientauthentication_params = pier_sslclientauthentication_params;
 
 /// Parameters of the SSLConnectionRequest event (PIER_TCPSERVER_EVENT_SSLCONNECTIONREQUEST).
-#[repr(C)]
-pub struct pier_tcpserver_sslconnectionrequest_params {
-    pub connection_id: c_int,
-    /// Comma-separated cipher suites the client offers.
-    pub supported_cipher_suites: *const c_char,
-    /// Comma-separated signature algorithms the client offers.
-    pub supported_signature_algs: *const c_char,
-    /// Writable: store type of a certificate to use for this connection.
-    /// Pointers written into the writable fields must stay valid until the
-    /// callback has returned (static, heap or user_data memory, not a local
-    /// of the callback); cert_store_len -1 means NUL-terminated.
-    pub cert_store_type: c_int,
-    /// Writable: the store (file name or bytes).
-    pub cert_store: *const u8,
-    pub cert_store_len: c_int,
-    /// Writable: the store's password.
-    pub cert_password: *const c_char,
-    /// Writable: the subject to select ("" keeps the server's certificate).
-    pub cert_subject: *const c_char,
-}
+pub type pier_tcpserver_sslconnectionrequest_params = pier_sslconnectionrequest_params;
 
 /// Parameters of the SSLStatus event (PIER_TCPSERVER_EVENT_SSLSTATUS).
-#[repr(C)]
-pub struct pier_tcpserver_sslstatus_params {
-    pub connection_id: c_int,
-    pub message: *const c_char,
-}
+pub type pier_tcpserver_sslstatus_params = pier_sslstatus_params;
 
 fn fire(table: &CallbackTable, handle: usize, ev: &mut TcpEvent) {
     let id = ev.id();
@@ -171,22 +137,17 @@ fn fire(table: &CallbackTable, handle: usize, ev: &mut TcpEvent) {
             cert_issuer,
             status,
             accept,
-        } => {
-            let (subject, issuer, st) = (cstring(cert_subject), cstring(cert_issuer), cstring(status));
-            with_nul(cert_encoded, |ptr, len| {
-                let mut p = pier_tcpserver_sslclientauthentication_params {
-                    connection_id: *connection_id,
-                    cert_encoded: ptr,
-                    cert_encoded_len: len,
-                    cert_subject: subject.as_ptr(),
-                    cert_issuer: issuer.as_ptr(),
-                    status: st.as_ptr(),
-                    accept: *accept,
-                };
-                cb.fire(handle, id, &mut p);
-                *accept = p.accept;
-            });
-        }
+        } => ssl::client_authentication(
+            &cb,
+            handle,
+            id,
+            *connection_id,
+            cert_encoded,
+            cert_subject,
+            cert_issuer,
+            status,
+            accept,
+        ),
         TcpEvent::SslConnectionRequest {
             connection_id,
             supported_cipher_suites,
@@ -195,62 +156,25 @@ fn fire(table: &CallbackTable, handle: usize, ev: &mut TcpEvent) {
             cert_store,
             cert_password,
             cert_subject,
-        } => {
-            let suites = cstring(supported_cipher_suites);
-            let algs = cstring(supported_signature_algs);
-            let password = cstring(cert_password);
-            let subject = cstring(cert_subject);
-            let mut store = cert_store.clone();
-            store.push(0);
-            let mut p = pier_tcpserver_sslconnectionrequest_params {
-                connection_id: *connection_id,
-                supported_cipher_suites: suites.as_ptr(),
-                supported_signature_algs: algs.as_ptr(),
-                cert_store_type: *cert_store_type,
-                cert_store: store.as_ptr(),
-                cert_store_len: (store.len() - 1) as c_int,
-                cert_password: password.as_ptr(),
-                cert_subject: subject.as_ptr(),
-            };
-            cb.fire(handle, id, &mut p);
-            // Writable fields: read back right after the callback returns
-            // (what they point to must outlive the callback).
-            *cert_store_type = p.cert_store_type;
-            // SAFETY: NULL or pointers the callback left valid (documented).
-            unsafe {
-                *cert_store = match (p.cert_store.is_null(), p.cert_store_len) {
-                    (true, _) => Vec::new(),
-                    (false, -1) => std::ffi::CStr::from_ptr(p.cert_store as *const c_char).to_bytes().to_vec(),
-                    (false, n) => std::slice::from_raw_parts(p.cert_store, n.max(0) as usize).to_vec(),
-                };
-                *cert_password = read_cstr(p.cert_password);
-                *cert_subject = read_cstr(p.cert_subject);
-            }
-        }
-        TcpEvent::SslStatus { connection_id, message } => {
-            let m = cstring(message);
-            let mut p = pier_tcpserver_sslstatus_params { connection_id: *connection_id, message: m.as_ptr() };
-            cb.fire(handle, id, &mut p);
-        }
-    }
-}
-
-/// A C string field the callback may have replaced (NULL reads as "").
-///
-/// # Safety
-/// `p` is NULL or a valid NUL-terminated string.
-unsafe fn read_cstr(p: *const c_char) -> String {
-    if p.is_null() {
-        String::new()
-    } else {
-        std::ffi::CStr::from_ptr(p).to_string_lossy().into_owned()
+        } => ssl::connection_request(
+            &cb,
+            handle,
+            id,
+            *connection_id,
+            supported_cipher_suites,
+            supported_signature_algs,
+            ssl::CertChoice {
+                store_type: cert_store_type,
+                store: cert_store,
+                password: cert_password,
+                subject: cert_subject,
+            },
+        ),
+        TcpEvent::SslStatus { connection_id, message } => ssl::status(&cb, handle, id, *connection_id, message),
     }
 }
 
 impl Server for TcpServer {
-    const PROPS: &'static [PropDef] = props::PROPS;
-    const EVENTS: &'static [EventDef] = props::EVENTS;
-
     fn create() -> Result<Self> {
         TcpServer::new()
     }
@@ -259,32 +183,8 @@ impl Server for TcpServer {
         self.set_handler(Some(Arc::new(move |ev: &mut TcpEvent| fire(&table, handle, ev))));
     }
 
-    fn get(&self, prop: i32, index: i32) -> Result<Value> {
-        TcpServer::get(self, prop, index)
-    }
-
-    fn set(&self, prop: i32, index: i32, v: Value) -> Result<()> {
-        TcpServer::set(self, prop, index, v)
-    }
-
-    fn config(&self, setting: &str) -> Result<String> {
-        TcpServer::config(self, setting)
-    }
-
-    fn do_events(&self) -> Result<()> {
-        TcpServer::do_events(self)
-    }
-
-    fn close(&self) {
-        self.engine().close();
-    }
-
-    fn poll_fd(&self) -> RawFd {
-        self.engine().poll_fd()
-    }
-
-    fn timeout_ms(&self) -> i32 {
-        self.engine().timeout_ms()
+    fn driver(&self) -> &dyn Driver {
+        &**self.engine()
     }
 }
 
@@ -384,7 +284,7 @@ pub extern "C" fn pier_tcpserver_do_config(h: *mut pier_tcpserver, setting: *con
 /// SelectWaitMillis when nothing is ready. 909 from inside a callback.
 #[no_mangle]
 pub extern "C" fn pier_tcpserver_do_doevents(h: *mut pier_tcpserver) -> c_int {
-    h::call::<TcpServer>(cv(h), |hd| hd.server.do_events())
+    h::do_events::<TcpServer>(cv(h))
 }
 
 /// Starts listening on LocalHost:LocalPort.

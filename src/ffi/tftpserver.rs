@@ -1,17 +1,15 @@
-//! TFTPServer's C functions and event structs (API.md §1, §8). Each export
+//! TFTPServer's C functions and event structs (docs/API.md §1, §8). Each export
 //! delegates to `handle`; the component does the work.
 
 #![allow(non_camel_case_types)]
 
 use std::ffi::{c_char, c_int, c_void};
-use std::os::fd::RawFd;
 use std::sync::Arc;
 
 use super::handle::{self as h, cstring, with_nul, CallbackTable, Server};
+use crate::core::engine::Driver;
 use crate::core::error::Result;
-use crate::core::props::{EventDef, PropDef};
-use crate::core::value::Value;
-use crate::tftp::{props, TftpEvent, TftpServer};
+use crate::tftp::{TftpEvent, TftpServer};
 
 /// Opaque TFTPServer handle.
 pub struct pier_tftpserver {
@@ -201,9 +199,6 @@ fn fire(table: &CallbackTable, handle: usize, ev: &mut TftpEvent) {
 }
 
 impl Server for TftpServer {
-    const PROPS: &'static [PropDef] = props::PROPS;
-    const EVENTS: &'static [EventDef] = props::EVENTS;
-
     fn create() -> Result<Self> {
         TftpServer::new()
     }
@@ -214,37 +209,13 @@ impl Server for TftpServer {
     }
 
     fn callback_registered(&self, event_id: i32, registered: bool) {
-        if event_id == props::PIER_TFTPSERVER_EVENT_TRANSFER {
+        if event_id == crate::tftp::props::PIER_TFTPSERVER_EVENT_TRANSFER {
             self.set_transfer_events(registered);
         }
     }
 
-    fn get(&self, prop: i32, index: i32) -> Result<Value> {
-        TftpServer::get(self, prop, index)
-    }
-
-    fn set(&self, prop: i32, index: i32, v: Value) -> Result<()> {
-        TftpServer::set(self, prop, index, v)
-    }
-
-    fn config(&self, setting: &str) -> Result<String> {
-        TftpServer::config(self, setting)
-    }
-
-    fn do_events(&self) -> Result<()> {
-        TftpServer::do_events(self)
-    }
-
-    fn close(&self) {
-        self.engine().close();
-    }
-
-    fn poll_fd(&self) -> RawFd {
-        self.engine().poll_fd()
-    }
-
-    fn timeout_ms(&self) -> i32 {
-        self.engine().timeout_ms()
+    fn driver(&self) -> &dyn Driver {
+        &**self.engine()
     }
 }
 
@@ -345,7 +316,7 @@ pub extern "C" fn pier_tftpserver_do_config(h: *mut pier_tftpserver, setting: *c
 /// SelectWaitMillis when nothing is ready. 909 from inside a callback.
 #[no_mangle]
 pub extern "C" fn pier_tftpserver_do_doevents(h: *mut pier_tftpserver) -> c_int {
-    h::call::<TftpServer>(cv(h), |hd| hd.server.do_events())
+    h::do_events::<TftpServer>(cv(h))
 }
 
 /// Starts listening on LocalHost:LocalPort (104 if already listening).

@@ -1,5 +1,9 @@
 //! TCPServer events as Rust values (TCPServer reference, Event List). Fields
 //! the reference marks writable are plain fields the handler may change.
+//! All but DataIn are the stream transport's events (src/stream/event.rs).
+
+use super::ids::*;
+use crate::stream::Ticket;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TcpEvent {
@@ -13,9 +17,9 @@ pub enum TcpEvent {
         port: i32,
         /// Writable: False refuses the client.
         accept: bool,
-        /// Which pending socket this request is about (internal).
+        /// Which pending socket this request is about (the transport's).
         #[doc(hidden)]
-        ticket: u64,
+        ticket: Ticket,
     },
     DataIn {
         connection_id: i32,
@@ -62,10 +66,11 @@ pub enum TcpEvent {
     },
 }
 
+crate::stream_events!(TcpEvent; DataIn);
+
 impl TcpEvent {
     /// The event id of the header (`PIER_TCPSERVER_EVENT_*`).
     pub fn id(&self) -> i32 {
-        use super::props::*;
         match self {
             TcpEvent::Connected { .. } => PIER_TCPSERVER_EVENT_CONNECTED,
             TcpEvent::ConnectionRequest { .. } => PIER_TCPSERVER_EVENT_CONNECTIONREQUEST,
@@ -80,16 +85,6 @@ impl TcpEvent {
     }
 
     pub fn connection_id(&self) -> Option<i32> {
-        match self {
-            TcpEvent::Connected { connection_id, .. }
-            | TcpEvent::DataIn { connection_id, .. }
-            | TcpEvent::Disconnected { connection_id, .. }
-            | TcpEvent::Error { connection_id, .. }
-            | TcpEvent::ReadyToSend { connection_id }
-            | TcpEvent::SslClientAuthentication { connection_id, .. }
-            | TcpEvent::SslConnectionRequest { connection_id, .. }
-            | TcpEvent::SslStatus { connection_id, .. } => Some(*connection_id),
-            TcpEvent::ConnectionRequest { .. } => None,
-        }
+        crate::stream::ProtoEvent::connection_id(self)
     }
 }

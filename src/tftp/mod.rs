@@ -14,7 +14,7 @@
 //! The TFTPServer component on top of them:
 //!
 //! - [`props`], [`event`], [`settings`]: ids, events, properties and config
-//!   settings (tftpserver-procedural-interface.txt).
+//!   settings (the TFTPServer reference; docs/reference/tftpserver.md).
 //! - [`pktinfo`]: IP_PKTINFO, IP_TOS and IP_MTU_DISCOVER through libc.
 //! - [`core`]: the component the engine drives (sockets, transfers, events).
 //! - [`server`]: [`TftpServer`], the safe Rust API.
@@ -25,6 +25,7 @@ mod conn;
 pub mod core;
 /// cbindgen:ignore
 pub mod event;
+pub mod ids;
 /// cbindgen:ignore
 pub mod netascii;
 /// cbindgen:ignore

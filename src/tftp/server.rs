@@ -1,18 +1,20 @@
 //! `TftpServer`: the safe Rust API of the TFTPServer component — properties,
-//! config settings and methods of tftpserver-procedural-interface.txt —
+//! config settings and methods of the TFTPServer reference —
 //! usable without the FFI.
 
 use std::sync::Arc;
 
 use super::core::TftpCore;
 use super::event::TftpEvent;
-use super::props::*;
+use super::props::{TftpProp, EVENTS, PROPS, SETTINGS};
 use super::settings::{parse_traffic_type, ClientPolicy};
 use super::transfer::RollOver;
-use crate::core::config::{self, Setting};
+use crate::core::component::Declared;
+use crate::core::config::Setting;
 use crate::core::engine::{Engine, Handler};
 use crate::core::error::{codes, Error, Result};
 use crate::core::listener::IpMode;
+use crate::core::props::{EventDef, PropDef, SettingDef};
 use crate::core::value::{bool_text, parse_bool, parse_int, Value};
 
 /// The TFTPServer component.
@@ -66,88 +68,100 @@ impl TftpServer {
         Ok(())
     }
 
-    // ----- properties ------------------------------------------------------
+    // ----- properties and settings (checked against the tables first) ----
 
+    /// `get` by property id (`PIER_TFTPSERVER_PROP_*`).
     pub fn get(&self, prop: i32, index: i32) -> Result<Value> {
+        self.get_prop(prop, index)
+    }
+
+    /// `set` by property id; text forms of numbers and booleans are parsed,
+    /// and the value is checked against the property's row.
+    pub fn set(&self, prop: i32, index: i32, v: Value) -> Result<()> {
+        self.set_prop(prop, index, v)
+    }
+
+    /// `Config("Name=Value")` sets (returns ""), `Config("Name")` reads.
+    /// `DestinationAddress[ConnectionId]` reads a connection's value.
+    pub fn config(&self, text: &str) -> Result<String> {
+        self.config_text(text)
+    }
+}
+
+impl Declared for TftpServer {
+    type Key = TftpProp;
+
+    fn props() -> &'static [PropDef<TftpProp>] {
+        PROPS
+    }
+
+    fn events() -> &'static [EventDef] {
+        EVENTS
+    }
+
+    fn settings() -> &'static [&'static [SettingDef]] {
+        SETTINGS
+    }
+
+    fn get_key(&self, key: TftpProp, index: i32) -> Result<Value> {
         let st = self.engine.lock();
         let s = &st.settings;
-        Ok(match prop {
-            PIER_TFTPSERVER_PROP_CONNCOUNT => Value::Int(st.conns.len() as i64),
-            PIER_TFTPSERVER_PROP_CONNCONNECTIONID => {
+        Ok(match key {
+            TftpProp::ConnCount => Value::Int(st.conns.len() as i64),
+            TftpProp::ConnConnectionId => {
                 let pos = usize::try_from(index).map_err(|_| Error::code(codes::INDEX))?;
                 let id = st.conns.id_at(pos).ok_or_else(|| {
                     Error::new(codes::INDEX, format!("Position {index} is out of range (ConnCount {})", st.conns.len()))
                 })?;
                 Value::text(id.to_string())
             }
-            PIER_TFTPSERVER_PROP_CONNFILEDATA => Value::Bytes(st.conn(index)?.file_data.clone().unwrap_or_default()),
-            PIER_TFTPSERVER_PROP_CONNFILENAME => Value::text(st.conn(index)?.filename.clone()),
-            PIER_TFTPSERVER_PROP_CONNLOCALFILE => Value::text(st.conn(index)?.local_file.clone()),
-            PIER_TFTPSERVER_PROP_CONNREMOTEHOST => Value::text(st.conn(index)?.peer.ip().to_string()),
-            PIER_TFTPSERVER_PROP_CONNREMOTEPORT => Value::Int(st.conn(index)?.peer.port() as i64),
-            PIER_TFTPSERVER_PROP_CONNTRANSFERMODE => Value::text(st.conn(index)?.mode.as_str()),
-            PIER_TFTPSERVER_PROP_LISTENING => Value::Bool(st.listening()),
-            PIER_TFTPSERVER_PROP_LOCALDIR => Value::text(s.local_dir.clone()),
-            PIER_TFTPSERVER_PROP_LOCALHOST => Value::text(s.local_host.clone()),
-            PIER_TFTPSERVER_PROP_LOCALPORT => Value::Int(st.local_port() as i64),
-            PIER_TFTPSERVER_PROP_MAXRETRANSMITS => Value::Int(s.max_retransmits as i64),
-            PIER_TFTPSERVER_PROP_RETRANSMITTIMEOUT => Value::Int(s.retransmit_timeout as i64),
-            PIER_TFTPSERVER_PROP_TIMEOUT => Value::Int(s.timeout as i64),
-            _ => return Err(Error::code(codes::UNKNOWN_PROPERTY)),
+            TftpProp::ConnFileData => Value::Bytes(st.conn(index)?.file_data.clone().unwrap_or_default()),
+            TftpProp::ConnFilename => Value::text(st.conn(index)?.filename.clone()),
+            TftpProp::ConnLocalFile => Value::text(st.conn(index)?.local_file.clone()),
+            TftpProp::ConnRemoteHost => Value::text(st.conn(index)?.peer.ip().to_string()),
+            TftpProp::ConnRemotePort => Value::Int(st.conn(index)?.peer.port() as i64),
+            TftpProp::ConnTransferMode => Value::text(st.conn(index)?.mode.as_str()),
+            TftpProp::Listening => Value::Bool(st.listening()),
+            TftpProp::LocalDir => Value::text(s.local_dir.clone()),
+            TftpProp::LocalHost => Value::text(s.local_host.clone()),
+            TftpProp::LocalPort => Value::Int(st.local_port() as i64),
+            TftpProp::MaxRetransmits => Value::Int(s.max_retransmits as i64),
+            TftpProp::RetransmitTimeout => Value::Int(s.retransmit_timeout as i64),
+            TftpProp::Timeout => Value::Int(s.timeout as i64),
         })
     }
 
-    /// Sets a property. Values arrive already converted to the property's type
-    /// (the FFI and `do_config` parse text forms).
-    pub fn set(&self, prop: i32, index: i32, v: Value) -> Result<()> {
-        if prop == PIER_TFTPSERVER_PROP_LISTENING {
+    fn set_key(&self, key: TftpProp, index: i32, v: Value) -> Result<()> {
+        if key == TftpProp::Listening {
             return if v.as_bool()? { self.start_listening() } else { self.stop_listening() };
         }
         let mut st = self.engine.lock();
-        match prop {
-            PIER_TFTPSERVER_PROP_CONNFILEDATA => st.conn_before_start(index)?.file_data = Some(v.into_bytes()),
-            PIER_TFTPSERVER_PROP_CONNLOCALFILE => st.conn_before_start(index)?.local_file = v.into_string(),
-            PIER_TFTPSERVER_PROP_LOCALDIR => st.settings.local_dir = v.into_string(),
-            PIER_TFTPSERVER_PROP_LOCALHOST => {
+        match key {
+            TftpProp::ConnFileData => st.conn_before_start(index)?.file_data = Some(v.into_bytes()),
+            TftpProp::ConnLocalFile => st.conn_before_start(index)?.local_file = v.into_string(),
+            TftpProp::LocalDir => st.settings.local_dir = v.into_string(),
+            TftpProp::LocalHost => {
                 if st.listening() {
                     return Err(Error::code(codes::LOCALHOST_WHILE_LISTENING));
                 }
                 st.settings.local_host = v.into_string();
             }
-            PIER_TFTPSERVER_PROP_LOCALPORT => {
-                let port = v.int_in(0, 65535)? as u16;
-                st.set_local_port(port)?;
-            }
-            PIER_TFTPSERVER_PROP_MAXRETRANSMITS => st.settings.max_retransmits = v.int_in(0, 1000)? as u32,
-            PIER_TFTPSERVER_PROP_RETRANSMITTIMEOUT => st.settings.retransmit_timeout = v.int_in(1, 3600)? as u32,
-            PIER_TFTPSERVER_PROP_TIMEOUT => st.settings.timeout = v.int_in(0, u32::MAX as i64)? as u32,
-            PIER_TFTPSERVER_PROP_CONNCOUNT
-            | PIER_TFTPSERVER_PROP_CONNCONNECTIONID
-            | PIER_TFTPSERVER_PROP_CONNFILENAME
-            | PIER_TFTPSERVER_PROP_CONNREMOTEHOST
-            | PIER_TFTPSERVER_PROP_CONNREMOTEPORT
-            | PIER_TFTPSERVER_PROP_CONNTRANSFERMODE => return Err(Error::code(codes::READ_ONLY)),
-            _ => return Err(Error::code(codes::UNKNOWN_PROPERTY)),
+            TftpProp::LocalPort => st.set_local_port(v.as_i64()? as u16)?,
+            TftpProp::MaxRetransmits => st.settings.max_retransmits = v.as_i64()? as u32,
+            TftpProp::RetransmitTimeout => st.settings.retransmit_timeout = v.as_i64()? as u32,
+            TftpProp::Timeout => st.settings.timeout = v.as_i64()? as u32,
+            TftpProp::ConnCount
+            | TftpProp::ConnConnectionId
+            | TftpProp::ConnFilename
+            | TftpProp::ConnRemoteHost
+            | TftpProp::ConnRemotePort
+            | TftpProp::ConnTransferMode => return Err(Error::code(codes::READ_ONLY)),
+            TftpProp::Listening => unreachable!("handled above"),
         }
         Ok(())
     }
 
-    // ----- config ----------------------------------------------------------
-
-    /// `Config("Name=Value")` sets (returns ""), `Config("Name")` reads.
-    /// `DestinationAddress[ConnectionId]` reads a connection's value.
-    pub fn config(&self, text: &str) -> Result<String> {
-        let s = config::parse(text)?;
-        if s.index.is_some() && !s.is("DestinationAddress") {
-            return Err(Error::invalid_value(format!("{} is not a per-connection setting", s.name)));
-        }
-        match s.value {
-            None => self.config_get(&s),
-            Some(v) => self.config_set(&s, v).map(|_| String::new()),
-        }
-    }
-
-    fn config_get(&self, s: &Setting) -> Result<String> {
+    fn config_get(&self, _def: &'static SettingDef, s: &Setting) -> Result<String> {
         let st = self.engine.lock();
         let t = &st.settings;
         let b = |x: bool| bool_text(x).to_string();
@@ -208,7 +222,7 @@ impl TftpServer {
         })
     }
 
-    fn config_set(&self, s: &Setting, v: &str) -> Result<()> {
+    fn config_set(&self, _def: &'static SettingDef, s: &Setting, v: &str) -> Result<()> {
         let int = |lo: i64, hi: i64| -> Result<i64> {
             let n = parse_int(v)?;
             if n < lo || n > hi {

@@ -1,0 +1,127 @@
+//! The events every protocol on the stream transport inherits: the
+//! connection's life (ConnectionRequest, Connected, ReadyToSend, Error,
+//! Disconnected) and the TLS layer's (SSLConnectionRequest,
+//! SSLClientAuthentication, SSLStatus). A protocol's own event enum carries
+//! them as variants of the same names and converts with [`ProtoEvent`], so
+//! each component keeps one flat event type (TcpEvent, ...).
+
+/// Which pending client a ConnectionRequest is about. Opaque: only the
+/// transport makes and reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Ticket(pub(super) u64);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StreamEvent {
+    Connected {
+        connection_id: i32,
+        status_code: i32,
+        description: String,
+    },
+    ConnectionRequest {
+        address: String,
+        port: i32,
+        /// Writable: False refuses the client.
+        accept: bool,
+        ticket: Ticket,
+    },
+    Disconnected {
+        connection_id: i32,
+        status_code: i32,
+        description: String,
+    },
+    Error {
+        connection_id: i32,
+        error_code: i32,
+        description: String,
+    },
+    ReadyToSend {
+        connection_id: i32,
+    },
+    SslClientAuthentication {
+        connection_id: i32,
+        /// The client's certificate (DER), or its chain as PEM with SSLIncludeCertChain.
+        cert_encoded: Vec<u8>,
+        cert_subject: String,
+        cert_issuer: String,
+        status: String,
+        /// Writable: the recommendation; it decides.
+        accept: bool,
+    },
+    SslConnectionRequest {
+        connection_id: i32,
+        supported_cipher_suites: String,
+        supported_signature_algs: String,
+        /// Writable (all four): a certificate for this connection instead of
+        /// the server's; an empty store keeps the server's.
+        cert_store_type: i32,
+        cert_store: Vec<u8>,
+        cert_password: String,
+        cert_subject: String,
+    },
+    SslStatus {
+        connection_id: i32,
+        message: String,
+    },
+}
+
+/// The kind of a stream event, for the checks the transport makes on an
+/// event without taking it apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamKind {
+    Connected,
+    ConnectionRequest,
+    Disconnected,
+    Error,
+    ReadyToSend,
+    SslClientAuthentication,
+    SslConnectionRequest,
+    SslStatus,
+}
+
+impl StreamKind {
+    /// Still delivered for a connection that is closing (its Error and
+    /// Disconnected; requests and status lines are about no open connection).
+    pub fn survives_close(self) -> bool {
+        matches!(
+            self,
+            StreamKind::Disconnected | StreamKind::Error | StreamKind::ConnectionRequest | StreamKind::SslStatus
+        )
+    }
+
+    /// The transport reads writable fields back (or cleans up) after these.
+    pub fn needs_done(self) -> bool {
+        matches!(
+            self,
+            StreamKind::ConnectionRequest
+                | StreamKind::Disconnected
+                | StreamKind::SslConnectionRequest
+                | StreamKind::SslClientAuthentication
+        )
+    }
+}
+
+/// A protocol's event type: the stream events plus its own.
+pub trait ProtoEvent: Send + Sized + 'static {
+    fn from_stream(ev: StreamEvent) -> Self;
+    /// The stream event back (after the callback), or the protocol's own.
+    fn into_stream(self) -> Result<StreamEvent, Self>;
+    /// `Some` for the stream events.
+    fn stream_kind(&self) -> Option<StreamKind>;
+    /// The connection the event is about (None: ConnectionRequest).
+    fn connection_id(&self) -> Option<i32>;
+}
+
+impl StreamEvent {
+    pub fn kind(&self) -> StreamKind {
+        match self {
+            StreamEvent::Connected { .. } => StreamKind::Connected,
+            StreamEvent::ConnectionRequest { .. } => StreamKind::ConnectionRequest,
+            StreamEvent::Disconnected { .. } => StreamKind::Disconnected,
+            StreamEvent::Error { .. } => StreamKind::Error,
+            StreamEvent::ReadyToSend { .. } => StreamKind::ReadyToSend,
+            StreamEvent::SslClientAuthentication { .. } => StreamKind::SslClientAuthentication,
+            StreamEvent::SslConnectionRequest { .. } => StreamKind::SslConnectionRequest,
+            StreamEvent::SslStatus { .. } => StreamKind::SslStatus,
+        }
+    }
+}

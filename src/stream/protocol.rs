@@ -1,0 +1,161 @@
+//! The `Protocol` trait: what a component plugs into the stream transport
+//! (TCPServer's framing today; WebSocket and ODETTE FTP next). The transport
+//! owns sockets, TLS, accept, timeouts, the out queue and the shared
+//! events; a protocol turns input into its own events, one at a time and
+//! lazily, so that what a callback changes (framing, pause, disconnect)
+//! applies to what comes next.
+
+use std::fmt::Debug;
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::conn::ConnCore;
+use super::event::ProtoEvent;
+use super::outq::Segment;
+use super::settings::StreamSettings;
+use crate::core::error::Error;
+
+/// What a protocol asks of the transport from inside one of its calls.
+pub struct Ctx<'a, T> {
+    pub(super) core: &'a mut ConnCore,
+    pub(super) timers: &'a mut Vec<(Instant, T)>,
+    pub(super) close: &'a mut Option<Error>,
+}
+
+impl<T> Ctx<'_, T> {
+    /// The connection's id.
+    pub fn id(&self) -> i32 {
+        self.core.id
+    }
+
+    /// Queues bytes after whatever is queued and writes what the socket
+    /// takes now. Unlike an application's `Send`, a protocol's own output
+    /// (a pong, a protocol reply) is never refused: it counts towards the
+    /// high water mark, which then holds back the application's sends.
+    pub fn send(&mut self, seg: Segment) {
+        self.core.queue(seg);
+    }
+
+    /// Shares one encoded frame with other connections (a broadcast).
+    pub fn send_shared(&mut self, bytes: Arc<[u8]>) {
+        self.send(Segment::Shared(bytes));
+    }
+
+    /// Bytes waiting in the out queue.
+    pub fn queued(&self) -> usize {
+        self.core.out.len()
+    }
+
+    /// Arms a protocol timer: `on_timer(key)` runs at `at` (or soon after)
+    /// unless the connection has closed.
+    pub fn schedule(&mut self, at: Instant, key: T) {
+        self.timers.push((at, key));
+    }
+
+    /// Ends the connection with this status after the current call: Error
+    /// (unless the status is 0) then Disconnected fire.
+    pub fn close(&mut self, status: Error) {
+        if self.close.is_none() {
+            *self.close = Some(status);
+        }
+    }
+
+    /// AcceptData False: no more input until [`Ctx::resume`].
+    pub fn pause(&mut self) {
+        self.core.paused = true;
+    }
+
+    pub fn resume(&mut self) {
+        self.core.paused = false;
+    }
+
+    pub fn last_activity(&self) -> Instant {
+        self.core.last_activity
+    }
+}
+
+/// A protocol on the stream transport.
+pub trait Protocol: Send + Sized + 'static {
+    /// Per-connection state.
+    type Conn: Send;
+    /// The component's event type: the stream events plus its own.
+    type Event: ProtoEvent;
+    /// Protocol-defined timer keys.
+    type Timer: Copy + Ord + Send + Debug;
+    /// Bytes the out queue may hold before an application send fails with
+    /// 10035. 0 (TCPServer): nothing beyond what the socket takes.
+    const QUEUE_HIGH_WATER: usize = 0;
+
+    /// A connection was admitted: its state, from the protocol's defaults.
+    fn on_open(&mut self, cx: &mut Ctx<'_, Self::Timer>) -> Self::Conn;
+
+    /// The stream is up (accepted, or TLS established). True: the
+    /// transport fires Connected and ReadyToSend now; a protocol with an
+    /// opening handshake of its own returns false and announces the
+    /// connection itself once that is done.
+    fn on_established(&mut self, _cx: &mut Ctx<'_, Self::Timer>, _conn: &mut Self::Conn) -> bool {
+        true
+    }
+
+    /// Bytes just read, lent for this call only (the protocol may change
+    /// them in place, e.g. unmask): keep what is needed, return the first
+    /// event they produce, if any.
+    fn on_input(
+        &mut self,
+        cx: &mut Ctx<'_, Self::Timer>,
+        conn: &mut Self::Conn,
+        data: &mut [u8],
+    ) -> Option<Self::Event>;
+
+    /// The next event from input buffered earlier, without reading.
+    fn next_event(&mut self, cx: &mut Ctx<'_, Self::Timer>, conn: &mut Self::Conn) -> Option<Self::Event>;
+
+    /// Input has ended (the peer closed, or reading failed): what is left
+    /// (a partial line, ...). Called until it returns None; then the
+    /// connection closes and Disconnected fires.
+    fn on_eof(&mut self, cx: &mut Ctx<'_, Self::Timer>, conn: &mut Self::Conn) -> Option<Self::Event>;
+
+    /// The socket took everything queued: a file pump or a credit window
+    /// may send more.
+    fn on_writable(&mut self, _cx: &mut Ctx<'_, Self::Timer>, _conn: &mut Self::Conn) -> Option<Self::Event> {
+        None
+    }
+
+    /// A timer armed with [`Ctx::schedule`] is due.
+    fn on_timer(
+        &mut self,
+        _cx: &mut Ctx<'_, Self::Timer>,
+        _conn: &mut Self::Conn,
+        _key: Self::Timer,
+    ) -> Option<Self::Event> {
+        None
+    }
+
+    /// StartSSL: input read but not consumed yet, which belongs to the TLS
+    /// handshake (a ClientHello pipelined after a STARTTLS command).
+    fn take_buffered(&mut self, _conn: &mut Self::Conn) -> Vec<u8> {
+        Vec::new()
+    }
+
+    /// The protocol and its handle-wide settings at their defaults (also
+    /// what `Reset` goes back to).
+    fn new() -> Self;
+
+    /// The shared settings at this component's defaults (e.g. its LocalPort).
+    fn stream_defaults() -> StreamSettings {
+        StreamSettings::default()
+    }
+
+    /// The socket has closed: drop what the connection buffers.
+    fn on_closed(&mut self, _conn: &mut Self::Conn) {}
+
+    /// Applies the writable fields of one of the protocol's own events
+    /// after its callback returned.
+    fn event_done(&mut self, _cx: &mut Ctx<'_, Self::Timer>, _conn: &mut Self::Conn, _ev: Self::Event) {}
+
+    /// Whether [`Protocol::event_done`] has anything to do for this event
+    /// (saves a lock per event on the hot path, e.g. for DataIn).
+    fn needs_done(_ev: &Self::Event) -> bool {
+        false
+    }
+}

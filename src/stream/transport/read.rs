@@ -1,0 +1,164 @@
+//! The work list: for the connection at its front, TLS records and queued
+//! segments go out, buffered input becomes the protocol's next event, or
+//! one read (per connection per round, for fairness) brings more.
+
+use std::time::Instant;
+
+use super::{proto_call, Ctx, Transport};
+use crate::core::error::Error;
+use crate::stream::event::StreamEvent;
+use crate::stream::io::ReadOutcome;
+use crate::stream::protocol::Protocol;
+use crate::stream::ProtoEvent;
+
+impl<P: Protocol> Transport<P> {
+    /// Produces the next event for the connection at the front of the work
+    /// list (or moves on when it has none).
+    pub(super) fn work_next(&mut self) -> Option<P::Event> {
+        while let Some(&slot) = self.work.front() {
+            let round = self.round;
+            let Some(conn) = self.conns.by_slot_mut(slot) else {
+                self.work.pop_front();
+                continue;
+            };
+            let c = &mut conn.core;
+            if c.closing || c.awaiting_app {
+                c.in_work = false;
+                self.work.pop_front();
+                continue;
+            }
+            if c.writable_edge {
+                // TLS records and queued segments left over from a send go
+                // out now; ReadyToSend fires once they have (docs/API.md §8).
+                // This comes before the PauseData check: an application that
+                // pauses reading until ReadyToSend (the usual answer to
+                // 10035) must still get it.
+                c.writable_edge = false;
+                let id = c.id;
+                match c.stream.flush() {
+                    Ok(true) => {
+                        c.flush_queue();
+                        if c.out.is_empty() {
+                            let ev = proto_call!(self, conn, |p, cx, pc| p.on_writable(&mut cx, pc));
+                            self.after_call(id);
+                            if let Some(ev) = ev {
+                                return Some(ev);
+                            }
+                        }
+                        let Some(conn) = self.conns.by_slot_mut(slot) else { continue };
+                        let c = &mut conn.core;
+                        if c.out.len() <= P::QUEUE_HIGH_WATER / 2 && !c.ready_to_send && c.announced && !c.closing {
+                            c.ready_to_send = true;
+                            return Some(P::Event::from_stream(StreamEvent::ReadyToSend { connection_id: id }));
+                        }
+                    }
+                    Ok(false) => {}
+                    Err(e) => {
+                        c.eof = Some(Error::from_io(&e));
+                        // As over plaintext, where an error edge fires
+                        // ReadyToSend: a waiting sender learns of it by
+                        // sending (and a paused reader is not left waiting).
+                        if !c.ready_to_send && c.announced {
+                            c.ready_to_send = true;
+                            return Some(P::Event::from_stream(StreamEvent::ReadyToSend { connection_id: id }));
+                        }
+                    }
+                }
+            }
+            let Some(conn) = self.conns.by_slot_mut(slot) else { continue };
+            if conn.core.closing {
+                continue;
+            }
+            if conn.core.paused {
+                conn.core.in_work = false;
+                self.work.pop_front();
+                continue;
+            }
+            let id = conn.core.id;
+            let ev = proto_call!(self, conn, |p, cx, pc| p.next_event(&mut cx, pc));
+            self.after_call(id);
+            if ev.is_some() {
+                return ev;
+            }
+            let Some(conn) = self.conns.by_slot_mut(slot) else { continue };
+            if conn.core.closing {
+                continue;
+            }
+            let c = &mut conn.core;
+            if c.readable && c.eof.is_none() && c.read_round != round {
+                c.read_round = round;
+                match c.stream.read_into(&mut self.scratch) {
+                    ReadOutcome::Data(n) => {
+                        c.last_activity = Instant::now();
+                        self.stats.bytes_in += n as u64;
+                        if n < self.scratch.len() && !c.peer_closed && !c.stream.has_tls() {
+                            // A short read drained the socket; with edge-triggered
+                            // epoll, later data raises a new edge. A FIN that came
+                            // with the data raises none, hence `peer_closed`.
+                            // Not so with TLS: a read gives at most what the
+                            // records read so far decrypt to, however much is
+                            // still in the socket, so only WouldBlock says the
+                            // socket is drained.
+                            c.readable = false;
+                        } else {
+                            // More may be waiting: read again next round, after
+                            // the other connections had their turn.
+                            self.next_round.push(slot);
+                        }
+                        let data = &mut self.scratch[..n];
+                        let mut cx =
+                            Ctx { core: &mut conn.core, timers: &mut self.new_timers, close: &mut self.close_request };
+                        let ev = self.proto.on_input(&mut cx, &mut conn.proto, data);
+                        self.after_call(id);
+                        if ev.is_some() {
+                            return ev;
+                        }
+                        continue;
+                    }
+                    ReadOutcome::WouldBlock => c.readable = false,
+                    ReadOutcome::Closed => c.eof = Some(Error::new(0, "OK")),
+                    ReadOutcome::Failed(e) => c.eof = Some(Error::from_io(&e)),
+                    ReadOutcome::Tls(p) => {
+                        // The handshake moved; reading may go on this round.
+                        c.read_round = round.wrapping_sub(1);
+                        self.on_tls_progress(id, p);
+                        if !self.queue.is_empty() {
+                            return self.queue.pop_front();
+                        }
+                        continue;
+                    }
+                    ReadOutcome::TlsFailed(e) => {
+                        c.in_work = false;
+                        self.work.pop_front();
+                        self.drain_tls_status(id);
+                        self.close_conn(id, e, true);
+                        return self.queue.pop_front();
+                    }
+                }
+                self.drain_tls_status(id);
+                if !self.queue.is_empty() {
+                    return self.queue.pop_front();
+                }
+                continue;
+            }
+            if c.eof.is_some() {
+                // Whatever the protocol still holds (a partial line) goes first.
+                let ev = proto_call!(self, conn, |p, cx, pc| p.on_eof(&mut cx, pc));
+                self.after_call(id);
+                if ev.is_some() {
+                    return ev;
+                }
+                let Some(conn) = self.conns.by_slot_mut(slot) else { continue };
+                let c = &mut conn.core;
+                let Some(status) = c.eof.take() else { continue };
+                c.in_work = false;
+                self.work.pop_front();
+                self.close_conn(id, status, true);
+                return self.queue.pop_front();
+            }
+            c.in_work = false;
+            self.work.pop_front();
+        }
+        None
+    }
+}
