@@ -90,7 +90,7 @@ fi
 
 # A single download runs on one thread whatever the server; for the
 # concurrent row pier runs one handle per core on the shared port
-# (ShareLocalPort, i.e. SO_REUSEPORT, API.md §5), as tftpd-hpa uses every
+# (ShareLocalPort, i.e. SO_REUSEPORT, docs/API.md §5), as tftpd-hpa uses every
 # core by forking a process per transfer.
 THREADS=${THREADS:-$(nproc)}
 PIER_TFTP_QUIET=1 "$PIER_BIN" "$DATA" "$PIER_PORT" >/dev/null &

@@ -1,6 +1,6 @@
 /*
- * api_events.c — TCPServer's events with real clients (tcpserver-reference.txt
- * Events; API.md §8 "Events and data"):
+ * api_events.c — TCPServer's events with real clients (the TCPServer reference
+ * Events; docs/API.md §8 "Events and data"):
  *
  *  - ConnectionRequest -> Connected (0 / "OK") -> ReadyToSend (once);
  *    Accept False refuses with a FIN: no Connected/Disconnected, no id used;

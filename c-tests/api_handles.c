@@ -1,5 +1,5 @@
 /*
- * api_handles.c — the C API machinery of TCPServer (API.md §3 Values, §4 Errors,
+ * api_handles.c — the C API machinery of TCPServer (docs/API.md §3 Values, §4 Errors,
  * §8 "Values", "Errors and handles"):
  *
  *  - NULL, closed and never-opened handles for every function: 901, no crash;

@@ -1,5 +1,5 @@
 /*
- * api_hostile.c — clients that misbehave (API.md §4: bad input from the
+ * api_hostile.c — clients that misbehave (docs/API.md §4: bad input from the
  * network never crashes the process and never loses accepted data; §8):
  *
  *  - 8 MiB without any EOL: DataIn in pieces of exactly the maximum line

@@ -1,8 +1,8 @@
 /*
  * api_properties.c — every non-SSL property and config setting of TCPServer
- * (tcpserver-reference.txt; API.md §3, §6, §8):
+ * (the TCPServer reference; docs/API.md §3, §6, §8):
  *
- *  - defaults of a fresh handle (reference, with API.md's deviations:
+ *  - defaults of a fresh handle (reference, with the deviations in docs/API.md §8:
  *    ConnectionBacklog = the system's SOMAXCONN);
  *  - LocalPort 0 readable once listening; 106/107 for LocalPort/LocalHost while
  *    listening (even the same value); 108 for MaxConnections while listening,

@@ -1,6 +1,6 @@
 /*
  * api_reentrancy.c — calls from inside callbacks, threads, and the host loop
- * (API.md §5, §8 "Blocking, re-entrancy and threads", "Host loop"):
+ * (docs/API.md §5, §8 "Blocking, re-entrancy and threads", "Host loop"):
  *
  *  - inside callbacks: get/set, do_config, send, SendLine, ChangeRecordLength,
  *    PauseData, Disconnect, a blocking send (moves its bytes, never 909, no
@@ -438,7 +438,7 @@ static void *worker_main(void *arg) {
         snprintf(ud, sizeof ud, "%c-%d", w->byte, i);
         if (pier_tcpserver_set(w->h, PIER_TCPSERVER_PROP_USERDATA, w->cid, ud, -1) != 0) w->other_errors++;
         /* The get buffer is shared by every thread of the handle: only check
-         * that the call works (API.md §3: valid until the next get). */
+         * that the call works (docs/API.md §3: valid until the next get). */
         if (pier_tcpserver_get(w->h, PIER_TCPSERVER_PROP_USERDATA, w->cid, NULL) == NULL) w->other_errors++;
         if (pier_tcpserver_do_config(w->h, "Stats") == NULL) w->other_errors++;
         if (pier_tcpserver_get_int(w->h, PIER_TCPSERVER_PROP_CONNECTIONCOUNT, 0) != 2) w->mismatches++;

@@ -1,7 +1,7 @@
 /*
- * api_send.c — sending (tcpserver-reference.txt Send, SendBytes, SendText,
+ * api_send.c — sending (the TCPServer reference Send, SendBytes, SendText,
  * SendLine, SendFile, DataToSend, Interrupt, BytesSent, ReadyToSend, Timeout,
- * Linger; API.md §8 "Events and data", "Blocking, re-entrancy and threads"):
+ * Linger; docs/API.md §8 "Events and data", "Blocking, re-entrancy and threads"):
  *
  *  - every send method delivers exactly its bytes; BytesSent follows;
  *  - backpressure with Timeout 0: a client that does not read, 64 KiB sends

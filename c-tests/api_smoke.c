@@ -2,7 +2,7 @@
  * api_smoke.c — the C API end to end, as the smallest C user sees it:
  * version and error texts, misuse of handles, listening on port 0, a real
  * client connecting, a line in, a line out, the client leaving, close.
- * (API.md §1, §4, §8.)
+ * (docs/API.md §1, §4, §8.)
  */
 #include "test_util.h"
 

@@ -3,7 +3,7 @@
  * and ids, properties and defaults of the reference, config settings, and
  * the events of a download served from ConnFileData and of an upload
  * received through the Transfer event's Text, driven by a minimal TFTP
- * client written here (RFC 1350). (API.md §1–§8, docs/TFTP.md.)
+ * client written here (RFC 1350). (docs/API.md §1–§8, docs/TFTP.md.)
  */
 #include "test_util.h"
 

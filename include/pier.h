@@ -1,21 +1,28 @@
 /*
  * pier — embeddable, event-driven network servers with a C ABI.
  *
- * pier gives C programs (and any language with an FFI) four servers that run
- * inside the caller's own thread: TCPServer (plain TCP and TLS), WSServer
- * (WebSocket), TFTPServer and OFTPServer (ODETTE FTP). Each component is an
- * opaque handle used through one procedural shape:
+ * This version ships two components, each an opaque handle that runs inside
+ * the caller's own thread: TCPServer (pier_tcpserver_*: plain TCP and TLS)
+ * and TFTPServer (pier_tftpserver_*). WSServer and OFTPServer are planned;
+ * they are not part of this header. Every component has one procedural shape:
  *
  *   pier_<component>_open / _close / _register_callback
  *   pier_<component>_get_last_error / _get_last_error_code
  *   pier_<component>_set / _get / _set_int / _get_int
  *   pier_<component>_do_config / _do_doevents / _do_<method>
+ *   pier_<component>_get_pollfd / _get_timeout_ms   (for a host event loop)
  *
  * There are no background threads: events fire as callbacks from
- * do_doevents (and from blocking methods) on the calling thread. Every
- * function returning int returns 0 on success or an error code; see
+ * do_doevents (and from blocking methods) on the calling thread. A callback's
+ * params point to that event's pier_<component>_<event>_params struct (each
+ * event id's comment names it), valid only during the callback; the
+ * callback's int return value is reserved and ignored by pier: return 0.
+ * Every function returning int returns 0 on success or an error code; see
  * pier_strerror(). Property, event and error numbers are an ABI and never
  * change meaning once released.
+ *
+ * The contract is docs/API.md; every property, event, setting and error code
+ * of a component is on docs/reference/<component>.md.
  *
  * This file is generated from the Rust sources by cbindgen (cbindgen.toml);
  * do not edit it by hand.
@@ -958,7 +965,9 @@ int pier_tcpserver_do_disconnect(struct pier_tcpserver *h, int connection_id);
 
 /**
  * Interrupts a blocking send (SendFile, or Send with Timeout > 0) on the
- * connection; it fails with 911. Callable from any thread.
+ * connection; it fails with 911. Callable from any thread; a successful
+ * Interrupt leaves the handle's last error as it is (the interrupted call
+ * sets 911 there).
  */
 int pier_tcpserver_do_interrupt(struct pier_tcpserver *h, int connection_id);
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""pier's TCPServer driven from Python through ctypes (API.md §5, §7).
+"""pier's TCPServer driven from Python through ctypes (docs/API.md §5, §7).
 
 Runs under pytest (``python3 -m pytest -q tests-python``) and as a plain
 script (``python3 tests-python/test_ctypes.py``). The library is found through

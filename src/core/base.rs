@@ -1,6 +1,6 @@
 //! The references' "Base Config Settings", shared by every component:
-//! SelectWaitMillis (API.md §8), BuildInfo, CodePage, LicenseInfo,
-//! MaskSensitive and UseInternalSecurityAPI (API.md §6 decides what the
+//! SelectWaitMillis (docs/API.md §8), BuildInfo, CodePage, LicenseInfo,
+//! MaskSensitive and UseInternalSecurityAPI (docs/API.md §6 decides what the
 //! platform-only ones do: docs/API-NOTES.md).
 
 use std::time::Duration;

@@ -1,6 +1,6 @@
 //! `AllowedClients` / `BlockedClients`: IP literals, CIDR ranges (IPv4 and
 //! IPv6), `*` patterns over the address text, and host names resolved when
-//! the setting is set (API.md §8 "Config settings").
+//! the setting is set (docs/API.md §8 "Config settings").
 
 use std::net::{IpAddr, ToSocketAddrs};
 

@@ -1,5 +1,5 @@
 //! Parsing of `do_config` strings: `Name=Value`, `Name`, `Name[ConnectionId]=Value`
-//! (API.md §6; names case-insensitive, whitespace ignored).
+//! (docs/API.md §6; names case-insensitive, whitespace ignored).
 
 use super::error::{codes, Error, Result};
 

@@ -1,6 +1,6 @@
 //! The connection table: slots that double as mio tokens, connection ids that
 //! are positive and unique for the lifetime of a handle, and enumeration by
-//! position (API.md §3) in O(1).
+//! position (docs/API.md §3) in O(1).
 
 use super::idhash::IdMap;
 

@@ -1,6 +1,6 @@
 //! The engine every component runs on: one `mio::Poll` per handle, timers,
 //! and the dispatch of events with no lock held while user code runs
-//! (API.md §5, DESIGN.md "The event flow").
+//! (docs/API.md §5, docs/ARCHITECTURE.md "The event flow").
 //!
 //! Locks: `state` guards the component and is held only for short, non-blocking
 //! steps; `poll` is the dispatch lock, held by the one thread that waits in

@@ -1,5 +1,5 @@
 //! The error type shared by every component, the references' error codes and
-//! pier's own (API.md §4, §8), and the mapping of OS errors to the references'
+//! pier's own (docs/API.md §4, §8), and the mapping of OS errors to the references'
 //! TCP/IP error table.
 
 use std::fmt;

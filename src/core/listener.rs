@@ -117,7 +117,7 @@ pub fn bind_udp(addr: SocketAddr, opts: &BindOptions) -> Result<mio::net::UdpSoc
 }
 
 /// The system's maximum backlog (`net.core.somaxconn`), pier's default for
-/// `ConnectionBacklog` (API.md §8).
+/// `ConnectionBacklog` (docs/API.md §8).
 pub fn somaxconn() -> i32 {
     std::fs::read_to_string("/proc/sys/net/core/somaxconn")
         .ok()
@@ -125,7 +125,7 @@ pub fn somaxconn() -> i32 {
         .unwrap_or(libc::SOMAXCONN)
 }
 
-/// Raises the open-file soft limit so `want` descriptors fit (API.md §8:
+/// Raises the open-file soft limit so `want` descriptors fit (docs/API.md §8:
 /// MaxConnections up to 100,000).
 pub fn ensure_fd_limit(want: u64) -> Result<()> {
     let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };

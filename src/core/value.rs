@@ -1,4 +1,4 @@
-//! Property values and their text forms (API.md §3, §8 "Values").
+//! Property values and their text forms (docs/API.md §3, §8 "Values").
 
 use super::error::{codes, Error, Result};
 

@@ -159,6 +159,27 @@ pub fn call<S: Server>(h: *const c_void, f: impl FnOnce(&Handle<S>) -> Result<()
     }
 }
 
+/// Like [`call`] for a call made to affect another thread's blocking
+/// operation (`do_interrupt`): a success leaves the last error alone, so it
+/// cannot wipe the error (911) that the interrupted call is recording at
+/// the same moment on the other thread (docs/API-NOTES.md).
+pub fn call_signal<S: Server>(h: *const c_void, f: impl FnOnce(&Handle<S>) -> Result<()>) -> c_int {
+    let Some(handle) = lookup::<S>(h) else {
+        return codes::INVALID_HANDLE;
+    };
+    match catch_unwind(AssertUnwindSafe(|| f(&handle))) {
+        Ok(Ok(())) => 0,
+        Ok(Err(e)) => {
+            handle.set_error(&e);
+            e.code
+        }
+        Err(p) => {
+            handle.set_error(&Error::new(codes::INTERNAL, panic_text(p)));
+            codes::INTERNAL
+        }
+    }
+}
+
 /// Like [`call`], for functions returning a value (`fallback` on failure).
 pub fn call_value<S: Server, T>(h: *const c_void, fallback: T, f: impl FnOnce(&Handle<S>) -> Result<T>) -> T {
     let Some(handle) = lookup::<S>(h) else { return fallback };

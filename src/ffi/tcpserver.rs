@@ -318,10 +318,12 @@ pub extern "C" fn pier_tcpserver_do_disconnect(h: *mut pier_tcpserver, connectio
 }
 
 /// Interrupts a blocking send (SendFile, or Send with Timeout > 0) on the
-/// connection; it fails with 911. Callable from any thread.
+/// connection; it fails with 911. Callable from any thread; a successful
+/// Interrupt leaves the handle's last error as it is (the interrupted call
+/// sets 911 there).
 #[no_mangle]
 pub extern "C" fn pier_tcpserver_do_interrupt(h: *mut pier_tcpserver, connection_id: c_int) -> c_int {
-    h::call::<TcpServer>(cv(h), |hd| hd.server.interrupt(connection_id))
+    h::call_signal::<TcpServer>(cv(h), |hd| hd.server.interrupt(connection_id))
 }
 
 /// Starts the TLS handshake on a plaintext connection (SSLStartMode 2,

@@ -32,8 +32,9 @@ pub struct ConnCore {
     pub(super) read_round: u64,
     /// Queued in the work list.
     pub(super) in_work: bool,
-    /// Reading has ended: the status to report (0 = orderly close).
-    pub(super) eof: Option<Error>,
+    /// Reading has ended: the status to report (0 = orderly close). Boxed:
+    /// rare, and every idle connection would carry its 32 bytes.
+    pub(super) eof: Option<Box<Error>>,
     pub closing: bool,
     pub last_activity: Instant,
     pub linger: bool,
@@ -101,7 +102,7 @@ impl ConnCore {
             Err(e) => {
                 self.out.clear();
                 if self.eof.is_none() {
-                    self.eof = Some(Error::from_io(&e));
+                    self.eof = Some(Box::new(Error::from_io(&e)));
                 }
                 self.readable = true;
             }

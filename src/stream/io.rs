@@ -191,8 +191,33 @@ impl Stream {
 
     /// Writes as much as the socket takes (never queues in user space).
     /// `Ok(n)` with n < data.len() means the socket is full.
+    #[inline]
     pub fn write_some(&mut self, data: &[u8]) -> io::Result<usize> {
-        self.write_vectored(&[IoSlice::new(data)])
+        if self.tls.is_some() || self.deferred_error.is_some() {
+            return self.write_vectored(&[IoSlice::new(data)]);
+        }
+        let Some(sock) = self.sock.as_mut() else {
+            return Err(io::Error::from(io::ErrorKind::NotConnected));
+        };
+        let mut sent = 0;
+        while sent < data.len() {
+            // std's TcpStream sends with MSG_NOSIGNAL: a reset peer gives
+            // EPIPE, never SIGPIPE in the host process.
+            match sock.write(&data[sent..]) {
+                Ok(0) => break,
+                Ok(n) => sent += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if sent > 0 => {
+                    // Report what was taken; the error is kept for the next
+                    // read or write (the kernel reports a reset only once).
+                    self.deferred_error = Some(e);
+                    break;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(sent)
     }
 
     /// Vectored [`Stream::write_some`]: the slices go out in order, as one

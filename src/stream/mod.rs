@@ -16,6 +16,9 @@ pub mod server;
 pub mod settings;
 pub mod transport;
 
+#[cfg(test)]
+mod tests;
+
 pub use event::{ProtoEvent, StreamEvent, StreamKind, Ticket};
 pub use outq::Segment;
 pub use props::StreamProp;

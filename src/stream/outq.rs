@@ -43,8 +43,15 @@ impl Segment {
 /// Slices gathered per flush (IOV_MAX is 1024; a few dozen fill any socket).
 const MAX_IOV: usize = 64;
 
+/// The queue; empty, it is one null pointer, so the many connections that
+/// never queue (all of TCPServer's) pay 8 bytes for it.
 #[derive(Default, Debug)]
 pub struct OutQueue {
+    q: Option<Box<Queued>>,
+}
+
+#[derive(Default, Debug)]
+struct Queued {
     segs: VecDeque<Segment>,
     /// How much of the front segment has been sent.
     front_off: usize,
@@ -54,11 +61,11 @@ pub struct OutQueue {
 
 impl OutQueue {
     pub fn len(&self) -> usize {
-        self.bytes
+        self.q.as_ref().map_or(0, |q| q.bytes)
     }
 
     pub fn is_empty(&self) -> bool {
-        self.bytes == 0
+        self.q.is_none()
     }
 
     /// Queues a segment after everything already queued.
@@ -66,8 +73,9 @@ impl OutQueue {
         if seg.is_empty() {
             return;
         }
-        self.bytes += seg.len();
-        self.segs.push_back(seg);
+        let q = self.q.get_or_insert_with(Box::default);
+        q.bytes += seg.len();
+        q.segs.push_back(seg);
     }
 
     /// Queues what is left of `data` after `sent` bytes went out directly.
@@ -80,25 +88,37 @@ impl OutQueue {
     /// Writes as much of the queue as the stream takes; returns the bytes
     /// sent. Ok with the queue non-empty means the socket is full.
     pub fn flush(&mut self, stream: &mut Stream) -> io::Result<usize> {
+        let Some(q) = self.q.as_mut() else { return Ok(0) };
         let mut total = 0;
-        while !self.segs.is_empty() {
-            let mut iov: Vec<IoSlice<'_>> = Vec::with_capacity(self.segs.len().min(MAX_IOV));
-            for (i, s) in self.segs.iter().take(MAX_IOV).enumerate() {
+        while !q.segs.is_empty() {
+            let mut iov: Vec<IoSlice<'_>> = Vec::with_capacity(q.segs.len().min(MAX_IOV));
+            for (i, s) in q.segs.iter().take(MAX_IOV).enumerate() {
                 let b = s.bytes();
-                iov.push(IoSlice::new(if i == 0 { &b[self.front_off..] } else { b }));
+                iov.push(IoSlice::new(if i == 0 { &b[q.front_off..] } else { b }));
             }
             let want: usize = iov.iter().map(|s| s.len()).sum();
             let n = stream.write_vectored(&iov)?;
             drop(iov);
-            self.consume(n);
+            q.consume(n);
             total += n;
             if n < want {
                 break;
             }
         }
+        if q.segs.is_empty() {
+            // An idle connection keeps no queue memory.
+            self.q = None;
+        }
         Ok(total)
     }
 
+    /// Drops everything (the connection closed).
+    pub fn clear(&mut self) {
+        self.q = None;
+    }
+}
+
+impl Queued {
     /// Drops `n` sent bytes from the front.
     fn consume(&mut self, mut n: usize) {
         self.bytes -= n;
@@ -112,15 +132,6 @@ impl OutQueue {
             self.front_off = 0;
             self.segs.pop_front();
         }
-        if self.segs.is_empty() {
-            // An idle connection keeps no queue memory.
-            self.segs = VecDeque::new();
-        }
-    }
-
-    /// Drops everything (the connection closed).
-    pub fn clear(&mut self) {
-        *self = OutQueue::default();
     }
 }
 

@@ -15,11 +15,31 @@ use super::outq::Segment;
 use super::settings::StreamSettings;
 use crate::core::error::Error;
 
+/// What a protocol asked for during one call; the transport carries it
+/// out when the call returns.
+pub(super) struct Requests<T> {
+    pub timers: Vec<(Instant, T)>,
+    pub close: Option<Error>,
+    pub announce: bool,
+}
+
+impl<T> Requests<T> {
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.timers.is_empty() && !self.announce && self.close.is_none()
+    }
+}
+
+impl<T> Default for Requests<T> {
+    fn default() -> Self {
+        Requests { timers: Vec::new(), close: None, announce: false }
+    }
+}
+
 /// What a protocol asks of the transport from inside one of its calls.
 pub struct Ctx<'a, T> {
     pub(super) core: &'a mut ConnCore,
-    pub(super) timers: &'a mut Vec<(Instant, T)>,
-    pub(super) close: &'a mut Option<Error>,
+    pub(super) req: &'a mut Requests<T>,
 }
 
 impl<T> Ctx<'_, T> {
@@ -49,15 +69,21 @@ impl<T> Ctx<'_, T> {
     /// Arms a protocol timer: `on_timer(key)` runs at `at` (or soon after)
     /// unless the connection has closed.
     pub fn schedule(&mut self, at: Instant, key: T) {
-        self.timers.push((at, key));
+        self.req.timers.push((at, key));
     }
 
     /// Ends the connection with this status after the current call: Error
     /// (unless the status is 0) then Disconnected fire.
     pub fn close(&mut self, status: Error) {
-        if self.close.is_none() {
-            *self.close = Some(status);
+        if self.req.close.is_none() {
+            self.req.close = Some(status);
         }
+    }
+
+    /// Fires Connected and ReadyToSend now: for a protocol whose
+    /// `on_established` returned false, once its own handshake is done.
+    pub fn announce(&mut self) {
+        self.req.announce = true;
     }
 
     /// AcceptData False: no more input until [`Ctx::resume`].

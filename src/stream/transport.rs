@@ -22,7 +22,7 @@ use socket2::{SockRef, TcpKeepalive};
 use super::conn::{Conn, ConnCore};
 use super::event::{ProtoEvent, StreamEvent, Ticket};
 use super::io::Stream;
-use super::protocol::{Ctx, Protocol};
+use super::protocol::{Ctx, Protocol, Requests};
 use super::settings::{SslProps, StreamSettings, TlsMode};
 use crate::core::clients::{admitted, normalize};
 use crate::core::conntable::ConnTable;
@@ -84,9 +84,8 @@ pub struct Transport<P: Protocol> {
     next_round: Vec<usize>,
     round: u64,
     timers: Timers<(i32, TimerKey<P::Timer>)>,
-    /// Timers and a close a protocol asked for during one call (see `Ctx`).
-    new_timers: Vec<(Instant, P::Timer)>,
-    close_request: Option<Error>,
+    /// What a protocol asked for during one call (see `Ctx`).
+    requests: Requests<P::Timer>,
     scratch: Vec<u8>,
     pub stats: Stats,
     /// The TLS context new handshakes use (built at StartListening; replaced
@@ -106,7 +105,7 @@ fn closed_error() -> Error {
 macro_rules! proto_call {
     ($t:ident, $conn:expr, |$p:ident, $cx:ident, $pc:ident| $body:expr) => {{
         let conn = &mut *$conn;
-        let mut $cx = Ctx { core: &mut conn.core, timers: &mut $t.new_timers, close: &mut $t.close_request };
+        let mut $cx = Ctx { core: &mut conn.core, req: &mut $t.requests };
         let $p = &mut $t.proto;
         let $pc = &mut conn.proto;
         $body
@@ -133,8 +132,7 @@ impl<P: Protocol> Transport<P> {
             next_round: Vec::new(),
             round: 0,
             timers: Timers::default(),
-            new_timers: Vec::new(),
-            close_request: None,
+            requests: Requests::default(),
             scratch: vec![0; READ_CHUNK],
             stats: Stats::default(),
             tls_ctx: None,
@@ -150,12 +148,24 @@ impl<P: Protocol> Transport<P> {
         self.queue.push_back(P::Event::from_stream(ev));
     }
 
-    /// Applies what the last protocol call asked for.
+    /// Applies what the last protocol call asked for (on the hot path,
+    /// usually nothing: one check).
+    #[inline]
     fn after_call(&mut self, id: i32) {
-        for (at, key) in self.new_timers.drain(..) {
+        if !self.requests.is_empty() {
+            self.apply_requests(id);
+        }
+    }
+
+    #[inline(never)]
+    fn apply_requests(&mut self, id: i32) {
+        for (at, key) in self.requests.timers.drain(..) {
             self.timers.schedule(at, (id, TimerKey::Proto(key)));
         }
-        if let Some(status) = self.close_request.take() {
+        if std::mem::take(&mut self.requests.announce) {
+            self.announce(id);
+        }
+        if let Some(status) = self.requests.close.take() {
             self.close_conn(id, status, true);
         }
     }
@@ -316,15 +326,14 @@ impl<P: Protocol> Transport<P> {
             let ctx = self.tls_ctx.as_ref().ok_or_else(|| Error::new(273, "No TLS context"))?;
             core.stream.start_tls(Box::new(ctx.new_session()), &[]);
         }
-        let mut cx = Ctx { core: &mut core, timers: &mut self.new_timers, close: &mut self.close_request };
+        let mut cx = Ctx { core: &mut core, req: &mut self.requests };
         let proto = self.proto.on_open(&mut cx);
         let slot = self.conns.insert(id, Conn { core, proto });
         let conn = self.conns.by_slot_mut(slot).expect("just inserted");
         let sock = conn.core.stream.socket_mut().expect("open");
         if let Err(e) = self.registry.register(sock, Token(slot + CONN_BASE), Interest::READABLE | Interest::WRITABLE) {
             self.conns.remove(id);
-            self.new_timers.clear();
-            self.close_request = None;
+            self.requests = Requests::default();
             return Err(e.into());
         }
         self.stats.accepted += 1;
@@ -383,6 +392,7 @@ impl<P: Protocol> Transport<P> {
         self.conns.get_mut(id).ok_or_else(|| Error::code(codes::INVALID_CONNECTION))
     }
 
+    #[inline]
     fn open_conn_mut(&mut self, id: i32) -> Result<&mut Conn<P>> {
         let c = self.conn_mut(id)?;
         if !c.core.is_connected() {

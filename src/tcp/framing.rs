@@ -1,6 +1,6 @@
 //! Splitting received bytes into DataIn pieces: `RecordLength` records,
 //! `SingleLineMode` lines, `EOL` lines, or raw chunks (TCPServer reference,
-//! DataIn, EOL, RecordLength, SingleLineMode; API.md §8 "Events and data").
+//! DataIn, EOL, RecordLength, SingleLineMode; docs/API.md §8 "Events and data").
 //!
 //! Pure and incremental: bytes are appended to an [`InBuf`], and
 //! [`next_frame`] takes one piece at a time, so a change of framing made in a

@@ -1,4 +1,4 @@
-//! TFTPServer events as Rust values (tftpserver-procedural-interface.txt,
+//! TFTPServer events as Rust values (the TFTPServer reference,
 //! Event List). Fields the reference marks writable are plain fields the
 //! handler may change. The order of events for one request is documented in
 //! `docs/TFTP.md`: ConnectionRequest → Connected → StartTransfer → Transfer… →

@@ -270,7 +270,7 @@ impl Declared for TftpServer {
             }
             "sourceipaddress" | "sourcemacaddress" => {
                 // Windows + WinPcap only: pretending would send from the
-                // wrong address (API.md §6).
+                // wrong address (docs/API.md §6).
                 if !v.trim().is_empty() {
                     return Err(Error::new(
                         codes::NOT_SUPPORTED,

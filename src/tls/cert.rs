@@ -1,6 +1,6 @@
 //! Certificate stores and certificate selection.
 //!
-//! Reference: tcpserver-reference.txt, SSLCertStoreType (the store type enum),
+//! Reference: the TCPServer reference, SSLCertStoreType (the store type enum),
 //! SSLCertStore, SSLCertStorePassword, SSLCertSubject (exact match first, then
 //! substring, `*` = the first certificate) and SSLCertEncoded (select the store
 //! entry whose certificate is this one); the same fields are the writable

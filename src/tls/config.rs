@@ -1,7 +1,7 @@
 //! The SSL config settings and the rustls `ServerConfig` they make.
 //!
-//! Reference: tcpserver-reference.txt, "SSL Config Settings" (and
-//! wsserver-reference.txt for SSLClientCACerts). Every setting there is
+//! Reference: the TCPServer reference, "SSL Config Settings" (and
+//! the WSServer reference for SSLClientCACerts). Every setting there is
 //! recognized by [`TlsSettings::set`]. What pier does with each:
 //!
 //! | setting | pier |

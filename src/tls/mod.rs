@@ -3,11 +3,11 @@
 //! rotation, and a socket-independent TLS session wrapper that the TCP and
 //! WebSocket connection code drives.
 //!
-//! Reference: tcpserver-reference.txt, the SSLCert* properties,
+//! Reference: the TCPServer reference, the SSLCert* properties,
 //! SSLAuthenticateClients, SSLProvider, SSLStartMode, the events
 //! SSLClientAuthentication / SSLConnectionRequest / SSLStatus, the
 //! "SSL Config Settings" section and the "SSL Errors" table (270–284);
-//! wsserver-reference.txt for SSLClientCACerts. API.md §6 and §8 decide what a
+//! the WSServer reference for SSLClientCACerts. docs/API.md §6 and §8 decide what a
 //! setting that cannot apply here does.
 //!
 //! Modules:
@@ -83,7 +83,7 @@ pub use config::{build_server_config, TlsServerContext, TlsSettings};
 pub use session::{ClientHelloInfo, Negotiated, Progress, TlsSession, TlsState};
 pub use verify::ClientAuthInfo;
 
-/// The references' SSL error codes ("SSL Errors" in tcpserver-reference.txt).
+/// The references' SSL error codes ("SSL Errors" in the TCPServer reference).
 pub mod codes {
     /// Cannot load specified security library.
     pub const CANNOT_LOAD_LIBRARY: i32 = 270;

@@ -1,6 +1,6 @@
 //! Client authentication that leaves the decision to the application.
 //!
-//! Reference: tcpserver-reference.txt, SSLAuthenticateClients ("the server asks
+//! Reference: the TCPServer reference, SSLAuthenticateClients ("the server asks
 //! the client(s) for a certificate") and the SSLClientAuthentication event:
 //! "The Accept parameter is a recommendation on whether to continue or to close
 //! the connection ... When Accept is False, Status shows why the verification

@@ -21,52 +21,18 @@ impl<P: Protocol> Transport<P> {
                 self.work.pop_front();
                 continue;
             };
-            let c = &mut conn.core;
-            if c.closing || c.awaiting_app {
-                c.in_work = false;
+            if conn.core.closing || conn.core.awaiting_app {
+                conn.core.in_work = false;
                 self.work.pop_front();
                 continue;
             }
-            if c.writable_edge {
-                // TLS records and queued segments left over from a send go
-                // out now; ReadyToSend fires once they have (docs/API.md §8).
-                // This comes before the PauseData check: an application that
-                // pauses reading until ReadyToSend (the usual answer to
-                // 10035) must still get it.
-                c.writable_edge = false;
-                let id = c.id;
-                match c.stream.flush() {
-                    Ok(true) => {
-                        c.flush_queue();
-                        if c.out.is_empty() {
-                            let ev = proto_call!(self, conn, |p, cx, pc| p.on_writable(&mut cx, pc));
-                            self.after_call(id);
-                            if let Some(ev) = ev {
-                                return Some(ev);
-                            }
-                        }
-                        let Some(conn) = self.conns.by_slot_mut(slot) else { continue };
-                        let c = &mut conn.core;
-                        if c.out.len() <= P::QUEUE_HIGH_WATER / 2 && !c.ready_to_send && c.announced && !c.closing {
-                            c.ready_to_send = true;
-                            return Some(P::Event::from_stream(StreamEvent::ReadyToSend { connection_id: id }));
-                        }
-                    }
-                    Ok(false) => {}
-                    Err(e) => {
-                        c.eof = Some(Error::from_io(&e));
-                        // As over plaintext, where an error edge fires
-                        // ReadyToSend: a waiting sender learns of it by
-                        // sending (and a paused reader is not left waiting).
-                        if !c.ready_to_send && c.announced {
-                            c.ready_to_send = true;
-                            return Some(P::Event::from_stream(StreamEvent::ReadyToSend { connection_id: id }));
-                        }
-                    }
+            if conn.core.writable_edge {
+                // Before the PauseData check: an application that pauses
+                // reading until ReadyToSend (the usual answer to 10035) must
+                // still get it.
+                if let Some(ev) = self.writable_edge(slot) {
+                    return Some(ev);
                 }
-            }
-            let Some(conn) = self.conns.by_slot_mut(slot) else { continue };
-            if conn.core.closing {
                 continue;
             }
             if conn.core.paused {
@@ -76,12 +42,11 @@ impl<P: Protocol> Transport<P> {
             }
             let id = conn.core.id;
             let ev = proto_call!(self, conn, |p, cx, pc| p.next_event(&mut cx, pc));
-            self.after_call(id);
-            if ev.is_some() {
-                return ev;
-            }
-            let Some(conn) = self.conns.by_slot_mut(slot) else { continue };
-            if conn.core.closing {
+            if ev.is_some() || !self.requests.is_empty() {
+                self.after_call(id);
+                if ev.is_some() {
+                    return ev;
+                }
                 continue;
             }
             let c = &mut conn.core;
@@ -106,8 +71,7 @@ impl<P: Protocol> Transport<P> {
                             self.next_round.push(slot);
                         }
                         let data = &mut self.scratch[..n];
-                        let mut cx =
-                            Ctx { core: &mut conn.core, timers: &mut self.new_timers, close: &mut self.close_request };
+                        let mut cx = Ctx { core: &mut conn.core, req: &mut self.requests };
                         let ev = self.proto.on_input(&mut cx, &mut conn.proto, data);
                         self.after_call(id);
                         if ev.is_some() {
@@ -116,8 +80,8 @@ impl<P: Protocol> Transport<P> {
                         continue;
                     }
                     ReadOutcome::WouldBlock => c.readable = false,
-                    ReadOutcome::Closed => c.eof = Some(Error::new(0, "OK")),
-                    ReadOutcome::Failed(e) => c.eof = Some(Error::from_io(&e)),
+                    ReadOutcome::Closed => c.eof = Some(Box::new(Error::new(0, "OK"))),
+                    ReadOutcome::Failed(e) => c.eof = Some(Box::new(Error::from_io(&e))),
                     ReadOutcome::Tls(p) => {
                         // The handshake moved; reading may go on this round.
                         c.read_round = round.wrapping_sub(1);
@@ -153,11 +117,51 @@ impl<P: Protocol> Transport<P> {
                 let Some(status) = c.eof.take() else { continue };
                 c.in_work = false;
                 self.work.pop_front();
-                self.close_conn(id, status, true);
+                self.close_conn(id, *status, true);
                 return self.queue.pop_front();
             }
             c.in_work = false;
             self.work.pop_front();
+        }
+        None
+    }
+
+    /// A writable edge on a connection with TLS records or queued segments
+    /// left over from a send: they go out now; ReadyToSend fires once they
+    /// have (docs/API.md §8 "Events and data"), then the protocol may send
+    /// more (`on_writable`).
+    fn writable_edge(&mut self, slot: usize) -> Option<P::Event> {
+        let conn = self.conns.by_slot_mut(slot)?;
+        let c = &mut conn.core;
+        c.writable_edge = false;
+        let id = c.id;
+        match c.stream.flush() {
+            Ok(true) => {
+                c.flush_queue();
+                if c.out.is_empty() {
+                    let ev = proto_call!(self, conn, |p, cx, pc| p.on_writable(&mut cx, pc));
+                    self.after_call(id);
+                    if ev.is_some() {
+                        return ev;
+                    }
+                }
+                let c = &mut self.conns.by_slot_mut(slot)?.core;
+                if c.out.len() <= P::QUEUE_HIGH_WATER / 2 && !c.ready_to_send && c.announced && !c.closing {
+                    c.ready_to_send = true;
+                    return Some(P::Event::from_stream(StreamEvent::ReadyToSend { connection_id: id }));
+                }
+            }
+            Ok(false) => {}
+            Err(e) => {
+                c.eof = Some(Box::new(Error::from_io(&e)));
+                // As over plaintext, where an error edge fires ReadyToSend:
+                // a waiting sender learns of it by sending (and a paused
+                // reader is not left waiting).
+                if !c.ready_to_send && c.announced {
+                    c.ready_to_send = true;
+                    return Some(P::Event::from_stream(StreamEvent::ReadyToSend { connection_id: id }));
+                }
+            }
         }
         None
     }

@@ -89,7 +89,7 @@ impl<P: Protocol> Transport<P> {
         if c.out.len() > P::QUEUE_HIGH_WATER {
             c.ready_to_send = false;
         }
-        if let Some(e) = c.eof.clone() {
+        if let Some(e) = c.eof.as_deref().cloned() {
             // The write failed: reading ends with that status.
             self.rework(id);
             return Err(e);

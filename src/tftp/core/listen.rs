@@ -57,7 +57,7 @@ impl TftpCore {
     }
 
     /// Stops accepting requests; transfers in progress go on. LocalPort keeps
-    /// the bound port so a restart binds it again (API.md §8).
+    /// the bound port so a restart binds it again (docs/API.md §8).
     pub fn stop_listening(&mut self) {
         self.accepting = false;
         self.stats.refused += self.pending.len() as u64;
