@@ -20,6 +20,8 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=bench/perf_doc.sh
 . "$root/bench/perf_doc.sh"
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
 base_rev=$(git -C "$root" rev-parse --short "${1:-HEAD~1}")
 new_rev=$(git -C "$root" rev-parse --short HEAD)
 out=$root/bench/out/ab
@@ -81,27 +83,14 @@ start() { # start WHICH plain|tls [PREFIX...]: sets server_pid and port
       >"$log" 2>&1 &
   fi
   server_pid=$!
-  port=
-  for _ in $(seq 1 300); do
-    port=$(sed -nE 's/.*(listening on 127\.0\.0\.1:|listening on port |LISTENING port=)([0-9]+).*/\2/p' "$log" | head -n1)
-    [[ -n $port ]] && return 0
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  echo "$which $kind server did not start:" >&2
-  cat "$log" >&2
-  exit 1
+  port=$(await_port "$log" "$server_pid" "$which $kind server")
 }
 
 stop() {
-  kill "$server_pid" 2>/dev/null || true
-  wait "$server_pid" 2>/dev/null || true
+  stop_pid "$server_pid"
   server_pid=
 }
 
-cpu_ticks() { sed -E 's/^.*\) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
-rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
-field() { sed -nE "s/.*(^| )$1=([^ ]+).*/\2/p" <<<"$2"; }
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
 
 declare -A S # S[which.scenario] = space-separated µs/msg per round
@@ -146,13 +135,7 @@ idle() { # idle WHICH: bytes of RSS per idle connection
   start "$which" plain
   sleep 0.3
   rss0=$(rss_kib "$server_pid")
-  "$loadgen" idle -p "$port" -c "$idle_conns" -x 1 -d 120 >"$log" 2>&1 &
-  idle_pid=$!
-  for _ in $(seq 1 600); do
-    grep -q '^READY' "$log" && break
-    kill -0 "$idle_pid" 2>/dev/null || { cat "$log" >&2; exit 1; }
-    sleep 0.1
-  done
+  start_idle "$loadgen" "$port" "$idle_conns" "$log"
   sleep 1
   rss1=$(rss_kib "$server_pid")
   kill "$idle_pid"

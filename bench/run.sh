@@ -25,6 +25,8 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=bench/perf_doc.sh
 . "$root/bench/perf_doc.sh"
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
 build=${PIER_BUILD_DIR:-$root/build}
 out=$root/bench/out
 perf_md=${PERF_MD:-$root/docs/PERFORMANCE.md}
@@ -73,32 +75,12 @@ start_server() { # start_server NAME: sets server_pid, server_port
     *) echo "unknown server $name" >&2; exit 1 ;;
   esac
   server_pid=$!
-  server_port=
-  for _ in $(seq 1 100); do
-    server_port=$(sed -nE 's/.*(listening on 127\.0\.0\.1:|LISTENING port=)([0-9]+).*/\2/p' "$log" | head -n1)
-    [[ -n $server_port ]] && return 0
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  echo "server $name did not start:" >&2
-  cat "$log" >&2
-  exit 1
+  server_port=$(await_port "$log" "$server_pid" "server $name")
 }
 
 stop_server() {
-  kill "$server_pid" 2>/dev/null || true
-  wait "$server_pid" 2>/dev/null || true
+  stop_pid "$server_pid"
   server_pid=
-}
-
-cpu_ticks() { # utime + stime of a process, in clock ticks (fields 14 and 15)
-  sed -E 's/^.*\) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
-}
-
-rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
-
-field() { # field KEY LINE: the value of key=value in a RESULT line
-  sed -nE "s/.*(^| )$1=([^ ]+).*/\2/p" <<<"$2"
 }
 
 declare -A R # R[server.metric]
@@ -138,14 +120,7 @@ run_server() {
   sleep 0.3
   local rss0 rss1 idle_log=$out/idle-$s.log
   rss0=$(rss_kib "$server_pid")
-  "$loadgen" idle -p "$server_port" -c "$idle_conns" -x 1 -d 120 >"$idle_log" 2>&1 &
-  idle_pid=$!
-  for _ in $(seq 1 600); do
-    grep -q '^READY' "$idle_log" && break
-    kill -0 "$idle_pid" 2>/dev/null || { cat "$idle_log" >&2; exit 1; }
-    sleep 0.1
-  done
-  grep -q '^READY' "$idle_log" || { echo "idle connections not established" >&2; cat "$idle_log" >&2; exit 1; }
+  start_idle "$loadgen" "$server_port" "$idle_conns" "$idle_log"
   sleep 1
   rss1=$(rss_kib "$server_pid")
   kill "$idle_pid"

@@ -5,16 +5,16 @@
 
 use super::config;
 use super::error::{codes, Error, Result};
-use super::props::{find_prop, find_setting, EventDef, PropDef, SettingDef};
+use super::props::{find_prop, find_setting, SettingDef, Tables};
 use super::value::Value;
 
+/// Component types implement it; `pier::<component>::props` re-exports it,
+/// so `use pier::tcp::props::*` brings `get`, `set` and `config` with the ids.
 pub trait Declared {
     /// The component's names for its properties (an enum).
     type Key: Copy + 'static;
-    fn props() -> &'static [PropDef<Self::Key>];
-    fn events() -> &'static [EventDef];
-    /// The config-setting tables, the component's own first.
-    fn settings() -> &'static [&'static [SettingDef]];
+    /// The component's declaration.
+    fn tables() -> &'static Tables<Self::Key>;
 
     /// Reads a property (readable: checked).
     fn get_key(&self, key: Self::Key, index: i32) -> Result<Value>;
@@ -26,23 +26,23 @@ pub trait Declared {
     fn config_set(&self, def: &'static SettingDef, s: &config::Setting, v: &str) -> Result<()>;
 
     /// `get` by id.
-    fn get_prop(&self, prop: i32, index: i32) -> Result<Value> {
-        let def = find_prop(Self::props(), prop)?;
+    fn get(&self, prop: i32, index: i32) -> Result<Value> {
+        let def = find_prop(Self::tables().props, prop)?;
         def.check_readable()?;
         self.get_key(def.key, index)
     }
 
     /// `set` by id, with a value of any form (text forms are parsed).
-    fn set_prop(&self, prop: i32, index: i32, v: Value) -> Result<()> {
-        let def = find_prop(Self::props(), prop)?;
+    fn set(&self, prop: i32, index: i32, v: Value) -> Result<()> {
+        let def = find_prop(Self::tables().props, prop)?;
         let v = def.check_value(v)?;
         self.set_key(def.key, index, v)
     }
 
     /// `Config("Name=Value")` sets (returns ""), `Config("Name")` reads.
-    fn config_text(&self, text: &str) -> Result<String> {
+    fn config(&self, text: &str) -> Result<String> {
         let s = config::parse(text)?;
-        let def = find_setting(Self::settings(), s.name)
+        let def = find_setting(Self::tables().settings, s.name)
             .ok_or_else(|| Error::new(codes::UNKNOWN_SETTING, format!("Unknown config setting '{}'", s.name)))?;
         match s.value {
             None => {

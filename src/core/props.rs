@@ -55,11 +55,31 @@ pub const fn prop<K: Copy>(id: i32, name: &'static str, ty: PropType, key: K) ->
     PropDef { id, name, ty, access: Access::ReadWrite, indexed: Indexed::No, default: "", range: None, doc: "", key }
 }
 
+/// The builder methods a property row and a setting row share.
+macro_rules! row_builders {
+    () => {
+        pub const fn read_only(mut self) -> Self {
+            self.access = Access::ReadOnly;
+            self
+        }
+        pub const fn default(mut self, d: &'static str) -> Self {
+            self.default = d;
+            self
+        }
+        pub const fn range(mut self, lo: i64, hi: i64) -> Self {
+            self.range = Some((lo, hi));
+            self
+        }
+        pub const fn doc(mut self, d: &'static str) -> Self {
+            self.doc = d;
+            self
+        }
+    };
+}
+
 impl<K: Copy> PropDef<K> {
-    pub const fn read_only(mut self) -> Self {
-        self.access = Access::ReadOnly;
-        self
-    }
+    row_builders!();
+
     pub const fn write_only(mut self) -> Self {
         self.access = Access::WriteOnly;
         self
@@ -70,18 +90,6 @@ impl<K: Copy> PropDef<K> {
     }
     pub const fn by_position(mut self) -> Self {
         self.indexed = Indexed::ByPosition;
-        self
-    }
-    pub const fn default(mut self, d: &'static str) -> Self {
-        self.default = d;
-        self
-    }
-    pub const fn range(mut self, lo: i64, hi: i64) -> Self {
-        self.range = Some((lo, hi));
-        self
-    }
-    pub const fn doc(mut self, d: &'static str) -> Self {
-        self.doc = d;
         self
     }
 }
@@ -126,24 +134,10 @@ pub const fn setting(name: &'static str, ty: PropType) -> SettingDef {
 }
 
 impl SettingDef {
-    pub const fn read_only(mut self) -> Self {
-        self.access = Access::ReadOnly;
-        self
-    }
+    row_builders!();
+
     pub const fn per_conn(mut self, p: PerConn) -> Self {
         self.per_conn = p;
-        self
-    }
-    pub const fn default(mut self, d: &'static str) -> Self {
-        self.default = d;
-        self
-    }
-    pub const fn range(mut self, lo: i64, hi: i64) -> Self {
-        self.range = Some((lo, hi));
-        self
-    }
-    pub const fn doc(mut self, d: &'static str) -> Self {
-        self.doc = d;
         self
     }
 }
@@ -159,9 +153,17 @@ pub fn check_event(table: &'static [EventDef], id: i32) -> Result<&'static Event
     table.iter().find(|d| d.id == id).ok_or_else(|| Error::new(codes::UNKNOWN_EVENT, format!("Unknown event id {id}")))
 }
 
-/// The setting named `name` (any case) in the first table that has it.
-pub fn find_setting(tables: &[&'static [SettingDef]], name: &str) -> Option<&'static SettingDef> {
-    tables.iter().flat_map(|t| t.iter()).find(|d| d.name.eq_ignore_ascii_case(name))
+/// A component's declaration: its property, event and setting tables (the
+/// settings in groups with a heading each, the component's own first).
+pub struct Tables<K: 'static> {
+    pub props: &'static [PropDef<K>],
+    pub events: &'static [EventDef],
+    pub settings: &'static [(&'static str, &'static [SettingDef])],
+}
+
+/// The setting named `name` (any case) in the first group that has it.
+pub fn find_setting(groups: &[(&str, &'static [SettingDef])], name: &str) -> Option<&'static SettingDef> {
+    groups.iter().flat_map(|(_, t)| t.iter()).find(|d| d.name.eq_ignore_ascii_case(name))
 }
 
 fn check_range(name: &str, range: Option<(i64, i64)>, v: i64) -> Result<()> {
@@ -339,14 +341,15 @@ mod tests {
             setting("Stats", PropType::Text).read_only(),
             setting("SSLNegotiatedCipher", PropType::Text).read_only().per_conn(PerConn::Required),
         ];
-        let m = find_setting(&[S], "maxconnections").unwrap();
+        let g = [("", S)];
+        let m = find_setting(&g, "maxconnections").unwrap();
         assert!(m.check_set(None, "5").is_ok());
         assert_eq!(m.check_set(None, "0").unwrap_err().code, codes::INVALID_VALUE);
         assert_eq!(m.check_set(Some(3), "5").unwrap_err().code, codes::INVALID_VALUE);
-        assert_eq!(find_setting(&[S], "STATS").unwrap().check_set(None, "x").unwrap_err().code, codes::READ_ONLY);
-        let n = find_setting(&[S], "SSLNegotiatedCipher").unwrap();
+        assert_eq!(find_setting(&g, "STATS").unwrap().check_set(None, "x").unwrap_err().code, codes::READ_ONLY);
+        let n = find_setting(&g, "SSLNegotiatedCipher").unwrap();
         assert_eq!(n.check_index(None).unwrap_err().code, codes::INVALID_CONNECTION);
-        assert!(find_setting(&[S], "Nope").is_none());
+        assert!(find_setting(&g, "Nope").is_none());
     }
 
     #[test]

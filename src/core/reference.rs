@@ -7,7 +7,7 @@
 use std::fmt::Write;
 
 use super::error::strerror;
-use super::props::{const_name, type_name, Access, EventDef, Indexed, PerConn, PropDef, SettingDef};
+use super::props::{const_name, type_name, Access, Indexed, PerConn, PropDef, Tables};
 
 /// A component's tables, as the generators see them.
 pub struct Component<'a, K: 'static> {
@@ -17,10 +17,7 @@ pub struct Component<'a, K: 'static> {
     pub prefix: &'a str,
     /// One paragraph for the top of the reference page.
     pub intro: &'a str,
-    pub props: &'a [PropDef<K>],
-    pub events: &'a [EventDef],
-    /// The settings, in groups with a heading each.
-    pub settings: &'a [(&'a str, &'a [SettingDef])],
+    pub tables: &'static Tables<K>,
     /// The error codes the component raises (texts from `strerror`).
     pub errors: &'a [i32],
 }
@@ -53,12 +50,12 @@ pub fn render_ids<K>(c: &Component<'_, K>) -> String {
     let _ = writeln!(s, "//! tables in `props.rs` by its tests; do not edit (`PIER_BLESS=1 cargo test` rewrites it).");
     let _ = writeln!(s, "//! cbindgen turns these into the header's constants and their doc comments.");
     s.push('\n');
-    for p in c.props {
+    for p in c.tables.props {
         let _ = writeln!(s, "/// {} property `{}` ({}): {}", c.title, p.name, attrs(p), p.doc);
         let _ = writeln!(s, "pub const {}: i32 = {};", const_name(c.prefix, "PROP", p.name), p.id);
     }
     s.push('\n');
-    for e in c.events {
+    for e in c.tables.events {
         let _ = writeln!(
             s,
             "/// {} event `{}` (params: `pier_{}_{}_params`): {}",
@@ -98,7 +95,7 @@ pub fn render_page<K>(c: &Component<'_, K>) -> String {
     );
     let _ = writeln!(s, "| id | name | type | access | index | default | range | description |");
     let _ = writeln!(s, "|---:|---|---|---|---|---|---|---|");
-    for p in c.props {
+    for p in c.tables.props {
         let access = match p.access {
             Access::ReadWrite => "read/write",
             Access::ReadOnly => "read-only",
@@ -125,7 +122,7 @@ pub fn render_page<K>(c: &Component<'_, K>) -> String {
             cell(p.doc)
         );
     }
-    if let Some(p) = c.props.iter().find(|p| p.range.is_some() && p.indexed == Indexed::No) {
+    if let Some(p) = c.tables.props.iter().find(|p| p.range.is_some() && p.indexed == Indexed::No) {
         let example = p.default.parse::<i64>().unwrap_or(p.range.map(|r| r.0).unwrap_or(0));
         let _ = writeln!(
             s,
@@ -143,7 +140,7 @@ pub fn render_page<K>(c: &Component<'_, K>) -> String {
     );
     let _ = writeln!(s, "| id | event | params struct | description |");
     let _ = writeln!(s, "|---:|---|---|---|");
-    for e in c.events {
+    for e in c.tables.events {
         let _ = writeln!(
             s,
             "| {} | `{}` (`{}`) | `pier_{lower}_{}_params` | {} |",
@@ -162,7 +159,7 @@ pub fn render_page<K>(c: &Component<'_, K>) -> String {
          reads; names are case-insensitive; per-connection settings take `Name[ConnectionId]`. \
          Example: `pier_{lower}_do_config(h, \"SelectWaitMillis=5\");`\n"
     );
-    for (heading, rows) in c.settings {
+    for (heading, rows) in c.tables.settings {
         let _ = writeln!(s, "### {heading}\n");
         let _ = writeln!(s, "| name | type | access | default | range | description |");
         let _ = writeln!(s, "|---|---|---|---|---|---|");
@@ -195,13 +192,25 @@ pub fn render_page<K>(c: &Component<'_, K>) -> String {
 
 /// Items without documentation (a row with an empty doc line).
 pub fn undocumented<K>(c: &Component<'_, K>) -> Vec<String> {
-    let mut out: Vec<String> = c.props.iter().filter(|p| p.doc.trim().is_empty()).map(|p| p.name.to_string()).collect();
-    out.extend(c.events.iter().filter(|e| e.doc.trim().is_empty()).map(|e| e.name.to_string()));
-    for (_, rows) in c.settings {
+    let mut out: Vec<String> =
+        c.tables.props.iter().filter(|p| p.doc.trim().is_empty()).map(|p| p.name.to_string()).collect();
+    out.extend(c.tables.events.iter().filter(|e| e.doc.trim().is_empty()).map(|e| e.name.to_string()));
+    for (_, rows) in c.tables.settings {
         out.extend(rows.iter().filter(|d| d.doc.trim().is_empty()).map(|d| d.name.to_string()));
     }
     out.extend(c.errors.iter().filter(|&&code| strerror(code) == "Unknown error").map(|c| c.to_string()));
     out
+}
+
+/// The checks every component's tests make on its declaration: `ids.rs`
+/// and the reference page are fresh, and nothing lacks a doc line.
+pub fn check_component<K>(c: &Component<'_, K>, ids_path: &str, page_path: &str) -> std::result::Result<(), String> {
+    check_fresh(ids_path, &render_ids(c))?;
+    check_fresh(page_path, &render_page(c))?;
+    match undocumented(c) {
+        u if u.is_empty() => Ok(()),
+        u => Err(format!("undocumented: {}", u.join(", "))),
+    }
 }
 
 /// Compares a generated file with the committed one (relative to the crate

@@ -140,23 +140,7 @@ impl<S: Server> Handle<S> {
 
 /// Runs `f` on the handle: checks it, catches panics, records the error.
 pub fn call<S: Server>(h: *const c_void, f: impl FnOnce(&Handle<S>) -> Result<()>) -> c_int {
-    let Some(handle) = lookup::<S>(h) else {
-        return codes::INVALID_HANDLE;
-    };
-    match catch_unwind(AssertUnwindSafe(|| f(&handle))) {
-        Ok(Ok(())) => {
-            handle.clear_error();
-            0
-        }
-        Ok(Err(e)) => {
-            handle.set_error(&e);
-            e.code
-        }
-        Err(p) => {
-            handle.set_error(&Error::new(codes::INTERNAL, panic_text(p)));
-            codes::INTERNAL
-        }
-    }
+    call_with(h, true, f)
 }
 
 /// Like [`call`] for a call made to affect another thread's blocking
@@ -164,11 +148,20 @@ pub fn call<S: Server>(h: *const c_void, f: impl FnOnce(&Handle<S>) -> Result<()
 /// cannot wipe the error (911) that the interrupted call is recording at
 /// the same moment on the other thread (docs/API-NOTES.md).
 pub fn call_signal<S: Server>(h: *const c_void, f: impl FnOnce(&Handle<S>) -> Result<()>) -> c_int {
+    call_with(h, false, f)
+}
+
+fn call_with<S: Server>(h: *const c_void, clear: bool, f: impl FnOnce(&Handle<S>) -> Result<()>) -> c_int {
     let Some(handle) = lookup::<S>(h) else {
         return codes::INVALID_HANDLE;
     };
     match catch_unwind(AssertUnwindSafe(|| f(&handle))) {
-        Ok(Ok(())) => 0,
+        Ok(Ok(())) => {
+            if clear {
+                handle.clear_error();
+            }
+            0
+        }
         Ok(Err(e)) => {
             handle.set_error(&e);
             e.code
@@ -231,7 +224,8 @@ pub fn open<S: Server>() -> *mut c_void {
     let made = catch_unwind(|| {
         let server = S::create().ok()?;
         let key = NEXT_HANDLE.fetch_add(1, Ordering::Relaxed) << 4;
-        let callbacks = Arc::new(CallbackTable::new(S::events().iter().map(|e| e.id as usize).max().unwrap_or(0)));
+        let callbacks =
+            Arc::new(CallbackTable::new(S::tables().events.iter().map(|e| e.id as usize).max().unwrap_or(0)));
         server.install_dispatch(callbacks.clone(), key);
         let handle = Arc::new(Handle {
             server,
@@ -272,7 +266,7 @@ pub fn register_callback<S: Server>(
     user_data: *mut c_void,
 ) -> c_int {
     call::<S>(h, |hd| {
-        check_event(S::events(), event_id)?;
+        check_event(S::tables().events, event_id)?;
         hd.callbacks.slots.lock()[event_id as usize] = cb.map(|f| CCallback { f, user_data });
         hd.server.callback_registered(event_id, cb.is_some());
         Ok(())
@@ -297,7 +291,7 @@ pub fn last_error_code<S: Server>(h: *const c_void) -> c_int {
 
 pub fn set<S: Server>(h: *const c_void, prop: c_int, index: c_int, value: *const c_void, len: c_int) -> c_int {
     call::<S>(h, |hd| {
-        let def = find_prop(S::props(), prop)?;
+        let def = find_prop(S::tables().props, prop)?;
         // SAFETY: per the API contract, `value` holds `len` bytes.
         let bytes = unsafe { arg_bytes(value, len)? };
         hd.server.set_key(def.key, index, def.value_from_bytes(bytes)?)
@@ -306,22 +300,22 @@ pub fn set<S: Server>(h: *const c_void, prop: c_int, index: c_int, value: *const
 
 pub fn get<S: Server>(h: *const c_void, prop: c_int, index: c_int, len: *mut c_int) -> *const c_void {
     call_value::<S, _>(h, std::ptr::null(), |hd| {
-        let v = hd.server.get_prop(prop, index)?;
+        let v = hd.server.get(prop, index)?;
         Ok(hd.ret(&v.to_bytes(), len))
     })
 }
 
 pub fn set_int<S: Server>(h: *const c_void, prop: c_int, index: c_int, value: i64) -> c_int {
     call::<S>(h, |hd| {
-        let def = find_prop(S::props(), prop)?;
+        let def = find_prop(S::tables().props, prop)?;
         hd.server.set_key(def.key, index, def.value_from_int(value)?)
     })
 }
 
 pub fn get_int<S: Server>(h: *const c_void, prop: c_int, index: c_int) -> i64 {
     call_value::<S, _>(h, 0, |hd| {
-        find_prop(S::props(), prop)?.check_numeric()?;
-        hd.server.get_prop(prop, index)?.as_i64()
+        find_prop(S::tables().props, prop)?.check_numeric()?;
+        hd.server.get(prop, index)?.as_i64()
     })
 }
 
@@ -329,7 +323,7 @@ pub fn do_config<S: Server>(h: *const c_void, setting: *const c_char) -> *const 
     call_value::<S, _>(h, std::ptr::null(), |hd| {
         // SAFETY: a NUL-terminated string per the API contract.
         let s = unsafe { arg_str(setting)? };
-        let out = hd.server.config_text(s)?;
+        let out = hd.server.config(s)?;
         Ok(hd.ret(out.as_bytes(), std::ptr::null_mut()) as *const c_char)
     })
 }

@@ -199,25 +199,9 @@ impl Stream {
         let Some(sock) = self.sock.as_mut() else {
             return Err(io::Error::from(io::ErrorKind::NotConnected));
         };
-        let mut sent = 0;
-        while sent < data.len() {
-            // std's TcpStream sends with MSG_NOSIGNAL: a reset peer gives
-            // EPIPE, never SIGPIPE in the host process.
-            match sock.write(&data[sent..]) {
-                Ok(0) => break,
-                Ok(n) => sent += n,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) if sent > 0 => {
-                    // Report what was taken; the error is kept for the next
-                    // read or write (the kernel reports a reset only once).
-                    self.deferred_error = Some(e);
-                    break;
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(sent)
+        // std's TcpStream sends with MSG_NOSIGNAL: a reset peer gives EPIPE,
+        // never SIGPIPE in the host process.
+        send_loop(&mut self.deferred_error, data.len(), |sent| sock.write(&data[sent..]))
     }
 
     /// Vectored [`Stream::write_some`]: the slices go out in order, as one
@@ -242,26 +226,7 @@ impl Stream {
         }
         let total: usize = bufs.iter().map(|b| b.len()).sum();
         let fd = sock.as_raw_fd();
-        let mut sent = 0;
-        while sent < total {
-            // MSG_NOSIGNAL: a reset peer gives EPIPE, never SIGPIPE in the
-            // host process.
-            let r = if bufs.len() == 1 { sock.write(&bufs[0][sent..]) } else { sendmsg(fd, &remaining(bufs, sent)) };
-            match r {
-                Ok(0) => break,
-                Ok(n) => sent += n,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) if sent > 0 => {
-                    // Report what was taken; the error is kept for the next
-                    // read or write (the kernel reports a reset only once).
-                    self.deferred_error = Some(e);
-                    break;
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(sent)
+        send_loop(&mut self.deferred_error, total, |sent| sendmsg(fd, &remaining(bufs, sent)))
     }
 
     /// Sends close_notify (TLS) and closes the socket: `reset` makes it an
@@ -278,6 +243,33 @@ impl Stream {
             }
         }
     }
+}
+
+/// Sends until `total` bytes are taken or the socket is full; `send(sent)`
+/// sends from offset `sent`. An error after some bytes were taken is kept
+/// in `deferred` for the next read or write (the kernel reports a reset
+/// only once) and what was taken is reported.
+#[inline]
+fn send_loop(
+    deferred: &mut Option<io::Error>,
+    total: usize,
+    mut send: impl FnMut(usize) -> io::Result<usize>,
+) -> io::Result<usize> {
+    let mut sent = 0;
+    while sent < total {
+        match send(sent) {
+            Ok(0) => break,
+            Ok(n) => sent += n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) if sent > 0 => {
+                *deferred = Some(e);
+                break;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(sent)
 }
 
 /// The slices of `bufs` after the first `skip` bytes.

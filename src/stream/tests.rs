@@ -24,63 +24,13 @@ struct LinesConn {
     buf: Vec<u8>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Ev {
-    Connected {
-        connection_id: i32,
-        status_code: i32,
-        description: String,
-    },
-    ConnectionRequest {
-        address: String,
-        port: i32,
-        accept: bool,
-        ticket: Ticket,
-    },
-    Disconnected {
-        connection_id: i32,
-        status_code: i32,
-        description: String,
-    },
-    Error {
-        connection_id: i32,
-        error_code: i32,
-        description: String,
-    },
-    ReadyToSend {
-        connection_id: i32,
-    },
-    SslClientAuthentication {
-        connection_id: i32,
-        cert_encoded: Vec<u8>,
-        cert_subject: String,
-        cert_issuer: String,
-        status: String,
-        accept: bool,
-    },
-    SslConnectionRequest {
-        connection_id: i32,
-        supported_cipher_suites: String,
-        supported_signature_algs: String,
-        cert_store_type: i32,
-        cert_store: Vec<u8>,
-        cert_password: String,
-        cert_subject: String,
-    },
-    SslStatus {
-        connection_id: i32,
-        message: String,
-    },
-    Line {
-        connection_id: i32,
-        text: Vec<u8>,
-    },
-    Tick {
-        connection_id: i32,
-    },
+crate::stream_event_enum! {
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub enum Ev {
+        Line { connection_id: i32, text: Vec<u8> },
+        Tick { connection_id: i32 },
+    }
 }
-
-crate::stream_events!(Ev; Line, Tick);
 
 const HIGH: usize = 256 * 1024;
 

@@ -4,7 +4,9 @@
 //! are generated from these rows; the tests below keep them fresh.
 
 pub use super::ids::*;
-use crate::core::props::{event, prop, EventDef, PropDef, SettingDef, I32, U32};
+/// `get`, `set` and `config` of the component's server.
+pub use crate::core::component::Declared;
+use crate::core::props::{event, prop, EventDef, PropDef, Tables, I32, U32};
 use crate::core::reference::Component;
 use crate::core::value::PropType::{Binary, Bool, Int, Text};
 use crate::stream::props::{BASE_SETTINGS, SSL_SETTINGS, TCP_SETTINGS};
@@ -76,9 +78,6 @@ pub static EVENTS: &[EventDef] = &[
     event(9, "SSLStatus", "Fired with TLS handshake progress messages."),
 ];
 
-/// TCPServer's settings are all the stream transport's.
-pub static SETTINGS: &[&[SettingDef]] = &[TCP_SETTINGS, SSL_SETTINGS, BASE_SETTINGS];
-
 /// The error codes TCPServer raises, for its reference page.
 pub static ERRORS: &[i32] = &[
     0, 100, 101, 102, 104, 106, 107, 108, 112, 116, 126, 270, 271, 272, 273, 274, 275, 276, 280, 281, 282, 283, 284,
@@ -86,9 +85,13 @@ pub static ERRORS: &[i32] = &[
     10048, 10049, 10050, 10051, 10053, 10054, 10055, 10057, 10060, 10061, 10064, 10065,
 ];
 
-/// The settings tables with their headings, for the reference page.
-static SETTING_GROUPS: &[(&str, &[SettingDef])] =
-    &[("TCP settings", TCP_SETTINGS), ("SSL settings", SSL_SETTINGS), ("Base settings", BASE_SETTINGS)];
+/// The declaration: what the checks, the header's ids and the reference
+/// page come from.
+pub static TABLES: Tables<TcpProp> = Tables {
+    props: PROPS,
+    events: EVENTS,
+    settings: &[("TCP settings", TCP_SETTINGS), ("SSL settings", SSL_SETTINGS), ("Base settings", BASE_SETTINGS)],
+};
 
 /// The generators' view of the tables.
 pub fn component() -> Component<'static, TcpProp> {
@@ -99,9 +102,7 @@ pub fn component() -> Component<'static, TcpProp> {
                 arrives (DataIn), sends that never queue beyond the socket (10035 and ReadyToSend), \
                 idle timeouts, allow/block lists, and TLS with client certificates and STARTTLS. \
                 Examples: `examples-c/echo_server.c`, `examples-c/tls_echo_server.c`.",
-        props: PROPS,
-        events: EVENTS,
-        settings: SETTING_GROUPS,
+        tables: &TABLES,
         errors: ERRORS,
     }
 }
@@ -110,7 +111,7 @@ pub fn component() -> Component<'static, TcpProp> {
 mod tests {
     use super::*;
     use crate::core::props::check_ids;
-    use crate::core::reference::{check_fresh, render_ids, render_page, undocumented};
+    use crate::core::reference::check_component;
 
     #[test]
     fn ids_follow_the_reference_order() {
@@ -123,14 +124,7 @@ mod tests {
     }
 
     #[test]
-    fn generated_ids_and_reference_page_are_fresh() {
-        let c = component();
-        check_fresh("src/tcp/ids.rs", &render_ids(&c)).unwrap();
-        check_fresh("docs/reference/tcpserver.md", &render_page(&c)).unwrap();
-    }
-
-    #[test]
-    fn every_item_is_documented() {
-        assert_eq!(undocumented(&component()), Vec::<String>::new());
+    fn generated_ids_and_reference_page_are_fresh_and_documented() {
+        check_component(&component(), "src/tcp/ids.rs", "docs/reference/tcpserver.md").unwrap();
     }
 }

@@ -4,12 +4,12 @@
 //! TCPServer's own: framing (EOL, SingleLineMode, RecordLength,
 //! ChangeRecordLength) and UserData.
 
-use super::props::{TcpProp, EVENTS, PROPS, SETTINGS};
+use super::props::{TcpProp, PROPS, TABLES};
 use super::protocol::TcpProtocol;
 use crate::core::component::Declared;
 use crate::core::config::Setting;
 use crate::core::error::Result;
-use crate::core::props::{EventDef, PropDef, SettingDef};
+use crate::core::props::{SettingDef, Tables};
 use crate::core::value::Value;
 use crate::stream::StreamServer;
 
@@ -17,22 +17,6 @@ use crate::stream::StreamServer;
 pub type TcpServer = StreamServer<TcpProtocol>;
 
 impl StreamServer<TcpProtocol> {
-    /// `get` by property id (`PIER_TCPSERVER_PROP_*`).
-    pub fn get(&self, prop: i32, index: i32) -> Result<Value> {
-        self.get_prop(prop, index)
-    }
-
-    /// `set` by property id; text forms of numbers and booleans are parsed,
-    /// and the value is checked against the property's row.
-    pub fn set(&self, prop: i32, index: i32, v: Value) -> Result<()> {
-        self.set_prop(prop, index, v)
-    }
-
-    /// `Config("Name=Value")` sets (returns ""), `Config("Name")` reads.
-    pub fn config(&self, text: &str) -> Result<String> {
-        self.config_text(text)
-    }
-
     /// `ChangeRecordLength`: may be called inside DataIn; buffered bytes
     /// may form a record at once.
     pub fn change_record_length(&self, id: i32, len: i64) -> Result<()> {
@@ -61,16 +45,8 @@ impl StreamServer<TcpProtocol> {
 impl Declared for StreamServer<TcpProtocol> {
     type Key = TcpProp;
 
-    fn props() -> &'static [PropDef<TcpProp>] {
-        PROPS
-    }
-
-    fn events() -> &'static [EventDef] {
-        EVENTS
-    }
-
-    fn settings() -> &'static [&'static [SettingDef]] {
-        SETTINGS
+    fn tables() -> &'static Tables<TcpProp> {
+        &TABLES
     }
 
     fn get_key(&self, key: TcpProp, index: i32) -> Result<Value> {

@@ -6,7 +6,9 @@
 //! below keep them fresh.
 
 pub use super::ids::*;
-use crate::core::props::{event, prop, setting, EventDef, PerConn, PropDef, SettingDef, I32, U32};
+/// `get`, `set` and `config` of the component's server.
+pub use crate::core::component::Declared;
+use crate::core::props::{event, prop, setting, EventDef, PerConn, PropDef, SettingDef, Tables, I32, U32};
 use crate::core::reference::Component;
 use crate::core::value::PropType::{Binary, Bool, Int, Text};
 use crate::stream::props::BASE_SETTINGS;
@@ -120,8 +122,6 @@ pub static TFTP_SETTINGS: &[SettingDef] = &[
     setting("Stats", Text).read_only().doc("pier: `requests=N refused=N active=N completed=N failed=N bytes_sent=N bytes_received=N wrong_tid=N malformed=N`."),
 ];
 
-pub static SETTINGS: &[&[SettingDef]] = &[TFTP_SETTINGS, BASE_SETTINGS];
-
 /// The error codes TFTPServer raises, for its reference page.
 pub static ERRORS: &[i32] = &[
     0, 104, 106, 107, 112, 113, 117, 118, 119, 122, 123, 124, 125, 126, 127, 128, 129, 130, 135, 301, 305, 306, 307,
@@ -129,9 +129,13 @@ pub static ERRORS: &[i32] = &[
     10055,
 ];
 
-/// The settings tables with their headings, for the reference page.
-static SETTING_GROUPS: &[(&str, &[SettingDef])] =
-    &[("TFTPServer, UDP and socket settings", TFTP_SETTINGS), ("Base settings", BASE_SETTINGS)];
+/// The declaration: what the checks, the header's ids and the reference
+/// page come from.
+pub static TABLES: Tables<TftpProp> = Tables {
+    props: PROPS,
+    events: EVENTS,
+    settings: &[("TFTPServer, UDP and socket settings", TFTP_SETTINGS), ("Base settings", BASE_SETTINGS)],
+};
 
 /// The generators' view of the tables.
 pub fn component() -> Component<'static, TftpProp> {
@@ -142,9 +146,7 @@ pub fn component() -> Component<'static, TftpProp> {
                 RFC 7440) that serves a directory (LocalDir) or data the application provides from \
                 its events; every transfer is a connection with its own port (TID). Decisions: \
                 docs/TFTP.md. Example: `examples-c/tftp_server.c`.",
-        props: PROPS,
-        events: EVENTS,
-        settings: SETTING_GROUPS,
+        tables: &TABLES,
         errors: ERRORS,
     }
 }
@@ -153,7 +155,7 @@ pub fn component() -> Component<'static, TftpProp> {
 mod tests {
     use super::*;
     use crate::core::props::check_ids;
-    use crate::core::reference::{check_fresh, render_ids, render_page, undocumented};
+    use crate::core::reference::check_component;
 
     #[test]
     fn ids_are_the_procedural_references_own() {
@@ -167,14 +169,7 @@ mod tests {
     }
 
     #[test]
-    fn generated_ids_and_reference_page_are_fresh() {
-        let c = component();
-        check_fresh("src/tftp/ids.rs", &render_ids(&c)).unwrap();
-        check_fresh("docs/reference/tftpserver.md", &render_page(&c)).unwrap();
-    }
-
-    #[test]
-    fn every_item_is_documented() {
-        assert_eq!(undocumented(&component()), Vec::<String>::new());
+    fn generated_ids_and_reference_page_are_fresh_and_documented() {
+        check_component(&component(), "src/tftp/ids.rs", "docs/reference/tftpserver.md").unwrap();
     }
 }

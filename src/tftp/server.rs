@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::core::TftpCore;
 use super::event::TftpEvent;
-use super::props::{TftpProp, EVENTS, PROPS, SETTINGS};
+use super::props::{TftpProp, TABLES};
 use super::settings::{parse_traffic_type, ClientPolicy};
 use super::transfer::RollOver;
 use crate::core::component::Declared;
@@ -14,7 +14,7 @@ use crate::core::config::Setting;
 use crate::core::engine::{Engine, Handler};
 use crate::core::error::{codes, Error, Result};
 use crate::core::listener::IpMode;
-use crate::core::props::{EventDef, PropDef, SettingDef};
+use crate::core::props::{SettingDef, Tables};
 use crate::core::value::{bool_text, parse_bool, parse_int, Value};
 
 /// The TFTPServer component.
@@ -67,40 +67,15 @@ impl TftpServer {
         self.engine.lock().stop_listening();
         Ok(())
     }
-
-    // ----- properties and settings (checked against the tables first) ----
-
-    /// `get` by property id (`PIER_TFTPSERVER_PROP_*`).
-    pub fn get(&self, prop: i32, index: i32) -> Result<Value> {
-        self.get_prop(prop, index)
-    }
-
-    /// `set` by property id; text forms of numbers and booleans are parsed,
-    /// and the value is checked against the property's row.
-    pub fn set(&self, prop: i32, index: i32, v: Value) -> Result<()> {
-        self.set_prop(prop, index, v)
-    }
-
-    /// `Config("Name=Value")` sets (returns ""), `Config("Name")` reads.
-    /// `DestinationAddress[ConnectionId]` reads a connection's value.
-    pub fn config(&self, text: &str) -> Result<String> {
-        self.config_text(text)
-    }
 }
 
+/// Properties and settings, checked against the tables first
+/// (`get`, `set`, `config` come with [`Declared`]).
 impl Declared for TftpServer {
     type Key = TftpProp;
 
-    fn props() -> &'static [PropDef<TftpProp>] {
-        PROPS
-    }
-
-    fn events() -> &'static [EventDef] {
-        EVENTS
-    }
-
-    fn settings() -> &'static [&'static [SettingDef]] {
-        SETTINGS
+    fn tables() -> &'static Tables<TftpProp> {
+        &TABLES
     }
 
     fn get_key(&self, key: TftpProp, index: i32) -> Result<Value> {
