@@ -13,6 +13,7 @@
 
 pub mod close;
 pub mod frame;
+pub mod handshake;
 pub mod utf8;
 
 use crate::core::error::Error;
