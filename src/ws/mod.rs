@@ -12,6 +12,8 @@
 //! - [`decoder`]: per-connection message decoding tying these together.
 
 pub mod close;
+pub mod deflate;
+pub mod extensions;
 pub mod frame;
 pub mod handshake;
 pub mod utf8;
