@@ -12,6 +12,7 @@
 //! - [`decoder`]: per-connection message decoding tying these together.
 
 pub mod close;
+pub mod decoder;
 pub mod deflate;
 pub mod extensions;
 pub mod frame;

@@ -67,7 +67,12 @@ impl Compressor {
                 break;
             }
         }
-        if fin {
+        if fin && out.len() == start {
+            // zlib emits nothing for a second SYNC flush with no new input (an
+            // empty message after another): send the lone 0x00 of §7.2.3.6,
+            // which the receiver's appended tail makes an empty stored block.
+            out.push(0x00);
+        } else if fin {
             if out.len() - start < TAIL.len() || out[out.len() - 4..] != TAIL {
                 return Err(Error::new(codes::INTERNAL, "deflate sync flush did not end with 00 00 ff ff"));
             }

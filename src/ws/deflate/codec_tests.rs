@@ -87,6 +87,10 @@ fn empty_message() {
     assert_eq!(inflate_all(&mut d, &p), b"");
     assert_eq!(inflate_all(&mut d, &[0x00]), b"", "§7.2.3.6: a lone 0x00 is an empty message too");
     assert_eq!(inflate_all(&mut d, &compress(&mut c, b"after")), b"after");
+    // A second empty message right after: zlib's flush adds nothing, we send 0x00.
+    assert_eq!(compress(&mut c, b""), [0x00]);
+    assert_eq!(inflate_all(&mut d, &compress(&mut c, b"")), b"");
+    assert_eq!(inflate_all(&mut d, &compress(&mut c, b"again")), b"again");
 }
 
 #[test]
