@@ -446,4 +446,4 @@ impl Decoder {
 
 #[cfg(test)]
 #[path = "decoder_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -17,6 +17,8 @@ pub mod deflate;
 pub mod extensions;
 pub mod frame;
 pub mod handshake;
+#[cfg(test)]
+mod tungstenite_tests;
 pub mod utf8;
 
 use crate::core::error::Error;
