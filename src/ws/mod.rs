@@ -9,11 +9,13 @@
 //! - [`handshake`]: the opening handshake (§4.2);
 //! - [`extensions`]: the `Sec-WebSocket-Extensions` grammar (§9.1);
 //! - [`deflate`]: permessage-deflate negotiation and codec (RFC 7692);
-//! - [`decoder`]: per-connection message decoding tying these together.
+//! - [`decoder`]: per-connection message decoding tying these together;
+//! - [`encoder`]: outgoing messages as frames (fragmentation, compression).
 
 pub mod close;
 pub mod decoder;
 pub mod deflate;
+pub mod encoder;
 pub mod extensions;
 pub mod frame;
 pub mod handshake;

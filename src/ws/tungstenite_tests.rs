@@ -12,6 +12,7 @@ use tungstenite::protocol::{Message, Role, WebSocket};
 use super::close::close_frame;
 use super::decoder::tests::{drive, messages, Got};
 use super::decoder::{Decoder, DecoderConfig, MessageKind};
+use super::encoder::{MessageEncoder, DEFAULT_MAX_FRAME_SIZE};
 use super::frame::{encode_frame_into, OpCode};
 use super::CloseCode;
 
@@ -209,5 +210,31 @@ fn our_server_frames_through_tungstenite_client() {
     match ws.read().unwrap() {
         Message::Close(Some(c)) => assert_eq!((u16::from(c.code), c.reason.as_str()), (1001, "bye")),
         other => panic!("expected a close, got {other:?}"),
+    }
+}
+
+#[test]
+fn our_message_encoder_through_tungstenite_client() {
+    let mut rng = Rng(99);
+    let mut wire = Vec::new();
+    let mut want = Vec::new();
+    let mut enc = MessageEncoder::new(DEFAULT_MAX_FRAME_SIZE);
+    for _ in 0..40 {
+        let (kind, data) = random_message(&mut rng);
+        enc.set_max_frame_size(1 + rng.below(5000));
+        // Sent in parts (the reference's MessageLength) or whole.
+        let mut at = 0;
+        for n in fragments(&mut rng, data.len()) {
+            enc.encode(kind, &data[at..at + n], at + n == data.len(), None, &mut wire).unwrap();
+            at += n;
+        }
+        want.push(match kind {
+            MessageKind::Text => Message::Text(String::from_utf8(data).unwrap().into()),
+            MessageKind::Binary => Message::Binary(data.into()),
+        });
+    }
+    let mut ws = WebSocket::from_raw_socket(Wire(Cursor::new(wire)), Role::Client, None);
+    for (i, w) in want.iter().enumerate() {
+        assert!(&ws.read().unwrap() == w, "message {i} differs");
     }
 }
