@@ -333,3 +333,51 @@ fn state_is_small_and_idle_holds_no_heap() {
     let d = decoder();
     assert!(d.is_idle() && d.inflater.is_none());
 }
+
+#[test]
+fn compressed_with_tiny_pieces_random_reads_and_pings() {
+    // A small output bound forces inflate to stop mid-input, so unconsumed
+    // (already unmasked) bytes must be masked back for the next call.
+    let mut seed = 0x1234_5678_9abc_def0u64;
+    let mut rnd = |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    let a = negotiate(&["permessage-deflate"], &DeflatePolicy::default()).unwrap();
+    let cfg = DecoderConfig { deflate: Some(a.params), max_piece: 37, ..Default::default() };
+    let mut c = Compressor::new(6, 15, false);
+    let mut bytes = Vec::new();
+    let mut want = Vec::new();
+    for i in 0..30 {
+        let body: String =
+            (0..rnd(3000)).map(|j| ['a', 'é', '€', '😀', ' '][(j * 7 + i) % 5 * (rnd(2) + 1) % 5]).collect();
+        let frag = 1 + rnd(400);
+        let mut payload = Vec::new();
+        c.compress_message(body.as_bytes(), &mut payload).unwrap();
+        let pieces: Vec<&[u8]> = if payload.is_empty() { vec![&[][..]] } else { payload.chunks(frag).collect() };
+        for (k, p) in pieces.iter().enumerate() {
+            let op = if k == 0 { OpCode::Text } else { OpCode::Continuation };
+            let key = [rnd(256) as u8, rnd(256) as u8, rnd(256) as u8, rnd(256) as u8];
+            bytes.extend(encode_masked_frame(k + 1 == pieces.len(), k == 0, op, key, p));
+            if k + 1 < pieces.len() && rnd(3) == 0 {
+                bytes.extend(frame(true, OpCode::Ping, b"p"));
+                want.push(Got::Ping(b"p".to_vec()));
+            }
+        }
+        want.push(text(&body));
+    }
+    for _ in 0..5 {
+        let mut chunks = Vec::new();
+        let mut at = 0;
+        while at < bytes.len() {
+            let n = (1 + rnd(300)).min(bytes.len() - at);
+            chunks.push(&bytes[at..at + n]);
+            at += n;
+        }
+        let got = drive(&mut Decoder::new(&cfg), &chunks);
+        assert!(got.iter().all(|g| !matches!(g, Got::Data(_, p, _) if p.len() > 37)));
+        assert_eq!(messages(got), want);
+    }
+}
