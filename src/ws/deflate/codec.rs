@@ -148,13 +148,19 @@ impl Decompressor {
     pub fn inflate(&mut self, input: &[u8], out: &mut Vec<u8>, max_out: usize) -> Result<usize, ProtocolError> {
         let mut used = 0;
         let mut room = max_out;
+        // Start with room for a typical ratio and double: a small message
+        // neither allocates nor zeroes the whole bound.
+        let mut chunk = input.len().saturating_mul(4).max(1024);
         while room > 0 {
-            let (i, o) = self.step(&input[used..], out, room)?;
+            let ask = chunk.min(room);
+            let (i, o) = self.step(&input[used..], out, ask)?;
             used += i;
             room -= o;
-            if i == 0 && o == 0 {
+            // All input taken and room to spare: zlib holds nothing more.
+            if (o < ask && used == input.len()) || (i == 0 && o == 0) {
                 break;
             }
+            chunk = chunk.saturating_mul(2);
         }
         Ok(used)
     }

@@ -1,5 +1,5 @@
 //! permessage-deflate (RFC 7692): negotiation of the extension's parameters
-//! ([`negotiate`]) and the per-message DEFLATE codec ([`codec`]).
+//! ([`mod@negotiate`]) and the per-message DEFLATE codec ([`codec`]).
 //!
 //! Compression runs on `flate2` with its pure-Rust `zlib-rs` backend (raw
 //! deflate with a chosen window size). zlib cannot compress with an 8-bit
