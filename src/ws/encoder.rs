@@ -12,7 +12,7 @@ use crate::core::error::Error;
 /// The reference's default `MaxFrameSize`: 128 KiB.
 pub const DEFAULT_MAX_FRAME_SIZE: usize = 128 * 1024;
 
-/// The outgoing message state of one connection: 24 bytes, no heap.
+/// The outgoing message state of one connection: 16 bytes (64-bit), no heap.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MessageEncoder {
     max_frame_size: usize,
