@@ -141,6 +141,13 @@ pub fn close_frame(code: Option<CloseCode>, reason: &str) -> Vec<u8> {
     encode_frame(true, false, OpCode::Close, &encode_close_payload(code, reason))
 }
 
+/// The Close frame answering a received one: the same status code, as
+/// §5.5.1 suggests ("typically echoing the status code it received"), or an
+/// empty body when the peer sent none.
+pub fn reply_to(body: &CloseBody<'_>) -> Vec<u8> {
+    close_frame(body.code, "")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,6 +195,8 @@ mod tests {
         let f = close_frame(Some(CloseCode::GOING_AWAY), "bye");
         assert_eq!(f, b"\x88\x05\x03\xe9bye");
         assert_eq!(close_frame(None, ""), b"\x88\x00");
+        assert_eq!(reply_to(&CloseBody { code: Some(CloseCode(4001)), reason: "x" }), b"\x88\x02\x0f\xa1");
+        assert_eq!(reply_to(&CloseBody { code: None, reason: "" }), b"\x88\x00");
     }
 
     #[test]

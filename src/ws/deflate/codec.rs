@@ -5,6 +5,12 @@
 //! Receiving (§7.2.2): append `00 00 ff ff` and inflate. Inflation always
 //! runs with a bound on its output, so a small message that inflates past the
 //! message limit fails with 1009 before that memory is spent.
+//!
+//! Memory (zlib's formulas, which zlib-rs follows): a [`Compressor`] holds
+//! about `2^(w+2) + 2^(memLevel+9)` bytes, 256 KiB at w = 15 and flate2's
+//! memLevel 8 (130 KiB at w = 9: the hash table does not shrink); a [`Decompressor`]
+//! about `2^w` + 7 KiB, 39 KiB at w = 15. These are what a compression
+//! memory budget counts per connection.
 
 use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
 
