@@ -70,6 +70,30 @@ fn tokens_are_case_insensitive() {
     assert!(parse_request(req.as_bytes()).unwrap().is_some());
     let req = without("Connection").replace("\r\n\r\n", "\r\nConnection: keep-alive\r\nconnection: upgrade\r\n\r\n");
     assert!(parse_request(req.as_bytes()).unwrap().is_some(), "token in a second Connection header");
+    let req = GOOD.replace("Upgrade: websocket", "Upgrade: h2c, websocket");
+    assert!(parse_request(req.as_bytes()).unwrap().is_some(), "websocket in an Upgrade list");
+    let req = GOOD.replace("Upgrade: websocket", "Upgrade: websocketx");
+    assert_eq!(reject(&req).status, 426, "tokens match whole");
+}
+
+#[test]
+fn pipelined_first_frame_reaches_the_decoder() {
+    use crate::ws::decoder::{Decoder, DecoderConfig, Item, MessageKind, Payload};
+    use crate::ws::deflate::{negotiate, DeflatePolicy};
+    use crate::ws::frame::{encode_masked_frame, OpCode};
+    let mut bytes = GOOD.as_bytes().to_vec();
+    bytes.extend(encode_masked_frame(true, false, OpCode::Text, [9, 8, 7, 6], b"first"));
+    let (req, used) = parse_request(&bytes).unwrap().unwrap();
+    let agreed = negotiate(&req.extensions, &DeflatePolicy::default()).unwrap();
+    assert_eq!(agreed.response, "permessage-deflate");
+    let resp = String::from_utf8(accept_response(&req.accept_key(), Some("chat"), Some(&agreed.response), "")).unwrap();
+    assert!(resp.contains("Sec-WebSocket-Extensions: permessage-deflate\r\n"));
+    let mut d = Decoder::new(&DecoderConfig { deflate: Some(agreed.params), ..Default::default() });
+    let rest = &mut bytes[used..];
+    let n = rest.len();
+    let (c, item) = d.decode(rest);
+    assert_eq!(c, n);
+    assert_eq!(item, Some(Item::Data { kind: MessageKind::Text, payload: Payload::Borrowed(b"first"), fin: true }));
 }
 
 #[test]
