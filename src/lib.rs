@@ -10,3 +10,5 @@ pub mod tcp;
 pub mod tftp;
 /// cbindgen:ignore
 pub mod tls;
+/// cbindgen:ignore
+pub mod ws;
