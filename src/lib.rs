@@ -4,6 +4,8 @@
 
 pub mod core;
 pub mod ffi;
+/// cbindgen:ignore
+pub mod oftp;
 pub mod tcp;
 pub mod tftp;
 /// cbindgen:ignore
