@@ -18,11 +18,11 @@ pub mod command;
 pub mod error;
 pub mod field;
 pub mod reason;
-// pub mod record;
+pub mod record;
 // pub mod session;
 pub mod stamp;
 pub mod sth;
-// pub mod subrecord;
+pub mod subrecord;
 
 pub use error::CodecError;
 
