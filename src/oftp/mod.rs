@@ -19,7 +19,7 @@ pub mod error;
 pub mod field;
 pub mod reason;
 pub mod record;
-// pub mod session;
+pub mod session;
 pub mod stamp;
 pub mod sth;
 pub mod subrecord;

@@ -102,6 +102,11 @@ impl RecordReader {
         Ok(())
     }
 
+    /// Whether the file is counted in records (F, V) rather than octets.
+    pub fn counts_records(&self) -> bool {
+        self.format.has_records()
+    }
+
     /// Records ended so far (restart part included).
     pub fn records(&self) -> u64 {
         self.records

@@ -50,6 +50,8 @@ impl ExchangeBufferSize {
     pub const MIN: u32 = 128;
     /// The largest size ("Maximum: 99999").
     pub const MAX: u32 = 99_999;
+    /// The largest size as a value.
+    pub const LARGEST: ExchangeBufferSize = ExchangeBufferSize(Self::MAX);
 
     /// A size in range, else `None`.
     pub fn new(octets: u32) -> Option<Self> {
@@ -76,6 +78,8 @@ pub struct CreditCount(u16);
 impl CreditCount {
     /// The largest window ("Maximum: 999").
     pub const MAX: u16 = 999;
+    /// The largest window as a value.
+    pub const LARGEST: CreditCount = CreditCount(Self::MAX);
 
     /// A window in range (1–999), else `None`.
     pub fn new(buffers: u16) -> Option<Self> {

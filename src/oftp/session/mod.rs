@@ -1,0 +1,666 @@
+//! The Responder's session state machine (RFC 5024 §9: §9.8 session
+//! connection, §9.9 errors, §9.10–§9.11 Speaker, §9.12 Listener), sans IO.
+//!
+//! The server accepts the TCP connection, so it is the Responder: it sends
+//! SSRM, receives the Initiator's SSID, answers with its own, and listens
+//! first (the Initiator is the first Speaker, §3.3.4.1). After the peer's CD
+//! it speaks. Bytes go in through [`Session::on_bytes`] (or decoded commands
+//! through [`Session::on_command`]); the application's requests and answers
+//! are methods; everything comes out as [`Action`]s: octets to send, events,
+//! timer requests, and disconnect. No socket, file or clock is touched: the
+//! inactivity timer is [`Action::StartTimer`] and [`Session::on_timeout`].
+//!
+//! Errors follow §9.9 and the table: an unknown command is ESID 01, a
+//! command the state does not expect 02, a bad field 06, a size error 07; the
+//! session then waits for the disconnect and ignores further input (§9.9 H).
+//! Where the RFC tables only disconnect (SSIDSR incompatible, §9.8 E; a time
+//! out, §9.9 B) this session sends ESID 10 / 09 first, so the peer knows why.
+//! The `…STWFCD` states (requests stored while waiting for CD) are not
+//! modelled: such a request is a user error here, reported, never sent.
+
+#[cfg(test)]
+mod tests;
+mod types;
+
+pub use types::{Action, Config, ConnectResponse, Event, Negotiated, SessionError};
+
+use super::command::{Command, Eerp, Efid, Efna, Efpa, Esid, Nerp, SendReceive, Sfid, Sfna, Sfpa, Ssid, Ssrm};
+use super::error::CodecError;
+use super::field::MAX_TEXT;
+use super::reason::EsidReason;
+use super::record::RecordReader;
+use super::sth::{self, Framing, MAX_EXCHANGE_BUFFER, STH_LEN};
+use super::Level;
+
+/// The session's state, named after RFC 5024 §9.3.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    /// A_NC_ONLY: SSRM sent, waiting for the Initiator's SSID.
+    WaitSsid,
+    /// A_WF_CONRS: SSID received, waiting for [`Session::accept_connection`].
+    WaitConnectResponse,
+    /// WF_SECD / WF_AUCH / WF_AURP: secure authentication, driven by the
+    /// security layer.
+    Authenticating,
+    /// IDLELI: Listener, idle.
+    ListenerIdle,
+    /// IDLELICD: Listener after our CD (a CD back is a protocol error).
+    ListenerIdleAfterCd,
+    /// OPIP: SFID received, waiting for [`Session::accept_file`] or
+    /// [`Session::refuse_file`].
+    OpenInputPending,
+    /// OPI: receiving DATA.
+    OpenInput,
+    /// CLIP: EFID received, waiting for [`Session::close_file_response`].
+    CloseInputPending,
+    /// RTRP: EERP/NERP received, waiting for [`Session::ready_to_receive`].
+    RtrPending,
+    /// WF_CD: EFPA with CD requested sent, waiting for the peer's CD.
+    WaitCd,
+    /// IDLESP: Speaker, idle.
+    SpeakerIdle,
+    /// IDLESPCD: Speaker just after the peer's CD (may end the session).
+    SpeakerIdleAfterCd,
+    /// OPOP: SFID sent, waiting for SFPA/SFNA.
+    OpenOutPending,
+    /// OPO: sending DATA.
+    OpenOut,
+    /// OPOWFC: credit used up, waiting for CDT.
+    OpenOutWaitCredit,
+    /// CLOP: EFID sent, waiting for EFPA/EFNA.
+    CloseOutPending,
+    /// WF_RTR: EERP/NERP sent, waiting for RTR.
+    WaitRtr,
+    /// WF_NDISC: ESID sent or received, waiting for the disconnect.
+    WaitDisconnect,
+}
+
+impl State {
+    /// The RFC's name of the state.
+    pub fn rfc_name(self) -> &'static str {
+        match self {
+            State::WaitSsid => "A_NC_ONLY",
+            State::WaitConnectResponse => "A_WF_CONRS",
+            State::Authenticating => "WF_SECD",
+            State::ListenerIdle => "IDLELI",
+            State::ListenerIdleAfterCd => "IDLELICD",
+            State::OpenInputPending => "OPIP",
+            State::OpenInput => "OPI",
+            State::CloseInputPending => "CLIP",
+            State::RtrPending => "RTRP",
+            State::WaitCd => "WF_CD",
+            State::SpeakerIdle => "IDLESP",
+            State::SpeakerIdleAfterCd => "IDLESPCD",
+            State::OpenOutPending => "OPOP",
+            State::OpenOut => "OPO",
+            State::OpenOutWaitCredit => "OPOWFC",
+            State::CloseOutPending => "CLOP",
+            State::WaitRtr => "WF_RTR",
+            State::WaitDisconnect => "WF_NDISC",
+        }
+    }
+}
+
+/// One Responder session.
+#[derive(Debug)]
+pub struct Session {
+    config: Config,
+    state: State,
+    /// The level commands are decoded and encoded at: the configured one
+    /// until the SSIDs agree, then the negotiated one.
+    level: Level,
+    negotiated: Option<Negotiated>,
+    peer_ssid: Option<Ssid>,
+    /// Credit_L: DATA buffers the peer may still send (§9.6).
+    credit_listener: u16,
+    /// Credit_S: DATA buffers we may still send.
+    credit_speaker: u16,
+    /// V.Restart-pos of the file being opened.
+    restart_position: u64,
+    reader: Option<RecordReader>,
+    out: Vec<Action>,
+}
+
+type Outcome = Result<Vec<Action>, SessionError>;
+
+impl Session {
+    /// A session on a freshly accepted connection: sends SSRM (§9.8 B).
+    pub fn new(config: Config) -> (Session, Vec<Action>) {
+        let level = config.level;
+        let mut s = Session {
+            config,
+            state: State::WaitSsid,
+            level,
+            negotiated: None,
+            peer_ssid: None,
+            credit_listener: 0,
+            credit_speaker: 0,
+            restart_position: 0,
+            reader: None,
+            out: Vec::new(),
+        };
+        s.send_infallible(&Command::Ssrm(Ssrm));
+        let actions = s.take();
+        (s, actions)
+    }
+
+    /// The current state.
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    /// What the SSIDs agreed, once they have.
+    pub fn negotiated(&self) -> Option<&Negotiated> {
+        self.negotiated.as_ref()
+    }
+
+    /// The Initiator's SSID, once received.
+    pub fn peer_ssid(&self) -> Option<&Ssid> {
+        self.peer_ssid.as_ref()
+    }
+
+    /// Whether [`send_data`](Self::send_data) may be called (OPO with credit).
+    pub fn can_send_data(&self) -> bool {
+        self.state == State::OpenOut
+    }
+
+    fn take(&mut self) -> Vec<Action> {
+        std::mem::take(&mut self.out)
+    }
+
+    fn event(&mut self, e: Event) {
+        self.out.push(Action::Event(e));
+    }
+
+    fn window(&self) -> u16 {
+        self.negotiated.map_or(1, |n| n.credit.get())
+    }
+
+    /// The largest DATA buffer now (negotiated SSIDSDEB).
+    fn data_limit(&self) -> usize {
+        self.negotiated.map_or(MAX_EXCHANGE_BUFFER, |n| n.buffer_size.get() as usize)
+    }
+
+    /// The largest Exchange Buffer an STH may announce now. Every 1.x command
+    /// fits the 128-octet minimum, so below 2.0 it is the negotiated size; 2.0
+    /// commands carry up to 999-octet texts and 65535-octet signatures that a
+    /// small SSIDSDEB cannot hold (SSIDSDEB is the *Data* Exchange Buffer
+    /// size, §5.3.2), so at 2.0 only DATA is held to it, judged from its first
+    /// octet in [`on_bytes`](Self::on_bytes).
+    fn frame_limit(&self) -> usize {
+        match self.negotiated {
+            Some(n) if !n.level.is_v2() => n.buffer_size.get() as usize,
+            _ => MAX_EXCHANGE_BUFFER,
+        }
+    }
+
+    fn send(&mut self, cmd: &Command) -> Result<(), CodecError> {
+        let mut stb = vec![0; STH_LEN];
+        cmd.encode(self.level, &mut stb)?;
+        let header = sth::encode_header(stb.len() - STH_LEN)?;
+        stb[..STH_LEN].copy_from_slice(&header);
+        self.out.push(Action::Send(stb));
+        self.out.push(Action::StartTimer);
+        Ok(())
+    }
+
+    /// Sends a command whose fields are all the session's own (SSRM, CD, RTR,
+    /// CDT, ESID with a capped text): encoding cannot fail.
+    fn send_infallible(&mut self, cmd: &Command) {
+        if let Err(e) = self.send(cmd) {
+            debug_assert!(false, "{e}");
+        }
+    }
+
+    /// Ends the session with our ESID (§9.9 I, §9.10 Q).
+    fn end_with(&mut self, reason: EsidReason, text: impl Into<String>) {
+        let mut text = text.into();
+        if text.len() > MAX_TEXT {
+            let mut cut = MAX_TEXT;
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            text.truncate(cut);
+        }
+        self.send_infallible(&Command::Esid(Esid { reason, text: text.clone() }));
+        self.event(Event::Ended { reason, text, by_peer: false });
+        self.out.push(Action::Disconnect);
+        self.state = State::WaitDisconnect;
+    }
+
+    fn protocol_violation(&mut self, what: &str) {
+        let text = format!("{what} is not valid in state {}", self.state.rfc_name());
+        self.end_with(EsidReason::ProtocolViolation, text);
+    }
+
+    /// Feeds received octets. Returns how many were used (the rest is an
+    /// incomplete Stream Transmission Buffer: keep it and call again with more)
+    /// and the actions. Each complete buffer is decoded at the session's level
+    /// and handled as [`on_command`](Self::on_command); a framing or decoding
+    /// error ends the session with the ESID reason it earns. After the session
+    /// ended, input is consumed and ignored (§9.9 H).
+    pub fn on_bytes(&mut self, input: &[u8]) -> (usize, Vec<Action>) {
+        let mut used = 0;
+        while self.state != State::WaitDisconnect {
+            let rest = &input[used..];
+            let oeb_len = match sth::parse_header(rest, self.frame_limit()) {
+                Ok(Framing::NeedHeader { .. }) => break,
+                Ok(Framing::Header { oeb_len }) => oeb_len,
+                Err(e) => {
+                    self.end_with(e.esid_reason(), e.to_string());
+                    break;
+                }
+            };
+            if rest.get(STH_LEN) == Some(&b'D') && oeb_len > self.data_limit() {
+                let e = CodecError::SthLength { length: oeb_len + STH_LEN, max_buffer: self.data_limit() };
+                self.end_with(e.esid_reason(), e.to_string());
+                break;
+            }
+            if rest.len() < STH_LEN + oeb_len {
+                break;
+            }
+            used += STH_LEN + oeb_len;
+            match Command::decode(&rest[STH_LEN..STH_LEN + oeb_len], self.level) {
+                Ok(cmd) => {
+                    let actions = self.on_command(cmd);
+                    self.out.extend(actions);
+                }
+                Err(e) => self.end_with(e.esid_reason(), e.to_string()),
+            }
+        }
+        if self.state == State::WaitDisconnect {
+            used = input.len();
+        }
+        (used, self.take())
+    }
+
+    /// Handles one command from the peer (RFC 5024 §9.8–§9.12).
+    pub fn on_command(&mut self, cmd: Command) -> Vec<Action> {
+        if self.state == State::WaitDisconnect {
+            return Vec::new();
+        }
+        self.out.push(Action::StartTimer);
+        if let Command::Esid(esid) = cmd {
+            // ESID from the peer ends the session in every state (§9.8 F,
+            // §9.12 D/F); the peer closes or we do.
+            self.event(Event::Ended { reason: esid.reason, text: esid.text, by_peer: true });
+            self.out.push(Action::StopTimer);
+            self.out.push(Action::Disconnect);
+            self.state = State::WaitDisconnect;
+            return self.take();
+        }
+        let name = cmd.name();
+        match (self.state, cmd) {
+            (State::WaitSsid, Command::Ssid(ssid)) => self.on_ssid(ssid),
+            (State::Authenticating, c @ (Command::Secd | Command::Auch(_) | Command::Aurp(_))) => {
+                self.event(Event::Security(c));
+            }
+            (State::ListenerIdle | State::ListenerIdleAfterCd, Command::Sfid(sfid)) => self.on_sfid(sfid),
+            (State::ListenerIdle, Command::Cd) => {
+                self.state = State::SpeakerIdleAfterCd;
+                self.event(Event::ReadyToSend);
+            }
+            (State::ListenerIdle | State::ListenerIdleAfterCd, Command::Eerp(e)) => {
+                self.state = State::RtrPending;
+                self.event(Event::EndResponse(e));
+            }
+            (State::ListenerIdle | State::ListenerIdleAfterCd, Command::Nerp(n)) => {
+                self.state = State::RtrPending;
+                self.event(Event::NegativeEndResponse(n));
+            }
+            (State::OpenInput, Command::Data(buf)) => self.on_data(buf),
+            (State::OpenInput, Command::Efid(efid)) => {
+                let check = self.reader.take().map_or(Ok(()), |r| r.check_end(&efid));
+                self.state = State::CloseInputPending;
+                self.event(Event::EndFile { efid, check });
+            }
+            (State::WaitCd, Command::Cd) => {
+                self.state = State::SpeakerIdle;
+                self.event(Event::ReadyToSend);
+            }
+            (State::OpenOutPending, Command::Sfpa(Sfpa { answer_count })) => {
+                if answer_count > self.restart_position {
+                    // §9.10 K P2: the answer may not exceed the request.
+                    self.end_with(EsidReason::ProtocolViolation, "SFPAACNT above the SFID restart position");
+                } else {
+                    self.credit_speaker = self.window();
+                    self.state = State::OpenOut;
+                    self.event(Event::FileAccepted { restart: answer_count });
+                }
+            }
+            (State::OpenOutPending, Command::Sfna(sfna)) => {
+                self.state = State::SpeakerIdle;
+                self.event(Event::FileRefused(sfna));
+            }
+            (State::OpenOutWaitCredit, Command::Cdt) => {
+                self.credit_speaker = self.window();
+                self.state = State::OpenOut;
+                self.event(Event::Credit);
+            }
+            (State::CloseOutPending, Command::Efpa(efpa)) => {
+                if efpa.change_direction {
+                    // §9.11 C P1: the Listener asked for the turn.
+                    self.send_infallible(&Command::Cd);
+                    self.state = State::ListenerIdle;
+                } else {
+                    self.state = State::SpeakerIdle;
+                }
+                self.event(Event::FileDelivered(efpa));
+            }
+            (State::CloseOutPending, Command::Efna(efna)) => {
+                self.state = State::SpeakerIdle;
+                self.event(Event::FileFailed(efna));
+            }
+            (State::WaitRtr, Command::Rtr) => {
+                self.state = State::SpeakerIdle;
+                self.event(Event::ReadyToReceive);
+            }
+            _ => self.protocol_violation(name),
+        }
+        self.take()
+    }
+
+    fn on_ssid(&mut self, ssid: Ssid) {
+        if !self.config.send_receive.compatible(ssid.send_receive) {
+            self.peer_ssid = Some(ssid);
+            self.end_with(EsidReason::ModeOrCapabilitiesIncompatible, "both locations send only or receive only");
+            return;
+        }
+        self.state = State::WaitConnectResponse;
+        self.peer_ssid = Some(ssid.clone());
+        self.event(Event::ConnectRequest(ssid));
+    }
+
+    fn on_sfid(&mut self, sfid: Sfid) {
+        let restart = self.negotiated.is_some_and(|n| n.restart);
+        if (sfid.restart_position > 0 && !restart) || self.config.send_receive == SendReceive::Send {
+            // §9.12 P1: restart not agreed, or we cannot receive.
+            self.protocol_violation("SFID");
+            return;
+        }
+        let compression = self.negotiated.is_some_and(|n| n.compression);
+        self.reader = Some(RecordReader::new(sfid.format, sfid.max_record_size, compression));
+        self.restart_position = sfid.restart_position;
+        self.state = State::OpenInputPending;
+        self.event(Event::StartFile(sfid));
+    }
+
+    fn on_data(&mut self, buf: Vec<u8>) {
+        if self.credit_listener == 0 {
+            // §9.12 P6: the Speaker exceeded its credit.
+            self.end_with(EsidReason::ProtocolViolation, "DATA beyond the credit window");
+            return;
+        }
+        if let Some(reader) = self.reader.as_mut() {
+            if let Err(e) = reader.feed(&buf, |_| {}) {
+                self.end_with(e.esid_reason(), e.to_string());
+                return;
+            }
+        }
+        self.credit_listener -= 1;
+        self.event(Event::Data(buf));
+        if self.credit_listener == 0 {
+            // §9.12 I P7 and Note 1: new credit once the Speaker has none.
+            if self.config.auto_credit {
+                self.send_infallible(&Command::Cdt);
+                self.credit_listener = self.window();
+            } else {
+                self.event(Event::CreditExhausted);
+            }
+        }
+    }
+
+    /// Sends CDT once the peer's credit is used up (with
+    /// [`Config::auto_credit`] off); a no-op while it still has credit.
+    pub fn grant_credit(&mut self) -> Outcome {
+        self.expect("grant_credit", &[State::OpenInput])?;
+        if self.credit_listener == 0 {
+            self.send(&Command::Cdt)?;
+            self.credit_listener = self.window();
+        }
+        Ok(self.take())
+    }
+
+    fn expect(&self, request: &'static str, states: &[State]) -> Result<(), SessionError> {
+        if states.contains(&self.state) {
+            Ok(())
+        } else {
+            Err(SessionError::WrongState { request, state: self.state.rfc_name() })
+        }
+    }
+
+    /// F_CONNECT_RS: accepts or refuses the Initiator's SSID. Accepting
+    /// negotiates (§9.8 G, §5.3.2): the lower level, the smaller buffer and
+    /// credit, compression and restart when both say 'Y', no special logic
+    /// (TCP), and secure authentication only if both ask for it (at 2.0;
+    /// otherwise ESID 12). Sends our SSID and listens.
+    pub fn accept_connection(&mut self, response: ConnectResponse) -> Outcome {
+        self.expect("accept_connection", &[State::WaitConnectResponse])?;
+        let peer = self.peer_ssid.clone().ok_or(SessionError::Invalid("no SSID received".into()))?;
+        if let Err(reason) = response.accept {
+            self.end_with(reason, reason.text());
+            return Ok(self.take());
+        }
+        let peer_level = peer.level().unwrap_or(Level::V12);
+        let level = peer_level.min(self.config.level).min(response.level.unwrap_or(Level::V20));
+        let auth = level.is_v2() && peer.secure_authentication;
+        if level.is_v2() && peer.secure_authentication != self.config.secure_authentication {
+            self.end_with(
+                EsidReason::SecureAuthenticationRequirementsIncompatible,
+                "secure authentication requirements differ",
+            );
+            return Ok(self.take());
+        }
+        let n = Negotiated {
+            level,
+            buffer_size: self.config.buffer_size.negotiate(peer.buffer_size),
+            credit: self.config.credit.negotiate(peer.credit),
+            compression: self.config.compression && peer.compression,
+            restart: self.config.restart && peer.restart,
+            secure_authentication: auth,
+            peer_send_receive: peer.send_receive,
+        };
+        let answer = Ssid {
+            release_level: level.ssidlev(),
+            code: response.ssid_code.unwrap_or_else(|| self.config.ssid_code.clone()),
+            password: response.password.unwrap_or_else(|| self.config.password.clone()),
+            buffer_size: n.buffer_size,
+            send_receive: self.config.send_receive,
+            compression: n.compression,
+            restart: n.restart,
+            special_logic: false,
+            credit: n.credit,
+            secure_authentication: auth,
+            user_data: self.config.user_data.clone(),
+        };
+        let saved = self.level;
+        self.level = level;
+        if let Err(e) = self.send(&Command::Ssid(answer)) {
+            self.level = saved;
+            return Err(e.into());
+        }
+        self.negotiated = Some(n);
+        if auth {
+            self.state = State::Authenticating;
+            self.event(Event::AuthenticationStarted);
+        } else {
+            self.state = State::ListenerIdle;
+            self.event(Event::Connected(n));
+        }
+        Ok(self.take())
+    }
+
+    /// Sends a secure-authentication command (SECD, AUCH, AURP) for the
+    /// security layer while [`State::Authenticating`].
+    pub fn send_security(&mut self, cmd: Command) -> Outcome {
+        self.expect("send_security", &[State::Authenticating])?;
+        if !matches!(cmd, Command::Secd | Command::Auch(_) | Command::Aurp(_)) {
+            return Err(SessionError::Invalid(format!("{} is no authentication command", cmd.name())));
+        }
+        self.send(&cmd)?;
+        Ok(self.take())
+    }
+
+    /// Ends secure authentication: `true` listens (§9.8 I), `false` ends the
+    /// session with ESID 11 "Invalid challenge response" (§9.8 K).
+    pub fn finish_authentication(&mut self, authenticated: bool) -> Outcome {
+        self.expect("finish_authentication", &[State::Authenticating])?;
+        match (authenticated, self.negotiated) {
+            (true, Some(n)) => {
+                self.state = State::ListenerIdle;
+                self.event(Event::Connected(n));
+            }
+            _ => self.end_with(EsidReason::InvalidChallengeResponse, "authentication failed"),
+        }
+        Ok(self.take())
+    }
+
+    /// F_START_FILE_RS(+): SFPA with `restart` (≤ SFIDREST; 0 without
+    /// restart). `kept_units` is how many octets of the file are already kept
+    /// (for U/T `restart` × 1024), so the EFID totals can be checked.
+    pub fn accept_file(&mut self, restart: u64, kept_units: u64) -> Outcome {
+        self.expect("accept_file", &[State::OpenInputPending])?;
+        if restart > self.restart_position {
+            return Err(SessionError::Invalid(format!("restart {restart} above SFIDREST {}", self.restart_position)));
+        }
+        self.send(&Command::Sfpa(Sfpa { answer_count: restart }))?;
+        if let Some(r) = self.reader.take() {
+            // The restart count is in records for F and V files (§1.5.4).
+            let kept_records = if r.counts_records() { restart } else { 0 };
+            self.reader = Some(r.resume(kept_records, kept_units));
+        }
+        self.credit_listener = self.window();
+        self.state = State::OpenInput;
+        Ok(self.take())
+    }
+
+    /// F_START_FILE_RS(-): SFNA.
+    pub fn refuse_file(&mut self, sfna: Sfna) -> Outcome {
+        self.expect("refuse_file", &[State::OpenInputPending])?;
+        self.send(&Command::Sfna(sfna))?;
+        self.reader = None;
+        self.state = State::ListenerIdle;
+        Ok(self.take())
+    }
+
+    /// F_CLOSE_FILE_RS: `Ok(change_direction)` sends EFPA (asking for the
+    /// turn with `true`, then waiting for CD), `Err` sends EFNA.
+    pub fn close_file_response(&mut self, response: Result<bool, Efna>) -> Outcome {
+        self.expect("close_file_response", &[State::CloseInputPending])?;
+        match response {
+            Ok(change_direction) => {
+                self.send(&Command::Efpa(Efpa { change_direction }))?;
+                self.state = if change_direction { State::WaitCd } else { State::ListenerIdle };
+            }
+            Err(efna) => {
+                self.send(&Command::Efna(efna))?;
+                self.state = State::ListenerIdle;
+            }
+        }
+        Ok(self.take())
+    }
+
+    /// F_RTR_RS: RTR for the EERP/NERP received.
+    pub fn ready_to_receive(&mut self) -> Outcome {
+        self.expect("ready_to_receive", &[State::RtrPending])?;
+        self.send(&Command::Rtr)?;
+        self.state = State::ListenerIdle;
+        Ok(self.take())
+    }
+
+    /// F_START_FILE_RQ: SFID (§9.10 B).
+    pub fn start_file(&mut self, sfid: Sfid) -> Outcome {
+        self.expect("start_file", &[State::SpeakerIdle, State::SpeakerIdleAfterCd])?;
+        let restart = self.negotiated.is_some_and(|n| n.restart);
+        if sfid.restart_position > 0 && !restart {
+            return Err(SessionError::Invalid("restart was not agreed".into()));
+        }
+        if self.config.send_receive == SendReceive::Receive {
+            return Err(SessionError::Invalid("this location only receives".into()));
+        }
+        self.send(&Command::Sfid(sfid.clone()))?;
+        self.restart_position = sfid.restart_position;
+        self.state = State::OpenOutPending;
+        Ok(self.take())
+    }
+
+    /// F_DATA_RQ: one DATA buffer (`'D'` + subrecords, as
+    /// [`crate::oftp::subrecord::BufferFiller::finish`] makes it, at most the
+    /// negotiated size). When the credit is used up the session waits for CDT
+    /// ([`Event::Credit`]).
+    pub fn send_data(&mut self, buffer: Vec<u8>) -> Outcome {
+        self.expect("send_data", &[State::OpenOut])?;
+        if buffer.first() != Some(&b'D') || buffer.len() > self.data_limit() {
+            return Err(SessionError::Invalid(format!(
+                "a DATA buffer of at most {} octets starting with 'D'",
+                self.data_limit()
+            )));
+        }
+        self.send(&Command::Data(buffer[1..].to_vec()))?;
+        self.credit_speaker = self.credit_speaker.saturating_sub(1);
+        if self.credit_speaker == 0 {
+            self.state = State::OpenOutWaitCredit;
+        }
+        Ok(self.take())
+    }
+
+    /// F_CLOSE_FILE_RQ: EFID (only in OPO, §9.11 Note 1).
+    pub fn close_file(&mut self, efid: Efid) -> Outcome {
+        self.expect("close_file", &[State::OpenOut])?;
+        self.send(&Command::Efid(efid))?;
+        self.credit_speaker = 0;
+        self.state = State::CloseOutPending;
+        Ok(self.take())
+    }
+
+    /// F_EERP_RQ: EERP, then wait for RTR.
+    pub fn send_end_response(&mut self, eerp: Eerp) -> Outcome {
+        self.expect("send_end_response", &[State::SpeakerIdle, State::SpeakerIdleAfterCd])?;
+        self.send(&Command::Eerp(eerp))?;
+        self.state = State::WaitRtr;
+        Ok(self.take())
+    }
+
+    /// F_NERP_RQ: NERP (1.4 and 2.0), then wait for RTR.
+    pub fn send_negative_end_response(&mut self, nerp: Nerp) -> Outcome {
+        self.expect("send_negative_end_response", &[State::SpeakerIdle, State::SpeakerIdleAfterCd])?;
+        self.send(&Command::Nerp(nerp))?;
+        self.state = State::WaitRtr;
+        Ok(self.take())
+    }
+
+    /// F_CD_RQ: CD, the peer speaks (§9.10 D). Not right after the peer's CD
+    /// (IDLESPCD), which would loop CDs (§3.3.4.2); end the session instead.
+    pub fn change_direction(&mut self) -> Outcome {
+        self.expect("change_direction", &[State::SpeakerIdle])?;
+        self.send(&Command::Cd)?;
+        self.state = State::ListenerIdleAfterCd;
+        Ok(self.take())
+    }
+
+    /// F_RELEASE_RQ(Ok): ESID 00, only right after the peer's CD (§9.10 E).
+    pub fn end_session(&mut self) -> Outcome {
+        self.expect("end_session", &[State::SpeakerIdleAfterCd])?;
+        self.end_with(EsidReason::NormalTermination, "");
+        Ok(self.take())
+    }
+
+    /// F_RELEASE_RQ(Err) / F_ABORT_RQ: ESID `reason` in any state (§9.10 Q).
+    pub fn abort(&mut self, reason: EsidReason, text: &str) -> Vec<Action> {
+        if self.state != State::WaitDisconnect {
+            self.end_with(reason, text);
+        }
+        self.take()
+    }
+
+    /// The inactivity timer ran out: in WF_NDISC disconnect (§9.9 A), else end
+    /// with ESID 09 "Time out" and disconnect (§9.9 B disconnects only).
+    pub fn on_timeout(&mut self) -> Vec<Action> {
+        if self.state == State::WaitDisconnect {
+            self.out.push(Action::Disconnect);
+        } else {
+            self.end_with(EsidReason::TimeOut, "no response within the timeout");
+        }
+        self.take()
+    }
+}
