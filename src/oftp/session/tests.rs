@@ -1,7 +1,9 @@
 //! Session tests: a scripted Initiator against the Responder state machine.
 
 use super::*;
-use crate::oftp::command::{CreditCount, ExchangeBufferSize, FileFormat, SecurityLevel};
+use crate::oftp::command::{
+    CreditCount, Eerp, Efid, Efna, Efpa, ExchangeBufferSize, FileFormat, Nerp, SecurityLevel, Sfna,
+};
 use crate::oftp::reason::{EfnaReason, SfnaReason};
 use crate::oftp::stamp::FileStamp;
 use crate::oftp::subrecord::BufferFiller;
