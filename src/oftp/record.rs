@@ -11,13 +11,16 @@
 //!   end; EFIDRCNT is zero. Data after that E flag is accepted (some peers set
 //!   E at every line of a T file) and counted.
 //!
+//! Signed, compressed or encrypted V files carry 2-octet record length
+//! headers instead (§6.5): [`v_record_header`] and [`VRecordSplitter`].
+//!
 //! EFIDUCNT counts Virtual File octets before buffer compression, and both
 //! counts are "always the total, even during restart processing": a restarted
 //! reception starts from the counts of the part already kept
 //! ([`RecordReader::resume`]).
 
 use super::command::{Efid, FileFormat};
-use super::error::Result;
+use super::error::{CodecError, Result};
 use super::reason::EfnaReason;
 use super::subrecord::{subrecords, Piece};
 
@@ -139,6 +142,75 @@ impl RecordReader {
     }
 }
 
+/// The 2-octet record length header RFC 5024 §6.5 puts before each record of
+/// a V format file that is signed, compressed or encrypted (whose subrecords
+/// can no longer carry the E flag): the record's data length, big endian,
+/// not counting itself. A record above 65535 octets cannot be described.
+pub fn v_record_header(len: usize) -> Result<[u8; 2]> {
+    u16::try_from(len)
+        .map(u16::to_be_bytes)
+        .map_err(|_| CodecError::encode("V record length", format!("{len} octets exceed 65535")))
+}
+
+/// Splits the decrypted / decompressed content of a V format file back into
+/// records by their §6.5 length headers, incrementally (the content may come
+/// in any pieces) and in constant memory.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct VRecordSplitter {
+    /// The first octet of a length header when only it has arrived.
+    half_header: Option<u8>,
+    /// Octets of the current record still to come (`None`: a header next).
+    remaining: Option<usize>,
+}
+
+impl VRecordSplitter {
+    /// A splitter at the start of the file.
+    pub fn new() -> Self {
+        VRecordSplitter::default()
+    }
+
+    /// Feeds the next piece of content, calling `sink` with record data and
+    /// record ends in order.
+    pub fn feed<'a>(&mut self, mut data: &'a [u8], mut sink: impl FnMut(RecordEvent<'a>)) {
+        while !data.is_empty() {
+            match self.remaining {
+                None => {
+                    let b = data[0];
+                    data = &data[1..];
+                    match self.half_header.take() {
+                        None => self.half_header = Some(b),
+                        Some(hi) => {
+                            let len = usize::from(u16::from_be_bytes([hi, b]));
+                            if len == 0 {
+                                sink(RecordEvent::EndOfRecord);
+                            } else {
+                                self.remaining = Some(len);
+                            }
+                        }
+                    }
+                }
+                Some(left) => {
+                    let n = left.min(data.len());
+                    sink(RecordEvent::Data(&data[..n]));
+                    data = &data[n..];
+                    if n == left {
+                        self.remaining = None;
+                        sink(RecordEvent::EndOfRecord);
+                    } else {
+                        self.remaining = Some(left - n);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether the content so far ends on a record boundary; at the end of
+    /// the file anything else is a truncated record (EFNA 10/23's matter).
+    pub fn at_record_boundary(&self) -> bool {
+        self.half_header.is_none() && self.remaining.is_none()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -234,5 +306,33 @@ mod tests {
         let e = r.feed(&[0x02, b'o', b'k', 0x09, b'x'], |e| got.push(format!("{e:?}"))).unwrap_err();
         assert_eq!(e.esid_reason().code(), 6);
         assert_eq!(got.len(), 1);
+    }
+
+    #[test]
+    fn v_record_headers_split_content_in_any_pieces() {
+        let mut content = Vec::new();
+        for rec in [&b"abc"[..], b"", &[9u8; 300]] {
+            content.extend_from_slice(&v_record_header(rec.len()).unwrap());
+            content.extend_from_slice(rec);
+        }
+        assert_eq!(&content[..2], [0, 3]);
+        for piece in [1, 2, 3, 7, content.len()] {
+            let mut sp = VRecordSplitter::new();
+            let mut records = vec![Vec::new()];
+            for chunk in content.chunks(piece) {
+                sp.feed(chunk, |e| match e {
+                    RecordEvent::Data(d) => records.last_mut().unwrap().extend_from_slice(d),
+                    RecordEvent::EndOfRecord => records.push(Vec::new()),
+                    RecordEvent::Repeat { .. } => unreachable!(),
+                });
+            }
+            assert!(sp.at_record_boundary());
+            assert_eq!(records, [b"abc".to_vec(), vec![], vec![9; 300], vec![]], "pieces of {piece}");
+        }
+        let mut sp = VRecordSplitter::new();
+        sp.feed(&[0, 5, b'a'], |_| {});
+        assert!(!sp.at_record_boundary());
+        assert!(v_record_header(65_535).is_ok());
+        assert_eq!(v_record_header(65_536).unwrap_err().error_code(), 678);
     }
 }
