@@ -124,7 +124,7 @@ impl Session {
     }
 
     /// Sends CDT once the peer's credit is used up (with
-    /// [`Config::auto_credit`] off); a no-op while it still has credit.
+    /// [`super::Config::auto_credit`] off); a no-op while it still has credit.
     pub fn grant_credit(&mut self) -> Outcome {
         self.expect("grant_credit", &[State::OpenInput])?;
         if self.credit_listener == 0 {
