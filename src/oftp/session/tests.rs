@@ -489,3 +489,27 @@ fn a_nerp_needs_level_1_4() {
     assert!(matches!(s.send_negative_end_response(nerp), Err(SessionError::Codec(_))));
     assert_eq!(s.state(), State::SpeakerIdleAfterCd);
 }
+
+#[test]
+fn arbitrary_input_never_panics() {
+    let mut x: u32 = 7;
+    let mut next = || {
+        x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        (x >> 16) as u8
+    };
+    for round in 0..300 {
+        let (mut s, level) = connected(config(), [1, 2, 4, 5][round % 4]);
+        // A valid STH with a random body, then random octets.
+        let len = 1 + usize::from(next()) % 200;
+        let mut input = crate::oftp::sth::encode_header(len).unwrap().to_vec();
+        input.extend((0..len + usize::from(next())).map(|_| next()));
+        let (used, actions) = s.on_bytes(&input);
+        assert!(used <= input.len());
+        // Every outcome is either still running or ended by an ESID.
+        if s.state() == State::WaitDisconnect {
+            let o = split(actions, level);
+            let peer_ended = o.events.iter().any(|e| matches!(e, Event::Ended { by_peer: true, .. }));
+            assert!(o.disconnect && (esid_reason(&o).is_some() || peer_ended));
+        }
+    }
+}
