@@ -177,6 +177,18 @@ impl Session {
         self.negotiated.map_or(1, |n| n.credit.get())
     }
 
+    /// The largest Exchange Buffer an STH may announce now (see
+    /// [`on_exchange_buffer`](Self::on_exchange_buffer)).
+    pub fn max_exchange_buffer(&self) -> usize {
+        self.frame_limit()
+    }
+
+    /// The largest DATA buffer now, command octet included (the negotiated
+    /// SSIDSDEB; 99999 before the SSIDs agree).
+    pub fn max_data_buffer(&self) -> usize {
+        self.data_limit()
+    }
+
     /// The largest DATA buffer now (negotiated SSIDSDEB).
     fn data_limit(&self) -> usize {
         self.negotiated.map_or(MAX_EXCHANGE_BUFFER, |n| n.buffer_size.get() as usize)
@@ -261,18 +273,40 @@ impl Session {
                 break;
             }
             used += STH_LEN + oeb_len;
-            match Command::decode(&rest[STH_LEN..STH_LEN + oeb_len], self.level) {
-                Ok(cmd) => {
-                    let actions = self.on_command(cmd);
-                    self.out.extend(actions);
-                }
-                Err(e) => self.end_with(e.esid_reason(), e.to_string()),
-            }
+            let actions = self.on_exchange_buffer(&rest[STH_LEN..STH_LEN + oeb_len]);
+            self.out.extend(actions);
         }
         if self.state == State::WaitDisconnect {
             used = input.len();
         }
         (used, self.take())
+    }
+
+    /// Handles one Exchange Buffer whose STH the caller removed (for a
+    /// transport that frames itself, e.g. to trace each command: frame with
+    /// [`sth::next_exchange_buffer`] and [`max_exchange_buffer`]). Decodes it
+    /// at the session's level, holds DATA to [`max_data_buffer`], and ends
+    /// the session with the ESID reason a bad buffer earns.
+    ///
+    /// [`max_exchange_buffer`]: Self::max_exchange_buffer
+    /// [`max_data_buffer`]: Self::max_data_buffer
+    pub fn on_exchange_buffer(&mut self, oeb: &[u8]) -> Vec<Action> {
+        if self.state == State::WaitDisconnect {
+            return Vec::new();
+        }
+        if oeb.first() == Some(&b'D') && oeb.len() > self.data_limit() {
+            let e = CodecError::SthLength { length: oeb.len() + STH_LEN, max_buffer: self.data_limit() };
+            self.end_with(e.esid_reason(), e.to_string());
+            return self.take();
+        }
+        match Command::decode(oeb, self.level) {
+            Ok(cmd) => {
+                let actions = self.on_command(cmd);
+                self.out.extend(actions);
+            }
+            Err(e) => self.end_with(e.esid_reason(), e.to_string()),
+        }
+        self.take()
     }
 
     /// Handles one command from the peer (RFC 5024 §9.8–§9.12).

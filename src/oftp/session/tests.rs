@@ -513,3 +513,21 @@ fn arbitrary_input_never_panics() {
         }
     }
 }
+
+#[test]
+fn a_transport_that_frames_itself_gets_the_same_checks() {
+    let (mut s, level) = connected(config(), 5);
+    assert_eq!((s.max_exchange_buffer(), s.max_data_buffer()), (99_999, 2048));
+    feed(&mut s, &Command::Sfid(sfid(level, FileFormat::Text, 0)), level);
+    s.accept_file(0, 0).unwrap();
+    let stb = stb(&Command::Data(vec![0x82, b'o', b'k']), level);
+    let (oeb, _) = crate::oftp::sth::next_exchange_buffer(&stb, s.max_exchange_buffer()).unwrap().unwrap();
+    let o = split(s.on_exchange_buffer(oeb), level);
+    assert_eq!(o.events, [Event::Data(vec![0x82, b'o', b'k'])]);
+    let mut big = vec![b'D'];
+    big.resize(2049, 0);
+    assert_eq!(esid_reason(&split(s.on_exchange_buffer(&big), level)), Some(7));
+    assert!(s.on_exchange_buffer(b"R").is_empty()); // ended: ignored
+    let (s, _) = connected(config(), 4);
+    assert_eq!((s.max_exchange_buffer(), s.max_data_buffer()), (2048, 2048));
+}
