@@ -12,7 +12,12 @@
 //! - [`subrecord`]: DATA subrecords and buffer compression (RFC 5024 §7), and
 //!   [`record`]: how the subrecords of a file make records (RFC 5024 §1.5.3).
 //! - [`session`]: the responder's session state machine (RFC 5024 §9).
+//! - [`field`], [`stamp`]: the fixed-width field formats and the Virtual File
+//!   date/time stamp the command layouts are made of.
 //! - [`error`]: the codec's typed error and the ESID reason each one earns.
+//!
+//! Decisions, the layouts of every level side by side, and the RFC
+//! ambiguities met on the way: `docs/OFTP.md`.
 
 pub mod command;
 pub mod error;

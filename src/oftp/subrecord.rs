@@ -8,14 +8,16 @@
 //! +---+---+-------------+
 //! | E | C |    COUNT    |   E: the subrecord ends the current record
 //! +---+---+-------------+   C: compressed: COUNT copies of the 1 octet after
-//! ```                          the header; else COUNT literal octets (0–63)
+//!                              the header; else COUNT literal octets (0–63)
+//! ```
 //!
 //! Decoding ([`subrecords`]) borrows from the buffer and never allocates, so
 //! a hostile buffer cannot make it grow memory; a count that runs past the end
 //! of the buffer is an error, never a panic. Encoding ([`BufferFiller`]) fills
-//! one buffer at a time up to the negotiated size and never splits a
-//! subrecord across buffers (§7.3: strategy 2, "split the subrecord into two,
-//! filling the remainder of the Exchange Buffer").
+//! one buffer at a time up to the negotiated size; a subrecord is never split
+//! between buffers, a run of data is cut into two subrecords instead (§7.3
+//! strategy 2, "split the subrecord into two, filling the remainder of the
+//! Exchange Buffer").
 
 use super::command::code;
 use super::error::{CodecError, Result};
