@@ -9,10 +9,21 @@ use crate::core::error::Error;
 
 /// Component error 671: OFTP protocol error (the reference's table).
 pub const OFTP_ERR_PROTOCOL: i32 = 671;
+/// Component error 675: session terminated by client, unknown SSID (a
+/// received ESID 03).
+pub const OFTP_ERR_UNKNOWN_SSID: i32 = 675;
+/// Component error 677: session terminated by client, unknown password (a
+/// received ESID 04).
+pub const OFTP_ERR_UNKNOWN_PASSWORD: i32 = 677;
 /// Component error 678: error building packet to send.
 pub const OFTP_ERR_BUILD: i32 = 678;
 /// Component error 680: invalid date timestamp.
 pub const OFTP_ERR_DATE: i32 = 680;
+
+/// The TCP/IP table's 10060, "Connection timed out": the session's
+/// inactivity timer ran out (the issue: "ConnTimeout … → ESID 09,
+/// Disconnected 10060").
+pub const OFTP_ERR_TIMED_OUT: i32 = 10060;
 
 /// A malformed Exchange Buffer, Stream Transmission Header or DATA subrecord
 /// received from the peer, or a value that cannot be encoded.

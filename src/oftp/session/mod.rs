@@ -26,7 +26,7 @@ mod types;
 pub use types::{Action, Config, ConnectResponse, Event, Negotiated, SessionError};
 
 use super::command::{Command, Esid, SendReceive, Sfid, Sfpa, Ssid, Ssrm};
-use super::error::CodecError;
+use super::error::{CodecError, OFTP_ERR_PROTOCOL, OFTP_ERR_UNKNOWN_PASSWORD, OFTP_ERR_UNKNOWN_SSID};
 use super::field::MAX_TEXT;
 use super::reason::EsidReason;
 use super::record::RecordReader;
@@ -226,7 +226,7 @@ impl Session {
     }
 
     /// Ends the session with our ESID (§9.9 I, §9.10 Q).
-    fn end_with(&mut self, reason: EsidReason, text: impl Into<String>) {
+    fn end_with(&mut self, reason: EsidReason, text: impl Into<String>, error_code: i32) {
         let mut text = text.into();
         if text.len() > MAX_TEXT {
             let mut cut = MAX_TEXT;
@@ -236,14 +236,20 @@ impl Session {
             text.truncate(cut);
         }
         self.send_infallible(&Command::Esid(Esid { reason, text: text.clone() }));
-        self.event(Event::Ended { reason, text, by_peer: false });
+        self.event(Event::Ended { reason, text, by_peer: false, error_code });
         self.out.push(Action::Disconnect);
         self.state = State::WaitDisconnect;
     }
 
     fn protocol_violation(&mut self, what: &str) {
         let text = format!("{what} is not valid in state {}", self.state.rfc_name());
-        self.end_with(EsidReason::ProtocolViolation, text);
+        self.end_with(EsidReason::ProtocolViolation, text, OFTP_ERR_PROTOCOL);
+    }
+
+    /// Ends the session for a bad buffer with the ESID reason and error code
+    /// the codec error earns.
+    fn end_with_codec_error(&mut self, e: CodecError) {
+        self.end_with(e.esid_reason(), e.to_string(), e.error_code());
     }
 
     /// Feeds received octets. Returns how many were used (the rest is an
@@ -260,13 +266,15 @@ impl Session {
                 Ok(Framing::NeedHeader { .. }) => break,
                 Ok(Framing::Header { oeb_len }) => oeb_len,
                 Err(e) => {
-                    self.end_with(e.esid_reason(), e.to_string());
+                    self.end_with_codec_error(e);
                     break;
                 }
             };
             if rest.get(STH_LEN) == Some(&b'D') && oeb_len > self.data_limit() {
-                let e = CodecError::SthLength { length: oeb_len + STH_LEN, max_buffer: self.data_limit() };
-                self.end_with(e.esid_reason(), e.to_string());
+                self.end_with_codec_error(CodecError::SthLength {
+                    length: oeb_len + STH_LEN,
+                    max_buffer: self.data_limit(),
+                });
                 break;
             }
             if rest.len() < STH_LEN + oeb_len {
@@ -295,8 +303,10 @@ impl Session {
             return Vec::new();
         }
         if oeb.first() == Some(&b'D') && oeb.len() > self.data_limit() {
-            let e = CodecError::SthLength { length: oeb.len() + STH_LEN, max_buffer: self.data_limit() };
-            self.end_with(e.esid_reason(), e.to_string());
+            self.end_with_codec_error(CodecError::SthLength {
+                length: oeb.len() + STH_LEN,
+                max_buffer: self.data_limit(),
+            });
             return self.take();
         }
         match Command::decode(oeb, self.level) {
@@ -304,7 +314,7 @@ impl Session {
                 let actions = self.on_command(cmd);
                 self.out.extend(actions);
             }
-            Err(e) => self.end_with(e.esid_reason(), e.to_string()),
+            Err(e) => self.end_with_codec_error(e),
         }
         self.take()
     }
@@ -318,7 +328,13 @@ impl Session {
         if let Command::Esid(esid) = cmd {
             // ESID from the peer ends the session in every state (§9.8 F,
             // §9.12 D/F); the peer closes or we do.
-            self.event(Event::Ended { reason: esid.reason, text: esid.text, by_peer: true });
+            let error_code = match esid.reason {
+                EsidReason::NormalTermination => 0,
+                EsidReason::UserCodeNotKnown => OFTP_ERR_UNKNOWN_SSID,
+                EsidReason::InvalidPassword => OFTP_ERR_UNKNOWN_PASSWORD,
+                _ => OFTP_ERR_PROTOCOL,
+            };
+            self.event(Event::Ended { reason: esid.reason, text: esid.text, by_peer: true, error_code });
             self.out.push(Action::StopTimer);
             self.out.push(Action::Disconnect);
             self.state = State::WaitDisconnect;
@@ -356,7 +372,8 @@ impl Session {
             (State::OpenOutPending, Command::Sfpa(Sfpa { answer_count })) => {
                 if answer_count > self.restart_position {
                     // §9.10 K P2: the answer may not exceed the request.
-                    self.end_with(EsidReason::ProtocolViolation, "SFPAACNT above the SFID restart position");
+                    let text = "SFPAACNT above the SFID restart position";
+                    self.end_with(EsidReason::ProtocolViolation, text, OFTP_ERR_PROTOCOL);
                 } else {
                     self.credit_speaker = self.window();
                     self.state = State::OpenOut;
@@ -398,7 +415,8 @@ impl Session {
     fn on_ssid(&mut self, ssid: Ssid) {
         if !self.config.send_receive.compatible(ssid.send_receive) {
             self.peer_ssid = Some(ssid);
-            self.end_with(EsidReason::ModeOrCapabilitiesIncompatible, "both locations send only or receive only");
+            let text = "both locations send only or receive only";
+            self.end_with(EsidReason::ModeOrCapabilitiesIncompatible, text, OFTP_ERR_PROTOCOL);
             return;
         }
         self.state = State::WaitConnectResponse;
@@ -423,12 +441,12 @@ impl Session {
     fn on_data(&mut self, buf: Vec<u8>) {
         if self.credit_listener == 0 {
             // §9.12 P6: the Speaker exceeded its credit.
-            self.end_with(EsidReason::ProtocolViolation, "DATA beyond the credit window");
+            self.end_with(EsidReason::ProtocolViolation, "DATA beyond the credit window", OFTP_ERR_PROTOCOL);
             return;
         }
         if let Some(reader) = self.reader.as_mut() {
             if let Err(e) = reader.feed(&buf, |_| {}) {
-                self.end_with(e.esid_reason(), e.to_string());
+                self.end_with_codec_error(e);
                 return;
             }
         }

@@ -6,6 +6,7 @@
 use super::{Action, ConnectResponse, Event, Negotiated, SessionError};
 use super::{Outcome, Session, State};
 use crate::oftp::command::{Command, Eerp, Efid, Efna, Efpa, Nerp, SendReceive, Sfid, Sfna, Sfpa, Ssid};
+use crate::oftp::error::{OFTP_ERR_PROTOCOL, OFTP_ERR_TIMED_OUT};
 use crate::oftp::reason::EsidReason;
 use crate::oftp::Level;
 
@@ -27,7 +28,7 @@ impl Session {
         self.expect("accept_connection", &[State::WaitConnectResponse])?;
         let peer = self.peer_ssid.clone().ok_or(SessionError::Invalid("no SSID received".into()))?;
         if let Err(reason) = response.accept {
-            self.end_with(reason, reason.text());
+            self.end_with(reason, reason.text(), 0);
             return Ok(self.take());
         }
         let peer_level = peer.level().unwrap_or(Level::V12);
@@ -37,6 +38,7 @@ impl Session {
             self.end_with(
                 EsidReason::SecureAuthenticationRequirementsIncompatible,
                 "secure authentication requirements differ",
+                OFTP_ERR_PROTOCOL,
             );
             return Ok(self.take());
         }
@@ -99,7 +101,7 @@ impl Session {
                 self.state = State::ListenerIdle;
                 self.event(Event::Connected(n));
             }
-            _ => self.end_with(EsidReason::InvalidChallengeResponse, "authentication failed"),
+            _ => self.end_with(EsidReason::InvalidChallengeResponse, "authentication failed", OFTP_ERR_PROTOCOL),
         }
         Ok(self.take())
     }
@@ -241,14 +243,14 @@ impl Session {
     /// F_RELEASE_RQ(Ok): ESID 00, only right after the peer's CD (§9.10 E).
     pub fn end_session(&mut self) -> Outcome {
         self.expect("end_session", &[State::SpeakerIdleAfterCd])?;
-        self.end_with(EsidReason::NormalTermination, "");
+        self.end_with(EsidReason::NormalTermination, "", 0);
         Ok(self.take())
     }
 
     /// F_RELEASE_RQ(Err) / F_ABORT_RQ: ESID `reason` in any state (§9.10 Q).
     pub fn abort(&mut self, reason: EsidReason, text: &str) -> Vec<Action> {
         if self.state != State::WaitDisconnect {
-            self.end_with(reason, text);
+            self.end_with(reason, text, 0);
         }
         self.take()
     }
@@ -259,7 +261,7 @@ impl Session {
         if self.state == State::WaitDisconnect {
             self.out.push(Action::Disconnect);
         } else {
-            self.end_with(EsidReason::TimeOut, "no response within the timeout");
+            self.end_with(EsidReason::TimeOut, "no response within the timeout", OFTP_ERR_TIMED_OUT);
         }
         self.take()
     }

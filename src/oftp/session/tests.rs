@@ -531,3 +531,38 @@ fn a_transport_that_frames_itself_gets_the_same_checks() {
     let (s, _) = connected(config(), 4);
     assert_eq!((s.max_exchange_buffer(), s.max_data_buffer()), (2048, 2048));
 }
+
+fn ended_code(o: &Out) -> Option<i32> {
+    o.events.iter().find_map(|e| match e {
+        Event::Ended { error_code, .. } => Some(*error_code),
+        _ => None,
+    })
+}
+
+#[test]
+fn the_end_carries_the_component_error_code() {
+    // Received ESID 03/04/00/09 → 675/677/0/671.
+    for (reason, code) in [
+        (EsidReason::UserCodeNotKnown, 675),
+        (EsidReason::InvalidPassword, 677),
+        (EsidReason::NormalTermination, 0),
+        (EsidReason::TimeOut, 671),
+    ] {
+        let (mut s, level) = connected(config(), 5);
+        let o = feed(&mut s, &Command::Esid(Esid { reason, text: String::new() }), level);
+        assert_eq!(ended_code(&o), Some(code), "{reason:?}");
+    }
+    // A bad date in SFID → 680; a protocol violation → 671; time-out → 10060.
+    let (mut s, level) = connected(config(), 5);
+    let mut b = stb(&Command::Sfid(sfid(level, FileFormat::Text, 0)), level);
+    b[4 + 34..4 + 36].copy_from_slice(b"13");
+    let o = split(s.on_bytes(&b).1, level);
+    assert_eq!((esid_reason(&o), ended_code(&o)), (Some(6), Some(680)));
+    let (mut s, level) = connected(config(), 5);
+    assert_eq!(ended_code(&feed(&mut s, &Command::Rtr, level)), Some(671));
+    let (mut s, _) = connected(config(), 5);
+    assert_eq!(ended_code(&split(s.on_timeout(), Level::V20)), Some(10_060));
+    // What the application asked for is no error.
+    let (mut s, _) = connected(config(), 5);
+    assert_eq!(ended_code(&split(s.abort(EsidReason::LocalSiteEmergencyCloseDown, "bye"), Level::V20)), Some(0));
+}

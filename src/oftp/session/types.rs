@@ -191,6 +191,11 @@ pub enum Event {
         text: String,
         /// Whether the peer sent the ESID.
         by_peer: bool,
+        /// The component error for the Error/Disconnected events: 0 when the
+        /// session ended as asked (ESID 00 either way, or an ESID the
+        /// application requested), 675/677 for a received ESID 03/04, 680 for
+        /// a bad date, 10060 for the time-out, else 671.
+        error_code: i32,
     },
 }
 
