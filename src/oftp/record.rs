@@ -11,6 +11,9 @@
 //!   end; EFIDRCNT is zero. Data after that E flag is accepted (some peers set
 //!   E at every line of a T file) and counted.
 //!
+//! The send side reads F/V files stored one record per CR-LF line (how the
+//! receive side stores them) with [`LineSplitter`].
+//!
 //! Signed, compressed or encrypted V files carry 2-octet record length
 //! headers instead (§6.5): [`v_record_header`] and [`VRecordSplitter`].
 //!
@@ -211,6 +214,97 @@ impl VRecordSplitter {
     }
 }
 
+/// Splits a stored F or V file, one record per CR-LF line (the form the
+/// receive side stores them in), back into records for sending:
+/// incrementally, in constant memory, each record at most `max_record_size`
+/// octets (SFIDLRECL; 0 = no limit). A CR not followed by LF is data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LineSplitter {
+    max_record_size: u64,
+    record_len: u64,
+    pending_cr: bool,
+    records: u64,
+}
+
+impl LineSplitter {
+    /// A splitter for records of at most `max_record_size` octets.
+    pub fn new(max_record_size: u32) -> Self {
+        LineSplitter { max_record_size: u64::from(max_record_size), record_len: 0, pending_cr: false, records: 0 }
+    }
+
+    fn data<'a>(&mut self, d: &'a [u8], sink: &mut impl FnMut(RecordEvent<'a>)) -> Result<()> {
+        if d.is_empty() {
+            return Ok(());
+        }
+        self.record_len += d.len() as u64;
+        if self.max_record_size > 0 && self.record_len > self.max_record_size {
+            return Err(CodecError::encode(
+                "SFIDLRECL",
+                format!("record {} is longer than {} octets", self.records + 1, self.max_record_size),
+            ));
+        }
+        sink(RecordEvent::Data(d));
+        Ok(())
+    }
+
+    /// Feeds the next piece of the stored file. A record longer than the
+    /// limit is an error (the file does not match its SFID).
+    pub fn feed<'a>(&mut self, data: &'a [u8], mut sink: impl FnMut(RecordEvent<'a>)) -> Result<()> {
+        let mut rest = data;
+        if self.pending_cr {
+            self.pending_cr = false;
+            if rest.first() == Some(&b'\n') {
+                rest = &rest[1..];
+                self.end(&mut sink);
+            } else {
+                self.data(b"\r", &mut sink)?;
+            }
+        }
+        while let Some(i) = rest.iter().position(|&b| b == b'\r') {
+            self.data(&rest[..i], &mut sink)?;
+            match rest.get(i + 1) {
+                Some(b'\n') => {
+                    self.end(&mut sink);
+                    rest = &rest[i + 2..];
+                }
+                Some(_) => {
+                    self.data(&rest[i..i + 1], &mut sink)?;
+                    rest = &rest[i + 1..];
+                }
+                None => {
+                    self.pending_cr = true;
+                    return Ok(());
+                }
+            }
+        }
+        self.data(rest, &mut sink)
+    }
+
+    fn end<'a>(&mut self, sink: &mut impl FnMut(RecordEvent<'a>)) {
+        sink(RecordEvent::EndOfRecord);
+        self.records += 1;
+        self.record_len = 0;
+    }
+
+    /// The end of the stored file: a last line without CR-LF is a record too,
+    /// and a lone CR at the very end is its data.
+    pub fn finish(&mut self, mut sink: impl FnMut(RecordEvent<'static>)) -> Result<()> {
+        if self.pending_cr {
+            self.pending_cr = false;
+            self.data(b"\r", &mut sink)?;
+        }
+        if self.record_len > 0 {
+            self.end(&mut sink);
+        }
+        Ok(())
+    }
+
+    /// Records split so far.
+    pub fn records(&self) -> u64 {
+        self.records
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -334,5 +428,66 @@ mod tests {
         assert!(!sp.at_record_boundary());
         assert!(v_record_header(65_535).is_ok());
         assert_eq!(v_record_header(65_536).unwrap_err().error_code(), 678);
+    }
+
+    #[test]
+    fn stored_lines_split_into_records_in_any_pieces() {
+        let stored = b"one\r\n\r\nthr\ree\r\nlast";
+        for piece in 1..=stored.len() {
+            let mut sp = LineSplitter::new(10);
+            let mut records = vec![Vec::new()];
+            let mut on = |e: RecordEvent<'_>| match e {
+                RecordEvent::Data(d) => records.last_mut().unwrap().extend_from_slice(d),
+                RecordEvent::EndOfRecord => records.push(Vec::new()),
+                RecordEvent::Repeat { .. } => unreachable!(),
+            };
+            for chunk in stored.chunks(piece) {
+                sp.feed(chunk, &mut on).unwrap();
+            }
+            sp.finish(&mut on).unwrap();
+            assert_eq!(sp.records(), 4);
+            assert_eq!(records, [&b"one"[..], b"", b"thr\ree", b"last", b""], "pieces of {piece}");
+        }
+        // A trailing lone CR is data of the last record.
+        let mut got = Vec::new();
+        let mut sp = LineSplitter::new(0);
+        sp.feed(b"ab\r", |e| got.push(format!("{e:?}"))).unwrap();
+        sp.finish(|e| got.push(format!("{e:?}"))).unwrap();
+        assert_eq!(got.len(), 3);
+        assert_eq!(sp.records(), 1);
+        // A record above the limit is refused.
+        let e = LineSplitter::new(3).feed(b"abcd\r\n", |_| {}).unwrap_err();
+        assert_eq!(e.error_code(), 678);
+    }
+
+    #[test]
+    fn lines_sent_and_received_round_trip() {
+        // Stored lines → records → DATA buffers → records → stored lines.
+        let stored = b"alpha\r\n\r\n0000000000000000000000beta\r\n";
+        let mut sp = LineSplitter::new(100);
+        let mut filler = BufferFiller::new(128, true);
+        let mut bufs = Vec::new();
+        let mut push = |d: &[u8], eor: bool| {
+            let mut off = 0;
+            loop {
+                let p = filler.push(&d[off..], eor);
+                off += p.consumed;
+                if off == d.len() && (p.record_ended || !eor) {
+                    break;
+                }
+                bufs.extend(filler.finish());
+            }
+        };
+        sp.feed(stored, |e| match e {
+            RecordEvent::Data(d) => push(d, false),
+            RecordEvent::EndOfRecord => push(b"", true),
+            RecordEvent::Repeat { .. } => unreachable!(),
+        })
+        .unwrap();
+        bufs.extend(filler.finish());
+        assert_eq!((filler.records(), filler.units()), (3, 31));
+        let mut r = RecordReader::new(FileFormat::Variable, 100, true);
+        assert_eq!(receive(&mut r, &bufs), stored);
+        assert_eq!(r.check_end(&Efid { record_count: 3, unit_count: 31 }), Ok(()));
     }
 }
