@@ -309,6 +309,16 @@ impl Session {
             });
             return self.take();
         }
+        if self.state == State::WaitSsid {
+            // Until the SSIDs agree, answer in the layouts of the level the
+            // Initiator's SSID asks for, even if that SSID is malformed: a
+            // 1.x peer must get a 4-octet ESID it can read.
+            if let [b'X', lev, ..] = oeb {
+                if let Some(l) = lev.is_ascii_digit().then(|| Level::from_ssidlev(lev - b'0')).flatten() {
+                    self.level = l.min(self.config.level);
+                }
+            }
+        }
         match Command::decode(oeb, self.level) {
             Ok(cmd) => {
                 let actions = self.on_command(cmd);
@@ -413,6 +423,9 @@ impl Session {
     }
 
     fn on_ssid(&mut self, ssid: Ssid) {
+        if let Some(l) = ssid.level() {
+            self.level = l.min(self.config.level);
+        }
         if !self.config.send_receive.compatible(ssid.send_receive) {
             self.peer_ssid = Some(ssid);
             let text = "both locations send only or receive only";

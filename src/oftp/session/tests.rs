@@ -566,3 +566,25 @@ fn the_end_carries_the_component_error_code() {
     let (mut s, _) = connected(config(), 5);
     assert_eq!(ended_code(&split(s.abort(EsidReason::LocalSiteEmergencyCloseDown, "bye"), Level::V20)), Some(0));
 }
+
+#[test]
+fn a_1_x_initiator_is_answered_in_1_x_layouts_before_negotiation() {
+    // Refused after a good SSID, and after a malformed one: 4-octet ESIDs.
+    let (mut s, _) = Session::new(config());
+    feed(&mut s, &Command::Ssid(peer_ssid(1)), Level::V20);
+    let actions = s.accept_connection(ConnectResponse::refuse(EsidReason::InvalidPassword)).unwrap();
+    assert!(actions.contains(&Action::Send(vec![0x10, 0, 0, 8, b'F', b'0', b'4', b'\r'])), "{actions:?}");
+    let (mut s, _) = Session::new(config());
+    let mut b = stb(&Command::Ssid(peer_ssid(2)), Level::V20);
+    b[4 + 36] = b'x';
+    let (_, actions) = s.on_bytes(&b);
+    assert!(actions.contains(&Action::Send(vec![0x10, 0, 0, 8, b'F', b'0', b'6', b'\r'])), "{actions:?}");
+    // A 2.0 Initiator gets the 2.0 layout.
+    let (mut s, _) = Session::new(config());
+    feed(&mut s, &Command::Ssid(peer_ssid(5)), Level::V20);
+    let o = split(s.accept_connection(ConnectResponse::refuse(EsidReason::UserCodeNotKnown)).unwrap(), Level::V20);
+    assert_eq!(
+        o.sent,
+        [Command::Esid(Esid { reason: EsidReason::UserCodeNotKnown, text: "User code not known".into() })]
+    );
+}
