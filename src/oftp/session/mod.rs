@@ -212,9 +212,14 @@ impl Session {
         cmd.encode(self.level, &mut stb)?;
         let header = sth::encode_header(stb.len() - STH_LEN)?;
         stb[..STH_LEN].copy_from_slice(&header);
+        self.push_stb(stb);
+        Ok(())
+    }
+
+    /// Queues one complete Stream Transmission Buffer and restarts the timer.
+    fn push_stb(&mut self, stb: Vec<u8>) {
         self.out.push(Action::Send(stb));
         self.out.push(Action::StartTimer);
-        Ok(())
     }
 
     /// Sends a command whose fields are all the session's own (SSRM, CD, RTR,

@@ -8,6 +8,7 @@ use super::{Outcome, Session, State};
 use crate::oftp::command::{Command, Eerp, Efid, Efna, Efpa, Nerp, SendReceive, Sfid, Sfna, Sfpa, Ssid};
 use crate::oftp::error::{OFTP_ERR_PROTOCOL, OFTP_ERR_TIMED_OUT};
 use crate::oftp::reason::EsidReason;
+use crate::oftp::sth;
 use crate::oftp::Level;
 
 impl Session {
@@ -198,7 +199,12 @@ impl Session {
                 self.data_limit()
             )));
         }
-        self.send(&Command::Data(buffer[1..].to_vec()))?;
+        // The buffer is already the Exchange Buffer: frame it with one copy
+        // rather than through Command::Data.
+        let mut stb = Vec::with_capacity(sth::STH_LEN + buffer.len());
+        stb.extend_from_slice(&sth::encode_header(buffer.len())?);
+        stb.extend_from_slice(&buffer);
+        self.push_stb(stb);
         self.credit_speaker = self.credit_speaker.saturating_sub(1);
         if self.credit_speaker == 0 {
             self.state = State::OpenOutWaitCredit;
