@@ -5,6 +5,8 @@
 pub mod core;
 pub mod ffi;
 /// cbindgen:ignore
+pub mod oftp;
+/// cbindgen:ignore
 pub mod stream;
 pub mod tcp;
 pub mod tftp;
