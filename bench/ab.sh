@@ -10,8 +10,8 @@
 #   plain 1 KiB / 16 KiB   examples-c/echo_server --raw, bench/loadgen throughput -c 100
 #   TLS 1 KiB / 16 KiB     examples-c/tls_echo_server --raw, bench/tls_client echo -c 100 (TLS 1.3)
 #   idle                   10,000 connections held (AB_IDLE_CONNS): server RSS per connection
-#   instructions           valgrind --tool=callgrind on the plaintext server, 1 KiB echo:
-#                          instructions per message (repeatable where seconds are not)
+#   instructions           valgrind --tool=callgrind on the servers, 1 and 16 KiB echo, plain
+#                          and TLS: instructions per message (repeatable where seconds are not)
 # Server CPU is utime+stime from /proc per message (median of the rounds).
 # The table goes into docs/PERFORMANCE.md between <!-- stream-ab:start --> and
 # <!-- stream-ab:end -->. A benchmark is a program that measures and prints, never a test.
@@ -152,31 +152,37 @@ if [[ $only == all || $only == idle ]]; then
   idle base
 fi
 
-cg_run() { # cg_run WHICH SIZE SECONDS: "instructions messages" of one server run under callgrind
-  local which=$1 cg=$out/callgrind-$1-$2-$3.out line
+cg_run() { # cg_run WHICH KIND SIZE SECONDS: "instructions messages" of one server run under callgrind
+  local which=$1 kind=$2 size=$3 secs=$4 cg=$out/callgrind-$1-$2-$3-$4.out line
   rm -f "$cg"
-  start "$which" plain valgrind --tool=callgrind --callgrind-out-file="$cg"
+  start "$which" "$kind" valgrind --tool=callgrind --callgrind-out-file="$cg"
   sleep 0.5
-  line=$("$loadgen" throughput -p "$port" -c 10 -s "$2" -D 1 -d "$3" | grep '^RESULT')
+  if [[ $kind == plain ]]; then
+    line=$("$loadgen" throughput -p "$port" -c 10 -s "$size" -D 1 -d "$secs" | grep '^RESULT')
+  else
+    line=$("$client" echo -p "$port" -c 10 -s "$size" -d "$secs" -V 1.3 | grep '^RESULT')
+  fi
   stop
   echo "$(awk '/^summary:/ { print $2 }' "$cg") $(field msgs "$line")"
 }
 
-instructions() { # instructions WHICH SIZE: callgrind instructions per plaintext message
-  # Two runs of different lengths; their difference cancels start-up and
-  # shutdown, whatever the message counts.
-  local which=$1 size=$2 short long
-  short=$(cg_run "$which" "$size" 1)
-  long=$(cg_run "$which" "$size" 4)
-  S[$which.ir$size]=$(awk -v s="$short" -v l="$long" 'BEGIN { split(s, a, " "); split(l, b, " ");
+instructions() { # instructions WHICH KIND SIZE: callgrind instructions per echoed message
+  # Two runs of different lengths; their difference cancels start-up,
+  # handshakes and shutdown, whatever the message counts.
+  local which=$1 kind=$2 size=$3 short long
+  short=$(cg_run "$which" "$kind" "$size" 2)
+  long=$(cg_run "$which" "$kind" "$size" 6)
+  S[$which.ir.$kind$size]=$(awk -v s="$short" -v l="$long" 'BEGIN { split(s, a, " "); split(l, b, " ");
     printf "%.0f", (b[2] > a[2] ? (b[1] - a[1]) / (b[2] - a[2]) : 0) }')
-  echo "   $which $size B: ${S[$which.ir$size]} instructions/message (runs: $short / $long)"
+  echo "   $which $kind $size B: ${S[$which.ir.$kind$size]} instructions/message (runs: $short / $long)"
 }
 if command -v valgrind >/dev/null && [[ $only == all || $only == instructions ]]; then
   echo "== instructions per message (callgrind)"
-  for size in 1024 16384; do
-    instructions new "$size"
-    instructions base "$size"
+  for kind in plain tls; do
+    for size in 1024 16384; do
+      instructions new "$kind" "$size"
+      instructions base "$kind" "$size"
+    done
   done
 fi
 
@@ -206,9 +212,12 @@ table=$(
   echo "| Measure | $new_rev | $base_rev | ratio |"
   echo "|---|---|---|---|"
   echo "| idle RSS bytes / connection ($idle_conns held) | ${S[new.idle]} | ${S[base.idle]} | $(ratio "${S[new.idle]}" "${S[base.idle]}") |"
-  for size in 1024 16384; do
-    [[ -n ${S[new.ir$size]:-} ]] || continue
-    echo "| instructions / $((size / 1024)) KiB message (callgrind, plaintext, 10 connections) | ${S[new.ir$size]} | ${S[base.ir$size]} | $(ratio "${S[new.ir$size]}" "${S[base.ir$size]}") |"
+  for kind in plain tls; do
+    for size in 1024 16384; do
+      k=ir.$kind$size
+      [[ -n ${S[new.$k]:-} ]] || continue
+      echo "| server instructions / $((size / 1024)) KiB message ($kind, callgrind, 10 connections) | ${S[new.$k]} | ${S[base.$k]} | $(ratio "${S[new.$k]}" "${S[base.$k]}") |"
+    done
   done
 )
 echo

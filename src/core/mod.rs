@@ -25,6 +25,8 @@ pub mod props;
 /// cbindgen:ignore
 pub mod reference;
 /// cbindgen:ignore
+pub mod service;
+/// cbindgen:ignore
 pub mod timers;
 /// cbindgen:ignore
 pub mod value;

@@ -5,7 +5,6 @@
 //! component is `StreamServer<ItsProtocol>` plus its own properties.
 
 use std::io::Read;
-use std::sync::Arc;
 use std::time::Duration;
 
 use super::props::StreamProp;
@@ -13,84 +12,60 @@ use super::protocol::Protocol;
 use super::transport::Transport;
 use crate::core::clients::ClientList;
 use crate::core::config::Setting;
-use crate::core::engine::{Engine, Handler, Step};
+use crate::core::engine::Step;
 use crate::core::error::{codes, Error, Result};
 use crate::core::listener::IpMode;
 use crate::core::props::SettingDef;
+use crate::core::service::Service;
 use crate::core::value::{bool_text, parse_bool, parse_int, Value};
 use crate::tls::cert::CertSpec;
 use crate::tls::session::Negotiated;
 
-/// A server of protocol `P` on the stream transport.
-pub struct StreamServer<P: Protocol> {
-    engine: Arc<Engine<Transport<P>>>,
-}
+/// A server of protocol `P` on the stream transport (DoEvents,
+/// StartListening, StopListening and the handler come with [`Service`]).
+pub type StreamServer<P> = Service<Transport<P>>;
 
-impl<P: Protocol> StreamServer<P> {
+impl<P: Protocol> Service<Transport<P>> {
     pub fn new() -> Result<Self> {
-        let engine = Engine::new(|registry, waker| Transport::new(registry, waker, P::new(), P::stream_defaults()))?;
-        Ok(StreamServer { engine })
-    }
-
-    /// Sets the function every event is passed to. It runs with no lock held
-    /// and may call any method of this server.
-    pub fn set_handler(&self, handler: Option<Handler<P::Event>>) {
-        self.engine.set_handler(handler);
-    }
-
-    pub fn engine(&self) -> &Arc<Engine<Transport<P>>> {
-        &self.engine
+        Service::with(|registry, waker| Transport::new(registry, waker, P::new(), P::stream_defaults()))
     }
 
     // ----- methods ---------------------------------------------------------
 
-    pub fn do_events(&self) -> Result<()> {
-        self.engine.do_events()
-    }
-
-    pub fn start_listening(&self) -> Result<()> {
-        self.engine.lock().start_listening()
-    }
-
-    pub fn stop_listening(&self) -> Result<()> {
-        self.engine.lock().stop_listening();
-        Ok(())
-    }
-
     pub fn shutdown(&self) -> Result<()> {
-        self.engine.lock().shutdown();
+        self.engine().lock().shutdown();
         Ok(())
     }
 
     /// `Reset`: Shutdown without events, then every property and setting
     /// back to its default.
     pub fn reset(&self) -> Result<()> {
-        self.engine.lock().reset(P::new(), P::stream_defaults());
+        self.engine().lock().reset(P::new(), P::stream_defaults());
         Ok(())
     }
 
     pub fn disconnect(&self, id: i32) -> Result<()> {
-        self.engine.lock().disconnect(id)
+        self.engine().lock().disconnect(id)
     }
 
     pub fn pause_data(&self, id: i32) -> Result<()> {
-        self.engine.lock().pause_data(id)
+        self.engine().lock().pause_data(id)
     }
 
     pub fn process_data(&self, id: i32) -> Result<()> {
-        self.engine.lock().process_data(id)
+        self.engine().lock().process_data(id)
     }
 
     /// `StartSSL`: starts the TLS handshake on a plaintext connection.
     pub fn start_ssl(&self, id: i32) -> Result<()> {
-        self.engine.lock().start_ssl(id)
+        self.engine().lock().start_ssl(id)
     }
 
     /// `Interrupt`: ends a blocking send on the connection (911); callable
     /// from any thread.
     pub fn interrupt(&self, id: i32) -> Result<()> {
-        self.engine.lock().conn(id)?;
-        self.engine.interrupt(id as i64);
+        self.engine().lock().conn(id)?;
+        self.engine().interrupt(id as i64);
         Ok(())
     }
 
@@ -100,7 +75,7 @@ impl<P: Protocol> StreamServer<P> {
     /// taken or Timeout seconds pass without progress (10060).
     pub fn send(&self, id: i32, data: &[u8]) -> Result<()> {
         let (fd, timeout) = {
-            let mut st = self.engine.lock();
+            let mut st = self.engine().lock();
             let (fd, timeout) = st.send_target(id)?;
             if timeout == 0 {
                 return st.send_async(id, data);
@@ -109,9 +84,9 @@ impl<P: Protocol> StreamServer<P> {
         };
         let mut off = 0;
         let r = self
-            .engine
+            .engine()
             .block(id as i64, Some(Duration::from_secs(timeout as u64)), fd, |t| t.send_step(id, data, &mut off));
-        self.engine.lock().set_bytes_sent(id, off);
+        self.engine().lock().set_bytes_sent(id, off);
         r
     }
 
@@ -126,14 +101,14 @@ impl<P: Protocol> StreamServer<P> {
     /// `SendFile`: synchronous; streams the file in bounded memory, firing
     /// events while it waits. Timeout > 0 bounds inactivity.
     pub fn send_file(&self, id: i32, path: &str) -> Result<()> {
-        let (fd, timeout) = self.engine.lock().send_target(id)?;
+        let (fd, timeout) = self.engine().lock().send_target(id)?;
         let mut file = crate::core::files::open_regular(path)?;
         let mut buf = vec![0u8; 64 * 1024];
         let (mut start, mut end) = (0usize, 0usize);
         let mut total = 0usize;
         let mut eof = false;
         let limit = (timeout > 0).then(|| Duration::from_secs(timeout as u64));
-        let r = self.engine.block(id as i64, limit, fd, |t| {
+        let r = self.engine().block(id as i64, limit, fd, |t| {
             if start == end && !eof {
                 let n = file.read(&mut buf).map_err(|e| Error::file(format!("Reading {path}: {e}")))?;
                 (start, end) = (0, n);
@@ -147,7 +122,7 @@ impl<P: Protocol> StreamServer<P> {
             total += n;
             Ok(if n > 0 { Step::Progress } else { Step::Blocked })
         });
-        self.engine.lock().set_bytes_sent(id, total);
+        self.engine().lock().set_bytes_sent(id, total);
         r
     }
 
@@ -155,7 +130,7 @@ impl<P: Protocol> StreamServer<P> {
 
     pub fn stream_get(&self, p: StreamProp, index: i32) -> Result<Value> {
         use StreamProp::*;
-        let st = self.engine.lock();
+        let st = self.engine().lock();
         let s = &st.settings;
         let ssl = &st.ssl;
         Ok(match p {
@@ -211,13 +186,13 @@ impl<P: Protocol> StreamServer<P> {
                 if !v.as_bool()? {
                     return self.disconnect(index);
                 }
-                self.engine.lock().conn(index)?;
+                self.engine().lock().conn(index)?;
                 return Ok(());
             }
             AcceptData => return if v.as_bool()? { self.process_data(index) } else { self.pause_data(index) },
             _ => {}
         }
-        let mut st = self.engine.lock();
+        let mut st = self.engine().lock();
         match p {
             IdleTimeout => st.set_idle_timeout(index, v.as_i64()? as u32)?,
             Timeout => st.conn_mut(index)?.core.timeout = v.as_i64()? as u32,
@@ -270,7 +245,7 @@ impl<P: Protocol> StreamServer<P> {
     /// Reads a shared setting (the TCP, SSL and base tables of
     /// [`super::props`]); `def` was found in one of them.
     pub fn stream_config_get(&self, def: &SettingDef, s: &Setting) -> Result<String> {
-        let st = self.engine.lock();
+        let st = self.engine().lock();
         let t = &st.settings;
         let b = |x: bool| bool_text(x).to_string();
         if let Some(v) = t.base.get(def.name) {
@@ -313,7 +288,7 @@ impl<P: Protocol> StreamServer<P> {
     /// against `def` already.
     pub fn stream_config_set(&self, def: &SettingDef, v: &str) -> Result<()> {
         let int = || parse_int(v);
-        let mut st = self.engine.lock();
+        let mut st = self.engine().lock();
         let name = def.name.to_ascii_lowercase();
         match name.as_str() {
             "allowedclients" => st.settings.allowed_clients = ClientList::parse(v)?,
@@ -364,12 +339,6 @@ impl<P: Protocol> StreamServer<P> {
             }
         }
         Ok(())
-    }
-}
-
-impl<P: Protocol> Drop for StreamServer<P> {
-    fn drop(&mut self) {
-        self.engine.close();
     }
 }
 

@@ -29,6 +29,7 @@ use crate::core::conntable::ConnTable;
 use crate::core::engine::{Component, FIRST_COMPONENT_TOKEN};
 use crate::core::error::{codes, Error, Result};
 use crate::core::listener::{self, BindOptions};
+use crate::core::service::Listens;
 use crate::core::timers::Timers;
 use crate::tls::config::TlsServerContext;
 
@@ -183,47 +184,6 @@ impl<P: Protocol> Transport<P> {
     }
 
     // ----- listening -------------------------------------------------------
-
-    pub fn start_listening(&mut self) -> Result<()> {
-        if self.listener.is_some() {
-            return Err(Error::code(codes::ALREADY_LISTENING));
-        }
-        if self.ssl.tls_mode() != TlsMode::Off {
-            self.build_tls()?;
-        } else {
-            self.tls_ctx = None;
-        }
-        let s = &self.settings;
-        listener::ensure_fd_limit(s.max_connections as u64 + 64)?;
-        let port = if self.bound_port != 0 { self.bound_port } else { s.local_port };
-        let addr = listener::local_addr(&s.local_host, port, s.use_ipv6)?;
-        let opts = BindOptions {
-            mode: s.use_ipv6,
-            exclusive: s.bind_exclusively,
-            backlog: s.connection_backlog,
-            recv_buffer: s.in_buffer_size,
-            send_buffer: s.out_buffer_size,
-        };
-        let mut l = listener::listen_tcp(addr, &opts)?;
-        self.registry.register(&mut l, LISTENER, Interest::READABLE)?;
-        self.bound_port = l.local_addr()?.port();
-        self.listener = Some(l);
-        self.listener_ready = true;
-        Ok(())
-    }
-
-    /// Closes the listening socket; connections stay. LocalPort keeps the
-    /// bound port so a restart binds it again (docs/API.md §8).
-    pub fn stop_listening(&mut self) {
-        if let Some(mut l) = self.listener.take() {
-            let _ = self.registry.deregister(&mut l);
-        }
-        self.listener_ready = false;
-        for (_, p) in self.pending.drain() {
-            drop(p.sock);
-            self.stats.refused += 1;
-        }
-    }
 
     /// `Shutdown`: StopListening, then Disconnect every connection.
     pub fn shutdown(&mut self) {
@@ -521,6 +481,49 @@ impl<P: Protocol> Transport<P> {
             self.queue.push_back(ev);
         }
         self.after_call(id);
+    }
+}
+
+impl<P: Protocol> Listens for Transport<P> {
+    fn start_listening(&mut self) -> Result<()> {
+        if self.listener.is_some() {
+            return Err(Error::code(codes::ALREADY_LISTENING));
+        }
+        if self.ssl.tls_mode() != TlsMode::Off {
+            self.build_tls()?;
+        } else {
+            self.tls_ctx = None;
+        }
+        let s = &self.settings;
+        listener::ensure_fd_limit(s.max_connections as u64 + 64)?;
+        let port = if self.bound_port != 0 { self.bound_port } else { s.local_port };
+        let addr = listener::local_addr(&s.local_host, port, s.use_ipv6)?;
+        let opts = BindOptions {
+            mode: s.use_ipv6,
+            exclusive: s.bind_exclusively,
+            backlog: s.connection_backlog,
+            recv_buffer: s.in_buffer_size,
+            send_buffer: s.out_buffer_size,
+        };
+        let mut l = listener::listen_tcp(addr, &opts)?;
+        self.registry.register(&mut l, LISTENER, Interest::READABLE)?;
+        self.bound_port = l.local_addr()?.port();
+        self.listener = Some(l);
+        self.listener_ready = true;
+        Ok(())
+    }
+
+    /// Closes the listening socket; connections stay. LocalPort keeps the
+    /// bound port so a restart binds it again (docs/API.md §8).
+    fn stop_listening(&mut self) {
+        if let Some(mut l) = self.listener.take() {
+            let _ = self.registry.deregister(&mut l);
+        }
+        self.listener_ready = false;
+        for (_, p) in self.pending.drain() {
+            drop(p.sock);
+            self.stats.refused += 1;
+        }
     }
 }
 

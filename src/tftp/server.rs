@@ -2,70 +2,36 @@
 //! config settings and methods of the TFTPServer reference —
 //! usable without the FFI.
 
-use std::sync::Arc;
-
 use super::core::TftpCore;
-use super::event::TftpEvent;
 use super::props::{TftpProp, TABLES};
 use super::settings::{parse_traffic_type, ClientPolicy};
 use super::transfer::RollOver;
 use crate::core::component::Declared;
 use crate::core::config::Setting;
-use crate::core::engine::{Engine, Handler};
 use crate::core::error::{codes, Error, Result};
 use crate::core::listener::IpMode;
 use crate::core::props::{SettingDef, Tables};
+use crate::core::service::Service;
 use crate::core::value::{bool_text, parse_bool, parse_int, Value};
 
 /// The TFTPServer component.
-pub struct TftpServer {
-    engine: Arc<Engine<TftpCore>>,
-}
+pub type TftpServer = Service<TftpCore>;
 
 /// Settings of the reference that cannot apply on this platform and that
 /// pier accepts, stores and reads back without effect (docs/TFTP.md).
 const NO_EFFECT_BOOL: &[&str] =
     &["DelayHostResolution", "AbsoluteTimeout", "ProcessIdleEvents", "GUIAvailable", "UseDaemonThreads"];
 
-impl TftpServer {
+impl Service<TftpCore> {
     pub fn new() -> Result<TftpServer> {
-        Ok(TftpServer { engine: Engine::new(TftpCore::new)? })
-    }
-
-    /// Sets the function every event is passed to. It runs with no lock held
-    /// and may call any method of this server.
-    pub fn set_handler(&self, handler: Option<Handler<TftpEvent>>) {
-        self.engine.set_handler(handler);
-    }
-
-    pub fn engine(&self) -> &Arc<Engine<TftpCore>> {
-        &self.engine
+        Service::with(TftpCore::new)
     }
 
     /// Whether Transfer events are produced (default true). The C API turns
     /// them on only while a Transfer callback is registered: each one costs a
     /// copy of the block and a dispatch.
     pub fn set_transfer_events(&self, on: bool) {
-        self.engine.lock().transfer_events = on;
-    }
-
-    // ----- methods ---------------------------------------------------------
-
-    /// `DoEvents`: handles ready datagrams and due timers, firing events;
-    /// waits up to SelectWaitMillis when nothing is ready.
-    pub fn do_events(&self) -> Result<()> {
-        self.engine.do_events()
-    }
-
-    /// `StartListening`: binds LocalHost:LocalPort (104 if already listening).
-    pub fn start_listening(&self) -> Result<()> {
-        self.engine.lock().start_listening()
-    }
-
-    /// `StopListening`: no new requests; transfers in progress go on.
-    pub fn stop_listening(&self) -> Result<()> {
-        self.engine.lock().stop_listening();
-        Ok(())
+        self.engine().lock().transfer_events = on;
     }
 }
 
@@ -79,7 +45,7 @@ impl Declared for TftpServer {
     }
 
     fn get_key(&self, key: TftpProp, index: i32) -> Result<Value> {
-        let st = self.engine.lock();
+        let st = self.engine().lock();
         let s = &st.settings;
         Ok(match key {
             TftpProp::ConnCount => Value::Int(st.conns.len() as i64),
@@ -110,7 +76,7 @@ impl Declared for TftpServer {
         if key == TftpProp::Listening {
             return if v.as_bool()? { self.start_listening() } else { self.stop_listening() };
         }
-        let mut st = self.engine.lock();
+        let mut st = self.engine().lock();
         match key {
             TftpProp::ConnFileData => st.conn_before_start(index)?.file_data = Some(v.into_bytes()),
             TftpProp::ConnLocalFile => st.conn_before_start(index)?.local_file = v.into_string(),
@@ -137,7 +103,7 @@ impl Declared for TftpServer {
     }
 
     fn config_get(&self, _def: &'static SettingDef, s: &Setting) -> Result<String> {
-        let st = self.engine.lock();
+        let st = self.engine().lock();
         let t = &st.settings;
         let b = |x: bool| bool_text(x).to_string();
         if let Some(n) = NO_EFFECT_BOOL.iter().find(|n| s.is(n)) {
@@ -205,7 +171,7 @@ impl Declared for TftpServer {
             }
             Ok(n)
         };
-        let mut st = self.engine.lock();
+        let mut st = self.engine().lock();
         let listening = st.listening();
         let busy = |code: i32, what: &str| -> Result<()> {
             if listening {
@@ -289,12 +255,6 @@ impl Declared for TftpServer {
             _ => return Err(unknown_setting(s.name)),
         }
         Ok(())
-    }
-}
-
-impl Drop for TftpServer {
-    fn drop(&mut self) {
-        self.engine.close();
     }
 }
 

@@ -12,13 +12,14 @@ use super::transfer_io::{send_one, Out};
 use super::{log_level, Listener, Route, TftpCore, LISTENER, REQUEST_BUDGET};
 use crate::core::error::{codes, Error, Result};
 use crate::core::listener::{self, BindOptions};
+use crate::core::service::Listens;
 use crate::tftp::event::TftpEvent;
 use crate::tftp::options::Direction;
 use crate::tftp::packet::{errcode, Packet, TftpError};
 use crate::tftp::pktinfo;
 
-impl TftpCore {
-    pub fn start_listening(&mut self) -> Result<()> {
+impl Listens for TftpCore {
+    fn start_listening(&mut self) -> Result<()> {
         if self.accepting {
             return Err(Error::code(codes::ALREADY_LISTENING));
         }
@@ -58,7 +59,7 @@ impl TftpCore {
 
     /// Stops accepting requests; transfers in progress go on. LocalPort keeps
     /// the bound port so a restart binds it again (docs/API.md §8).
-    pub fn stop_listening(&mut self) {
+    fn stop_listening(&mut self) {
         self.accepting = false;
         self.stats.refused += self.pending.len() as u64;
         self.pending.clear();
@@ -68,7 +69,9 @@ impl TftpCore {
             self.close_listener();
         }
     }
+}
 
+impl TftpCore {
     pub(super) fn close_listener(&mut self) {
         if let Some(mut l) = self.listener.take() {
             let _ = self.registry.deregister(&mut l.sock);
