@@ -8,6 +8,7 @@ use std::fmt::Write;
 
 use super::error::strerror;
 use super::props::{const_name, type_name, Access, Indexed, PerConn, PropDef, Tables};
+use super::value::PropType;
 
 /// A component's tables, as the generators see them.
 pub struct Component<'a, K: 'static> {
@@ -70,6 +71,16 @@ pub fn render_ids<K>(c: &Component<'_, K>) -> String {
     s
 }
 
+/// A default as the page shows it: `""` for empty text, "—" where a number
+/// or boolean has none to state (read-only values, per-connection ones).
+fn shown_default(d: &str, ty: PropType) -> String {
+    match (d.is_empty(), ty) {
+        (false, _) => format!("`{}`", cell(d)),
+        (true, PropType::Text | PropType::Binary) => "\"\"".into(),
+        (true, _) => "—".into(),
+    }
+}
+
 fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
@@ -107,7 +118,7 @@ pub fn render_page<K>(c: &Component<'_, K>) -> String {
             Indexed::ByPosition => "position",
         };
         let range = p.range.map(|(lo, hi)| format!("{lo} to {hi}")).unwrap_or_else(|| "—".into());
-        let default = if p.default.is_empty() { "\"\"".to_string() } else { format!("`{}`", p.default) };
+        let default = shown_default(p.default, p.ty);
         let _ = writeln!(
             s,
             "| {} | `{}` (`{}`) | {} | {} | {} | {} | {} | {} |",
@@ -171,7 +182,7 @@ pub fn render_page<K>(c: &Component<'_, K>) -> String {
             };
             let access = if d.access == Access::ReadOnly { "read-only" } else { "read/write" };
             let range = d.range.map(|(lo, hi)| format!("{lo} to {hi}")).unwrap_or_else(|| "—".into());
-            let default = if d.default.is_empty() { "\"\"".to_string() } else { format!("`{}`", cell(d.default)) };
+            let default = shown_default(d.default, d.ty);
             let _ = writeln!(s, "| {name} | {} | {access} | {default} | {range} | {} |", type_name(d.ty), cell(d.doc));
         }
         s.push('\n');
