@@ -8,7 +8,8 @@
 #   5. cargo test                            each Rust test
 #   6. cmake configure + build               1 test (if it fails, ctest is not run)
 #   7. ctest --output-on-failure             each C test, valgrind variants included
-#   8. pytest tests-python                   each Python (ctypes) test
+#   8. the C API tests built with ASan+UBSan, and linked against libpier.a
+#   9. pytest tests-python                   each Python (ctypes) test
 #
 # Every step runs even when an earlier one failed; the last line is
 # "N passed, N failed" over all of them, and the exit status is non-zero if
@@ -95,19 +96,52 @@ else
   count "cmake build" 0 1
 fi
 
-if ((built)); then
-  echo "== ctest"
-  status=0
-  (cd "$build" && ctest --output-on-failure -j "$jobs") 2>&1 | tee "$logs/ctest.log" || status=$?
-  summary=$(grep -E '[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$logs/ctest.log" | tail -n1 || true)
+# run_ctest NAME DIR [CTEST ARGS...]: runs ctest in DIR and counts its tests.
+run_ctest() {
+  local name=$1 dir=$2 log=$logs/$1.log status=0 summary bad total
+  shift 2
+  echo "== $name"
+  (cd "$dir" && ctest --output-on-failure -j "$jobs" "$@") 2>&1 | tee "$log" || status=$?
+  summary=$(grep -E '[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -n1 || true)
   if [[ -n $summary ]]; then
     bad=$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\1/' <<<"$summary")
     total=$(sed -E 's/.* failed out of ([0-9]+).*/\1/' <<<"$summary")
-    count "ctest" $((total - bad)) "$bad"
-  elif grep -q 'No tests were found' "$logs/ctest.log"; then
-    count "ctest" 0 "$((status != 0))"
+    count "$name" $((total - bad)) "$bad"
+  elif grep -q 'No tests were found' "$log"; then
+    count "$name" 0 "$((status != 0))"
   else
-    count "ctest" 0 1
+    count "$name" 0 1
+  fi
+}
+
+if ((built)); then
+  run_ctest ctest "$build"
+fi
+
+# The C API tests twice more: built with AddressSanitizer + UBSan, and
+# linked against the static library (libpier.a). Both reuse the library
+# cargo built above (same target directory); only the tests are rebuilt.
+build_variant() { # build_variant DIR CMAKE-OPTIONS...
+  local dir=$1
+  shift
+  cmake -S "$root" -B "$dir" -DCMAKE_BUILD_TYPE=Release -DPIER_BUILD_EXAMPLES=OFF -DPIER_BUILD_BENCH=OFF "$@" \
+    >"$logs/$(basename "$dir")-configure.log" 2>&1 \
+    && cmake --build "$dir" -j "$jobs" >"$logs/$(basename "$dir")-build.log" 2>&1 \
+    || { tail -n 40 "$logs/$(basename "$dir")-build.log" 2>/dev/null; return 1; }
+}
+if ((built)); then
+  echo "== C API tests with ASan + UBSan (build)"
+  if build_variant "$build-asan" -DPIER_SANITIZE=ON; then
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+      run_ctest ctest-asan "$build-asan" -L api
+  else
+    count "ctest-asan build" 0 1
+  fi
+  echo "== C API tests against libpier.a (build)"
+  if build_variant "$build-static" -DPIER_LINK_STATIC=ON -DPIER_VALGRIND=OFF; then
+    run_ctest ctest-static "$build-static" -L api
+  else
+    count "ctest-static build" 0 1
   fi
 fi
 

@@ -312,6 +312,9 @@ impl<P: Protocol> Transport<P> {
     fn established(&mut self, id: i32) {
         let Some(slot) = self.conns.slot_of(id) else { return };
         let conn = self.conns.by_slot_mut(slot).expect("exists");
+        if conn.core.closing {
+            return;
+        }
         let announce = proto_call!(self, conn, |p, cx, pc| p.on_established(&mut cx, pc));
         self.after_call(id);
         if announce {
