@@ -10,6 +10,8 @@
 #   7. ctest --output-on-failure             each C test, valgrind variants included
 #   8. the C API tests built with ASan+UBSan, and linked against libpier.a
 #   9. pytest tests-python                   each Python (ctypes) test
+#  10. every cargo-fuzz target for a few seconds (PIER_FUZZ_SECONDS, 3)
+#                                            each target; skipped, and said so, without nightly
 #
 # Every step runs even when an earlier one failed; the last line is
 # "N passed, N failed" over all of them, and the exit status is non-zero if
@@ -157,6 +159,21 @@ if compgen -G "tests-python/test_*.py" >/dev/null || compgen -G "tests-python/*_
   if ((status == 5)); then status=0; fi # pytest: no tests collected
   if ((status != 0 && bad == 0)); then bad=1; fi
   count "pytest" "$ok" "$bad"
+fi
+
+# --- Fuzz smoke: every target builds and survives a few seconds ------------
+# (the long runs are measured by scripts/fuzz.sh and written in
+# docs/RELIABILITY.md, not asserted here)
+echo "== fuzz smoke"
+if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
+  status=0
+  bash scripts/fuzz.sh "${PIER_FUZZ_SECONDS:-3}" 2>&1 | tee "$logs/fuzz.log" || status=$?
+  ok=$(grep -cE '^[a-z0-9_]+ +secs .* ok$' "$logs/fuzz.log" || true)
+  bad=$(grep -cE '^[a-z0-9_]+ +secs .* FAILED' "$logs/fuzz.log" || true)
+  if ((status != 0 && bad == 0)); then bad=1; fi # did not build
+  count "fuzz smoke" "$ok" "$bad"
+else
+  echo "-- fuzz smoke: skipped (no nightly toolchain; rustup toolchain install nightly)"
 fi
 
 echo

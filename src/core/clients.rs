@@ -14,6 +14,19 @@ enum Rule {
     Pattern(String),
 }
 
+/// RFC 1123 §2.1 host name syntax (a trailing dot allowed).
+fn is_host_name(name: &str) -> bool {
+    let name = name.strip_suffix('.').unwrap_or(name);
+    !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').all(|l| {
+            (1..=63).contains(&l.len())
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+        })
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClientList {
     text: String,
@@ -24,6 +37,14 @@ impl ClientList {
     /// Parses a comma-separated list. Host names are resolved now; one that
     /// does not resolve fails with 11001.
     pub fn parse(text: &str) -> Result<ClientList> {
+        Self::parse_with(text, |name| Ok((name, 0).to_socket_addrs()?.map(|a| a.ip()).collect()))
+    }
+
+    /// [`parse`](Self::parse) with the resolver given: the fuzz target
+    /// (fuzz/fuzz_targets/config.rs) parses without asking DNS. A name that
+    /// is not a host name by RFC 1123 §2.1 (letters, digits, hyphens and
+    /// dots, labels of 1–63, 253 in all) fails with 11001 unasked.
+    pub fn parse_with(text: &str, resolve: impl Fn(&str) -> std::io::Result<Vec<IpAddr>>) -> Result<ClientList> {
         let mut rules = Vec::new();
         for item in split_list(text) {
             if item.contains('*') {
@@ -42,11 +63,13 @@ impl ClientList {
             } else if let Ok(ip) = item.parse::<IpAddr>() {
                 rules.push(Rule::Ip(normalize(ip)));
             } else {
-                let addrs = (item, 0)
-                    .to_socket_addrs()
-                    .map_err(|e| Error::new(11001, format!("[11001] Host not found: {item}: {e}")))?;
+                if !is_host_name(item) {
+                    return Err(Error::new(11001, format!("[11001] Host not found: '{item}' is not a host name")));
+                }
+                let addrs =
+                    resolve(item).map_err(|e| Error::new(11001, format!("[11001] Host not found: {item}: {e}")))?;
                 let before = rules.len();
-                rules.extend(addrs.map(|a| Rule::Ip(normalize(a.ip()))));
+                rules.extend(addrs.into_iter().map(|ip| Rule::Ip(normalize(ip))));
                 if rules.len() == before {
                     return Err(Error::new(11001, format!("[11001] Host not found: {item}")));
                 }
@@ -166,6 +189,23 @@ mod tests {
         assert!(ClientList::parse("localhost").unwrap().matches(ip("127.0.0.1")));
         assert_eq!(ClientList::parse("10.0.0.0/33").unwrap_err().code, 906);
         assert_eq!(ClientList::parse("no-such-host.invalid").unwrap_err().code, 11001);
+    }
+
+    #[test]
+    fn names_that_are_not_host_names_are_not_looked_up() {
+        let asked = std::cell::Cell::new(0);
+        let resolve = |_: &str| {
+            asked.set(asked.get() + 1);
+            Ok(vec![ip("192.0.2.7")])
+        };
+        for bad in ["a b", "x=y", "-lead.example", "trail-.example", "a..b", &"l".repeat(64), "h\u{e9}.example"] {
+            let e = ClientList::parse_with(bad, resolve).unwrap_err();
+            assert_eq!(e.code, 11001, "{bad}");
+        }
+        assert_eq!(asked.get(), 0);
+        let l = ClientList::parse_with("gw.example., host-1", resolve).unwrap();
+        assert!(l.matches(ip("192.0.2.7")));
+        assert_eq!(asked.get(), 2);
     }
 
     #[test]
