@@ -13,6 +13,8 @@
 //! Modules:
 //! - [`cert`]: certificate stores (PFX, PEM, DER, P7B, auto-detect) and the
 //!   SSLCertSubject / SSLCertEncoded selection rules.
+//! - [`certinfo`]: the fields of the references' Certificate type
+//!   (`SSLCert<Field>`: dates, fingerprints, names, key, usages) of one certificate.
 //! - [`config`]: [`TlsSettings`] (every SSL setting with the reference's
 //!   defaults, parsed from config strings) and [`TlsServerContext`], which turns
 //!   them into a `rustls::ServerConfig`.
@@ -68,6 +70,7 @@
 //! `std::net::TcpStream` or an in-memory pipe alike.
 
 pub mod cert;
+pub mod certinfo;
 pub mod config;
 pub mod names;
 mod pem;
