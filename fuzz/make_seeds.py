@@ -123,6 +123,11 @@ put("ws_decoder", "close", bytes([0x00]) + frame(8, struct.pack(">H", 1000) + b"
 put("ws_decoder", "deflate", bytes([0x01]) + frame(1, raw_deflate(b"compressed " * 20), rsv1=True))
 put("ws_decoder", "bad-utf8", bytes([0x00]) + frame(1, b"\xc3\x28"))
 put("ws_decoder", "unmasked", bytes([0x00]) + bytes([0x81, 2]) + b"hi")
+# The same client frames, without the flags byte, for the tungstenite differential.
+put("ws_frames_vs_tungstenite", "text", frame(1, b"hello") + frame(9, b"p") + frame(2, bytes(200)))
+put("ws_frames_vs_tungstenite", "fragments", frame(1, "h\u00e9".encode()[:2], fin=False) + frame(10, b"") + frame(0, "h\u00e9".encode()[2:]))
+put("ws_frames_vs_tungstenite", "bad-utf8-later", frame(1, b"ok") + frame(1, b"\xe2\x82", fin=False) + frame(0, b"\x28"))
+put("ws_frames_vs_tungstenite", "close", frame(1, b"a") + frame(8, struct.pack(">H", 1000)) + frame(1, b"after"))
 req = ("GET /chat?x=1 HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUpgrade: websocket\r\nConnection: keep-alive, Upgrade\r\n"
        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nOrigin: http://example.com\r\n"
        "Sec-WebSocket-Protocol: chat, superchat\r\n"

@@ -1,10 +1,11 @@
 /*
  * pier — embeddable, event-driven network servers with a C ABI.
  *
- * This version ships two components, each an opaque handle that runs inside
- * the caller's own thread: TCPServer (pier_tcpserver_*: plain TCP and TLS)
- * and TFTPServer (pier_tftpserver_*). WSServer and OFTPServer are planned;
- * they are not part of this header. Every component has one procedural shape:
+ * This version ships three components, each an opaque handle that runs
+ * inside the caller's own thread: TCPServer (pier_tcpserver_*: plain TCP and
+ * TLS), WSServer (pier_wsserver_*: WebSocket, ws:// and wss://) and
+ * TFTPServer (pier_tftpserver_*). OFTPServer is planned; it is not part of
+ * this header. Every component has one procedural shape:
  *
  *   pier_<component>_open / _close / _register_callback
  *   pier_<component>_get_last_error / _get_last_error_code
@@ -536,6 +537,331 @@
 #define PIER_TFTPSERVER_EVENT_TRANSFER 8
 
 /**
+ * WSServer property `ConnectionBacklog` (int, default SOMAXCONN, 1 to 2147483647): Maximum number of pending connections kept by the TCP/IP stack (the reference's 5 drops connections under bursts on Linux).
+ */
+#define PIER_WSSERVER_PROP_CONNECTIONBACKLOG 1
+
+/**
+ * WSServer property `ConnCount` (int, read-only, default 0): Number of open connections; ConnConnectionId positions run 0..ConnCount-1.
+ */
+#define PIER_WSSERVER_PROP_CONNCOUNT 2
+
+/**
+ * WSServer property `ConnAcceptData` (bool, per connection, default True): Whether data reception is on. pier: writable (the reference's PauseData/ProcessData are not in its method list): False pauses reading and DataIn, True resumes.
+ */
+#define PIER_WSSERVER_PROP_CONNACCEPTDATA 3
+
+/**
+ * WSServer property `ConnBytesSent` (int, per connection, read-only, default 0): Payload bytes taken by the last send on the connection (all of it, or 0 after 10035).
+ */
+#define PIER_WSSERVER_PROP_CONNBYTESSENT 4
+
+/**
+ * WSServer property `ConnConnected` (bool, per connection, read-only): Whether the connection is open (use Disconnect to close it).
+ */
+#define PIER_WSSERVER_PROP_CONNCONNECTED 5
+
+/**
+ * WSServer property `ConnConnectionId` (text, by position, read-only): The connection id (decimal text) at position index (0..ConnCount-1); 913 beyond.
+ */
+#define PIER_WSSERVER_PROP_CONNCONNECTIONID 6
+
+/**
+ * WSServer property `ConnDataFormat` (int, per connection, default 0, 0 to 10): What Send sends: 0 automatic (binary: Send sends bytes), 1 text, 2 binary, 9 a Ping, 10 a Pong with the data; other values fail with 906.
+ */
+#define PIER_WSSERVER_PROP_CONNDATAFORMAT 7
+
+/**
+ * WSServer property `ConnHost` (text, per connection, read-only): The Host header of the opening request.
+ */
+#define PIER_WSSERVER_PROP_CONNHOST 8
+
+/**
+ * WSServer property `ConnLineMode` (bool, per connection, read-only, default False): Whether DataIn fires per line (CR, LF or CRLF) instead of per message; set with ChangeLineMode.
+ */
+#define PIER_WSSERVER_PROP_CONNLINEMODE 9
+
+/**
+ * WSServer property `ConnLocalAddress` (text, per connection, read-only): Local IP address of the interface the connection uses.
+ */
+#define PIER_WSSERVER_PROP_CONNLOCALADDRESS 10
+
+/**
+ * WSServer property `ConnOrigin` (text, per connection, read-only): The Origin header of the opening request.
+ */
+#define PIER_WSSERVER_PROP_CONNORIGIN 11
+
+/**
+ * WSServer property `ConnReadyToSend` (bool, per connection, read-only, default True): False after a send failed with 10035 until the connection can take data again (the ReadyToSend event).
+ */
+#define PIER_WSSERVER_PROP_CONNREADYTOSEND 12
+
+/**
+ * WSServer property `ConnRemoteHost` (text, per connection, read-only): IP address of the client.
+ */
+#define PIER_WSSERVER_PROP_CONNREMOTEHOST 13
+
+/**
+ * WSServer property `ConnRemotePort` (int, per connection, read-only): TCP port of the client.
+ */
+#define PIER_WSSERVER_PROP_CONNREMOTEPORT 14
+
+/**
+ * WSServer property `ConnRequestHeaders` (text, per connection, read-only): The headers of the opening request, one `Name: value` per line (CRLF).
+ */
+#define PIER_WSSERVER_PROP_CONNREQUESTHEADERS 15
+
+/**
+ * WSServer property `ConnRequestURI` (text, per connection, read-only): The request target of the opening request (e.g. `/chat?room=1`).
+ */
+#define PIER_WSSERVER_PROP_CONNREQUESTURI 16
+
+/**
+ * WSServer property `ConnSubProtocols` (text, per connection, read-only): The sub-protocols the client offered (comma-separated).
+ */
+#define PIER_WSSERVER_PROP_CONNSUBPROTOCOLS 17
+
+/**
+ * WSServer property `ConnTimeout` (int, per connection, default DefaultTimeout, 0 to 4294967295): Seconds a send may block (0 = asynchronous: 10035 when the out queue is full).
+ */
+#define PIER_WSSERVER_PROP_CONNTIMEOUT 18
+
+/**
+ * WSServer property `DefaultTimeout` (int, default 0, 0 to 4294967295): ConnTimeout given to each new connection.
+ */
+#define PIER_WSSERVER_PROP_DEFAULTTIMEOUT 19
+
+/**
+ * WSServer property `Listening` (bool, default False): Whether the server is listening; setting it starts or stops listening.
+ */
+#define PIER_WSSERVER_PROP_LISTENING 20
+
+/**
+ * WSServer property `LocalHost` (text): Local interface to listen on ("" = every interface); 107 while listening.
+ */
+#define PIER_WSSERVER_PROP_LOCALHOST 21
+
+/**
+ * WSServer property `LocalPort` (int, default 0, 0 to 65535): TCP port to listen on (0 = the system picks one, readable once listening); 106 while listening.
+ */
+#define PIER_WSSERVER_PROP_LOCALPORT 22
+
+/**
+ * WSServer property `SSLAuthenticateClients` (bool, default False): Ask clients for a certificate (see the SSLClientAuthentication event).
+ */
+#define PIER_WSSERVER_PROP_SSLAUTHENTICATECLIENTS 23
+
+/**
+ * WSServer property `SSLCertEffectiveDate` (text, read-only): The date the selected certificate becomes valid (`dd-MMM-yyyy HH:mm:ss`, UTC).
+ */
+#define PIER_WSSERVER_PROP_SSLCERTEFFECTIVEDATE 24
+
+/**
+ * WSServer property `SSLCertExpirationDate` (text, read-only): The date the selected certificate expires (`dd-MMM-yyyy HH:mm:ss`, UTC).
+ */
+#define PIER_WSSERVER_PROP_SSLCERTEXPIRATIONDATE 25
+
+/**
+ * WSServer property `SSLCertExtendedKeyUsage` (text, read-only): Comma-separated extended key usage OIDs of the selected certificate.
+ */
+#define PIER_WSSERVER_PROP_SSLCERTEXTENDEDKEYUSAGE 26
+
+/**
+ * WSServer property `SSLCertFingerprint` (text, read-only): MD5 hash of the selected certificate, hex bytes separated by `:`.
+ */
+#define PIER_WSSERVER_PROP_SSLCERTFINGERPRINT 27
+
+/**
+ * WSServer property `SSLCertFingerprintSHA1` (text, read-only): SHA-1 hash of the selected certificate, hex bytes separated by `:`.
+ */
+#define PIER_WSSERVER_PROP_SSLCERTFINGERPRINTSHA1 28
+
+/**
+ * WSServer property `SSLCertFingerprintSHA256` (text, read-only): SHA-256 hash of the selected certificate, hex bytes separated by `:`.
+ */
+#define PIER_WSSERVER_PROP_SSLCERTFINGERPRINTSHA256 29
+
+/**
+ * WSServer property `SSLCertIssuer` (text, read-only): Issuer of the selected certificate (`CN=..., O=...`).
+ */
+#define PIER_WSSERVER_PROP_SSLCERTISSUER 30
+
+/**
+ * WSServer property `SSLCertKeyPassword` (text): Password of the private key when it is encrypted apart from the store; stored (the store password opens pier's keys).
+ */
+#define PIER_WSSERVER_PROP_SSLCERTKEYPASSWORD 31
+
+/**
+ * WSServer property `SSLCertPrivateKey` (text, read-only): Never exported: always empty (PrivateKeyAvailable says whether there is a key).
+ */
+#define PIER_WSSERVER_PROP_SSLCERTPRIVATEKEY 32
+
+/**
+ * WSServer property `SSLCertPrivateKeyAvailable` (bool, read-only): Whether the selected certificate came with its private key.
+ */
+#define PIER_WSSERVER_PROP_SSLCERTPRIVATEKEYAVAILABLE 33
+
+/**
+ * WSServer property `SSLCertPrivateKeyContainer` (text, read-only): No key containers on this platform: always empty.
+ */
+#define PIER_WSSERVER_PROP_SSLCERTPRIVATEKEYCONTAINER 34
+
+/**
+ * WSServer property `SSLCertPublicKey` (text, read-only): The SubjectPublicKeyInfo of the selected certificate, Base64 DER.
+ */
+#define PIER_WSSERVER_PROP_SSLCERTPUBLICKEY 35
+
+/**
+ * WSServer property `SSLCertPublicKeyAlgorithm` (text, read-only): RSA, ECDSA, Ed25519, or the algorithm's OID.
+ */
+#define PIER_WSSERVER_PROP_SSLCERTPUBLICKEYALGORITHM 36
+
+/**
+ * WSServer property `SSLCertPublicKeyLength` (int, read-only): Bits of the public key (RSA modulus, EC field size).
+ */
+#define PIER_WSSERVER_PROP_SSLCERTPUBLICKEYLENGTH 37
+
+/**
+ * WSServer property `SSLCertSerialNumber` (text, read-only): Serial number, upper-case hex.
+ */
+#define PIER_WSSERVER_PROP_SSLCERTSERIALNUMBER 38
+
+/**
+ * WSServer property `SSLCertSignatureAlgorithm` (text, read-only): Signature algorithm of the certificate (e.g. sha256RSA), or its OID.
+ */
+#define PIER_WSSERVER_PROP_SSLCERTSIGNATUREALGORITHM 39
+
+/**
+ * WSServer property `SSLCertStore` (binary, default MY): The certificate store: a file name or the store's bytes, per SSLCertStoreType.
+ */
+#define PIER_WSSERVER_PROP_SSLCERTSTORE 40
+
+/**
+ * WSServer property `SSLCertStorePassword` (text): Password of the certificate store.
+ */
+#define PIER_WSSERVER_PROP_SSLCERTSTOREPASSWORD 41
+
+/**
+ * WSServer property `SSLCertStoreType` (int, default 0, 0 to 99): Type of SSLCertStore (2 PFX file, 3 PFX blob, 6 PEM key file, 7 PEM key blob, 8/9 public key, 11/12 P7B, 99 auto).
+ */
+#define PIER_WSSERVER_PROP_SSLCERTSTORETYPE 42
+
+/**
+ * WSServer property `SSLCertSubjectAltNames` (text, read-only): Comma-separated subject alternative names (DNS names, IP addresses, e-mail).
+ */
+#define PIER_WSSERVER_PROP_SSLCERTSUBJECTALTNAMES 43
+
+/**
+ * WSServer property `SSLCertThumbprintMD5` (text, read-only): As SSLCertFingerprint.
+ */
+#define PIER_WSSERVER_PROP_SSLCERTTHUMBPRINTMD5 44
+
+/**
+ * WSServer property `SSLCertThumbprintSHA1` (text, read-only): As SSLCertFingerprintSHA1.
+ */
+#define PIER_WSSERVER_PROP_SSLCERTTHUMBPRINTSHA1 45
+
+/**
+ * WSServer property `SSLCertThumbprintSHA256` (text, read-only): As SSLCertFingerprintSHA256.
+ */
+#define PIER_WSSERVER_PROP_SSLCERTTHUMBPRINTSHA256 46
+
+/**
+ * WSServer property `SSLCertUsage` (text, read-only): Key usage names, comma-separated (Digital Signature, Key Encipherment, ...).
+ */
+#define PIER_WSSERVER_PROP_SSLCERTUSAGE 47
+
+/**
+ * WSServer property `SSLCertUsageFlags` (int, read-only): Key usage bits (0x80 digitalSignature ... 0x8000 decipherOnly).
+ */
+#define PIER_WSSERVER_PROP_SSLCERTUSAGEFLAGS 48
+
+/**
+ * WSServer property `SSLCertVersion` (text, read-only): X.509 version of the selected certificate ("V3").
+ */
+#define PIER_WSSERVER_PROP_SSLCERTVERSION 49
+
+/**
+ * WSServer property `SSLCertSubject` (text): Subject of the certificate to select (exact, then substring; "*" = the first); reads back the full subject.
+ */
+#define PIER_WSSERVER_PROP_SSLCERTSUBJECT 50
+
+/**
+ * WSServer property `SSLCertEncoded` (binary): The selected certificate (PEM/Base64); setting it selects the matching certificate of the store.
+ */
+#define PIER_WSSERVER_PROP_SSLCERTENCODED 51
+
+/**
+ * WSServer property `SSLProvider` (int, default 0, 0 to 2): TLS implementation (0 automatic, 1 platform, 2 internal); every value is served by rustls.
+ */
+#define PIER_WSSERVER_PROP_SSLPROVIDER 52
+
+/**
+ * WSServer property `UseSSL` (bool, default False): Negotiate TLS with every client (wss://) with the SSLCert certificate.
+ */
+#define PIER_WSSERVER_PROP_USESSL 53
+
+/**
+ * WSServer event `Connected` (params: `pier_wsserver_connected_params`): Fired when a WebSocket is open (after the 101 response).
+ */
+#define PIER_WSSERVER_EVENT_CONNECTED 1
+
+/**
+ * WSServer event `ConnectionRequest` (params: `pier_wsserver_connectionrequest_params`): Fired when a client asks to connect (before TLS and the opening handshake); Accept is writable.
+ */
+#define PIER_WSSERVER_EVENT_CONNECTIONREQUEST 2
+
+/**
+ * WSServer event `DataIn` (params: `pier_wsserver_datain_params`): Fired for each message piece (or whole message with BufferMessage, or line in line mode).
+ */
+#define PIER_WSSERVER_EVENT_DATAIN 3
+
+/**
+ * WSServer event `Disconnected` (params: `pier_wsserver_disconnected_params`): Fired when a connection ends: the close code (1000 normal, 1006 closed without a Close frame, ...) and reason.
+ */
+#define PIER_WSSERVER_EVENT_DISCONNECTED 4
+
+/**
+ * WSServer event `Error` (params: `pier_wsserver_error_params`): Fired for failures no return value can report (a protocol violation by the client, a failed read).
+ */
+#define PIER_WSSERVER_EVENT_ERROR 5
+
+/**
+ * WSServer event `Log` (params: `pier_wsserver_log_params`): Fired for log lines at or under LogLevel (1 Info: requests and closes; 2 Verbose: request headers; 3 Debug: frames).
+ */
+#define PIER_WSSERVER_EVENT_LOG 6
+
+/**
+ * WSServer event `Ping` (params: `pier_wsserver_ping_params`): Fired for a Ping (answered with a Pong already) or a Pong (Response True) from the client.
+ */
+#define PIER_WSSERVER_EVENT_PING 7
+
+/**
+ * WSServer event `ReadyToSend` (params: `pier_wsserver_readytosend_params`): Fired once after the WebSocket opens and when the connection can take data again after 10035.
+ */
+#define PIER_WSSERVER_EVENT_READYTOSEND 8
+
+/**
+ * WSServer event `SSLClientAuthentication` (params: `pier_wsserver_sslclientauthentication_params`): Fired when the client presents its certificate; Accept is writable.
+ */
+#define PIER_WSSERVER_EVENT_SSLCLIENTAUTHENTICATION 9
+
+/**
+ * WSServer event `SSLConnectionRequest` (params: `pier_wsserver_sslconnectionrequest_params`): Fired when a TLS ClientHello arrives; the certificate fields are writable.
+ */
+#define PIER_WSSERVER_EVENT_SSLCONNECTIONREQUEST 10
+
+/**
+ * WSServer event `SSLStatus` (params: `pier_wsserver_sslstatus_params`): Fired with TLS handshake progress messages.
+ */
+#define PIER_WSSERVER_EVENT_SSLSTATUS 11
+
+/**
+ * WSServer event `WebSocketOpenRequest` (params: `pier_wsserver_websocketopenrequest_params`): Fired for the opening handshake; SubProtocols, StatusCode and ResponseHeaders are writable.
+ */
+#define PIER_WSSERVER_EVENT_WEBSOCKETOPENREQUEST 12
+
+/**
  * Opaque TCPServer handle.
  */
 typedef struct pier_tcpserver pier_tcpserver;
@@ -544,6 +870,11 @@ typedef struct pier_tcpserver pier_tcpserver;
  * Opaque TFTPServer handle.
  */
 typedef struct pier_tftpserver pier_tftpserver;
+
+/**
+ * Opaque WSServer handle.
+ */
+typedef struct pier_wsserver pier_wsserver;
 
 /**
  * The C callback signature shared by every component (docs/API.md §1):
@@ -850,6 +1181,169 @@ typedef struct pier_tftpserver_transfer_params {
     int text_len;
 } pier_tftpserver_transfer_params;
 
+/**
+ * Parameters of the Connected event (PIER_WSSERVER_EVENT_CONNECTED): the WebSocket is open.
+ */
+typedef struct pier_wsserver_connected_params {
+    int connection_id;
+} pier_wsserver_connected_params;
+
+/**
+ * Parameters of the ConnectionRequest event (PIER_WSSERVER_EVENT_CONNECTIONREQUEST).
+ */
+typedef struct pier_wsserver_connectionrequest_params {
+    /**
+     * The client's IP address.
+     */
+    const char *address;
+    int port;
+    /**
+     * Writable: set false to refuse the client (closed with a FIN, no events).
+     */
+    bool accept;
+} pier_wsserver_connectionrequest_params;
+
+/**
+ * Parameters of the DataIn event (PIER_WSSERVER_EVENT_DATAIN).
+ */
+typedef struct pier_wsserver_datain_params {
+    int connection_id;
+    /**
+     * 1 text (UTF-8), 2 binary for a message's first piece; 0 for later pieces and in line mode.
+     */
+    int data_format;
+    /**
+     * The data (followed by a NUL byte not counted in text_len); valid during the callback.
+     */
+    const uint8_t *text;
+    int text_len;
+    /**
+     * True on the message's last piece.
+     */
+    bool eom;
+    /**
+     * Line mode: true when the piece ended at a line end.
+     */
+    bool eol;
+} pier_wsserver_datain_params;
+
+/**
+ * Parameters of the Disconnected event (PIER_WSSERVER_EVENT_DISCONNECTED).
+ */
+typedef struct pier_wsserver_disconnected_params {
+    int connection_id;
+    /**
+     * The close code: the client's (1000 normal, 1001 going away, ...) or
+     * ours after a protocol error (1002, 1007, 1009); 1006 when the TCP
+     * connection ended without a Close frame; an HTTP status for a refused
+     * opening request; 10060 for a timeout; 0 when no WebSocket was opened.
+     */
+    int status_code;
+    const char *description;
+} pier_wsserver_disconnected_params;
+
+/**
+ * Parameters of the Error event (PIER_WSSERVER_EVENT_ERROR).
+ */
+typedef struct pier_wsserver_error_params {
+    /**
+     * The connection the error is about (0: the listener).
+     */
+    int connection_id;
+    /**
+     * A close code (1002, 1007, 1009, ...) or a TCP/IP or SSL error code.
+     */
+    int error_code;
+    const char *description;
+} pier_wsserver_error_params;
+
+/**
+ * Parameters of the Log event (PIER_WSSERVER_EVENT_LOG).
+ */
+typedef struct pier_wsserver_log_params {
+    int connection_id;
+    /**
+     * 1 Info, 2 Verbose, 3 Debug (fired up to the LogLevel setting).
+     */
+    int log_level;
+    const char *message;
+    /**
+     * "Info", "Error", "Verbose" or "Debug".
+     */
+    const char *log_type;
+} pier_wsserver_log_params;
+
+/**
+ * Parameters of the Ping event (PIER_WSSERVER_EVENT_PING).
+ */
+typedef struct pier_wsserver_ping_params {
+    int connection_id;
+    /**
+     * The frame's payload (followed by a NUL not counted in payload_len).
+     */
+    const uint8_t *payload;
+    int payload_len;
+    /**
+     * True for a Pong from the client; false for a Ping (already answered).
+     */
+    bool response;
+} pier_wsserver_ping_params;
+
+/**
+ * Parameters of the ReadyToSend event (PIER_WSSERVER_EVENT_READYTOSEND).
+ */
+typedef struct pier_wsserver_readytosend_params {
+    int connection_id;
+} pier_wsserver_readytosend_params;
+
+/**
+ * Parameters of the SSLClientAuthentication event (PIER_WSSERVER_EVENT_SSLCLIENTAUTHENTICATION).
+ */
+typedef struct pier_sslclientauthentication_params pier_wsserver_sslclientauthentication_params;
+
+/**
+ * Parameters of the SSLConnectionRequest event (PIER_WSSERVER_EVENT_SSLCONNECTIONREQUEST).
+ */
+typedef struct pier_sslconnectionrequest_params pier_wsserver_sslconnectionrequest_params;
+
+/**
+ * Parameters of the SSLStatus event (PIER_WSSERVER_EVENT_SSLSTATUS).
+ */
+typedef struct pier_sslstatus_params pier_wsserver_sslstatus_params;
+
+/**
+ * Parameters of the WebSocketOpenRequest event (PIER_WSSERVER_EVENT_WEBSOCKETOPENREQUEST).
+ * Pointers written into the writable fields must stay valid until the
+ * callback has returned (static, heap or user_data memory).
+ */
+typedef struct pier_wsserver_websocketopenrequest_params {
+    int connection_id;
+    const char *request_uri;
+    const char *host_header;
+    const char *origin_header;
+    /**
+     * Writable: the client's offered sub-protocols (comma-separated); set it
+     * to the one chosen. Left as the list, or a name not offered: none is chosen.
+     */
+    const char *sub_protocols;
+    /**
+     * The client's Sec-WebSocket-Extensions offers.
+     */
+    const char *extensions;
+    /**
+     * The request's headers, one `Name: value` per line.
+     */
+    const char *request_headers;
+    /**
+     * Writable: 101 (preset) accepts; any other HTTP status refuses with it.
+     */
+    int status_code;
+    /**
+     * Writable: extra response header lines, e.g. "WWW-Authenticate: Basic realm=\"x\"".
+     */
+    const char *response_headers;
+} pier_wsserver_websocketopenrequest_params;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -1132,6 +1626,166 @@ int pier_tftpserver_get_pollfd(struct pier_tftpserver *h);
  * Milliseconds until the next timer is due (0: work is pending), -1 when none.
  */
 int pier_tftpserver_get_timeout_ms(struct pier_tftpserver *h);
+
+/**
+ * Creates a WSServer. Returns NULL only if out of memory.
+ */
+struct pier_wsserver *pier_wsserver_open(void);
+
+/**
+ * Stops listening, closes every connection (no close handshake) and frees the
+ * handle. Fires no events. close(NULL) returns 0; a second close returns 901.
+ */
+int pier_wsserver_close(struct pier_wsserver *h);
+
+/**
+ * Registers `cb` for `event_id` (PIER_WSSERVER_EVENT_*); `cb` NULL unregisters.
+ * `params` points to the event's pier_wsserver_<event>_params struct.
+ */
+int pier_wsserver_register_callback(struct pier_wsserver *h,
+                                    int event_id,
+                                    pier_callback cb,
+                                    void *user_data);
+
+/**
+ * Text of the most recent failed call on the handle ("" after a success).
+ */
+const char *pier_wsserver_get_last_error(struct pier_wsserver *h);
+
+/**
+ * Code of the most recent failed call on the handle (0 after a success).
+ */
+int pier_wsserver_get_last_error_code(struct pier_wsserver *h);
+
+/**
+ * Sets property `prop_id` (at `index`: a connection id for Conn* properties,
+ * else 0) from `len` bytes (`len` -1: NUL-terminated).
+ * Example: `pier_wsserver_set(h, PIER_WSSERVER_PROP_LOCALPORT, 0, "8080", -1);`
+ */
+int pier_wsserver_set(struct pier_wsserver *h, int prop_id, int index, const void *value, int len);
+
+/**
+ * Reads property `prop_id` into a handle-owned, NUL-terminated buffer valid
+ * until the next get or do_config on the handle; `*len` (if not NULL) gets its
+ * length. NULL on failure.
+ */
+const void *pier_wsserver_get(struct pier_wsserver *h, int prop_id, int index, int *len);
+
+/**
+ * Sets an integer or boolean property (0 = False).
+ */
+int pier_wsserver_set_int(struct pier_wsserver *h, int prop_id, int index, int64_t value);
+
+/**
+ * Reads an integer or boolean property; 0 on failure (check the last error).
+ */
+int64_t pier_wsserver_get_int(struct pier_wsserver *h, int prop_id, int index);
+
+/**
+ * "Name=Value" sets a config setting (returns ""), "Name" reads it;
+ * "Name[ConnectionId]" for per-connection settings. NULL on failure.
+ * Example: `pier_wsserver_do_config(h, "EnablePermessageDeflate=False");`
+ */
+const char *pier_wsserver_do_config(struct pier_wsserver *h, const char *setting);
+
+/**
+ * Handles ready I/O and due timers, firing events; waits up to
+ * SelectWaitMillis when nothing is ready. 909 from inside a callback.
+ */
+int pier_wsserver_do_doevents(struct pier_wsserver *h);
+
+/**
+ * Starts listening on LocalHost:LocalPort (TLS on every connection with UseSSL).
+ */
+int pier_wsserver_do_startlistening(struct pier_wsserver *h);
+
+/**
+ * Stops listening; existing connections stay.
+ */
+int pier_wsserver_do_stoplistening(struct pier_wsserver *h);
+
+/**
+ * Stops listening and starts the close handshake on every connection (as Disconnect).
+ */
+int pier_wsserver_do_shutdown(struct pier_wsserver *h);
+
+/**
+ * Starts the close handshake with DisconnectStatusCode / DisconnectStatusDescription;
+ * with WaitForCloseResponse (default) the client's Close is awaited (CloseTimeout).
+ * Disconnected reports the client's code. A second call closes at once.
+ */
+int pier_wsserver_do_disconnect(struct pier_wsserver *h, int connection_id);
+
+/**
+ * Interrupts a blocking send, SendFile or Ping on the connection; it fails with
+ * 911. Callable from any thread; a successful Interrupt leaves the last error as it is.
+ */
+int pier_wsserver_do_interrupt(struct pier_wsserver *h, int connection_id);
+
+/**
+ * Sends a Ping; with the connection's Timeout > 0 waits for the Pong (10060).
+ */
+int pier_wsserver_do_ping(struct pier_wsserver *h, int connection_id);
+
+/**
+ * DataIn per line (line_mode true) or per message (false); MaxLineLength[id] bounds a line.
+ */
+int pier_wsserver_do_changelinemode(struct pier_wsserver *h, int connection_id, bool line_mode);
+
+/**
+ * Sends `len` bytes as one message of the connection's DataFormat (0/2 binary,
+ * 1 text, 9 Ping, 10 Pong). Timeout 0: queued whole, or 10035 while the out
+ * queue is full (wait for ReadyToSend). 4202 when the WebSocket is not open.
+ */
+int pier_wsserver_do_send(struct pier_wsserver *h, int connection_id, const void *data, int len);
+
+/**
+ * Sends `len` bytes as a binary message (as pier_wsserver_do_send otherwise).
+ */
+int pier_wsserver_do_sendbytes(struct pier_wsserver *h,
+                               int connection_id,
+                               const void *data,
+                               int len);
+
+/**
+ * Sends a NUL-terminated UTF-8 text as a text message (invalid UTF-8: 906).
+ */
+int pier_wsserver_do_sendtext(struct pier_wsserver *h, int connection_id, const char *text);
+
+/**
+ * pier: sends one message to every open connection (`connection_ids` NULL or
+ * `count` 0) or to the `count` listed, framed once and, for connections on the
+ * shared compressor, compressed once. `data_format` 1 text, 2 binary. 0 when
+ * every connection took it; 10035 when some could not now (their
+ * ConnReadyToSend reads False; ReadyToSend fires for each later); 126 when a
+ * listed id is not a connection (the others still get it).
+ * Example: `pier_wsserver_do_broadcast(h, NULL, 0, 1, "hello all", 9);`
+ */
+int pier_wsserver_do_broadcast(struct pier_wsserver *h,
+                               const int *connection_ids,
+                               int count,
+                               int data_format,
+                               const void *data,
+                               int len);
+
+/**
+ * Sends a file as one binary message, synchronously and in bounded memory
+ * (fragmented at MaxFrameSize); events keep firing while it waits. A missing
+ * file, a directory or a FIFO fails with 912.
+ */
+int pier_wsserver_do_sendfile(struct pier_wsserver *h, int connection_id, const char *filename);
+
+/**
+ * A descriptor that is readable while do_doevents has work, for a host event
+ * loop (set SelectWaitMillis=0, wait on it with get_timeout_ms, then call
+ * do_doevents). -1 on failure.
+ */
+int pier_wsserver_get_pollfd(struct pier_wsserver *h);
+
+/**
+ * Milliseconds until the next timer is due (0: work is pending), -1 when none.
+ */
+int pier_wsserver_get_timeout_ms(struct pier_wsserver *h);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -6,13 +6,17 @@
 #           tftpd-hpa (its service is never started: benchmarks run it on a
 #           high port themselves), curl, openssl, plus a C/C++ toolchain
 #   pip:    tftpy, websockets, pytest
+#           chromium (headless, for the browser test of tests-python/test_ws.py)
+#   npm:    ws (the Node.js WebSocket client) and playwright-core (drives the
+#           headless Chromium) of tests-python/test_ws.py, into build/node/,
+#           when Node.js and npm are on the machine
 #   cargo:  cbindgen 0.29.2 (pinned: the committed header is its output),
 #           rustfmt and clippy (rustup components)
 set -euo pipefail
 
 CBINDGEN_VERSION=0.29.2
 APT_PACKAGES=(cmake pkg-config valgrind netcat-openbsd tftp-hpa atftp tftpd-hpa curl openssl
-              gcc g++ make)
+              gcc g++ make chromium)
 PY_MODULES=(tftpy:tftpy websockets:websockets pytest:pytest) # import-name:pip-name
 
 sudo_cmd=()
@@ -65,6 +69,16 @@ if ((${#pip_missing[@]})); then
   # A Debian system Python refuses user installs (PEP 668) unless told otherwise.
   python3 -m pip "${pip_args[@]}" >/dev/null 2>&1 \
     || python3 -m pip "${pip_args[@]}" --break-system-packages >/dev/null
+fi
+
+# --- Node.js packages (tests only; skipped when Node.js is absent) --------
+node_dir=${PIER_NODE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build/node}
+if command -v npm >/dev/null 2>&1 \
+  && { [[ ! -d $node_dir/node_modules/ws ]] || [[ ! -d $node_dir/node_modules/playwright-core ]]; }; then
+  say "npm installing ws and playwright-core into $node_dir"
+  mkdir -p "$node_dir"
+  (cd "$node_dir" && npm install --silent --no-audit --no-fund ws@8 playwright-core@1 >/dev/null 2>&1) \
+    || say "npm install failed: the Node.js and browser tests will be skipped"
 fi
 
 # --- Rust tools ----------------------------------------------------------

@@ -12,5 +12,4 @@ pub mod tcp;
 pub mod tftp;
 /// cbindgen:ignore
 pub mod tls;
-/// cbindgen:ignore
 pub mod ws;

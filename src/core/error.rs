@@ -252,6 +252,8 @@ pub fn strerror(code: i32) -> &'static str {
         305 => "Peer error.",
         306 => "Wrong or invalid packet type received.",
         307 => "Invalid packet received.",
+        // WSServer
+        4202 => "Error sending data to the connected client.",
         // SSL
         270 => "Cannot load specified security library.",
         271 => "Cannot open certificate store.",

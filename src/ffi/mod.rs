@@ -9,6 +9,7 @@ pub mod handle;
 pub mod ssl_events;
 pub mod tcpserver;
 pub mod tftpserver;
+pub mod wsserver;
 
 use std::ffi::{c_char, c_int};
 

@@ -142,7 +142,7 @@ pub fn status(cb: &CCallback, handle: usize, event_id: i32, connection_id: i32, 
 ///
 /// # Safety
 /// `p` is NULL or a valid NUL-terminated string.
-unsafe fn read_cstr(p: *const c_char) -> String {
+pub(super) unsafe fn read_cstr(p: *const c_char) -> String {
     if p.is_null() {
         String::new()
     } else {

@@ -19,20 +19,23 @@ use crate::core::error::Error;
 /// out when the call returns.
 pub(super) struct Requests<T> {
     pub timers: Vec<(Instant, T)>,
-    pub close: Option<Error>,
+    /// The status, and whether an Error event goes before Disconnected.
+    pub close: Option<(Error, bool)>,
+    /// Close once the out queue has drained (a last frame, an HTTP answer).
+    pub close_when_flushed: Option<(Error, bool)>,
     pub announce: bool,
 }
 
 impl<T> Requests<T> {
     #[inline]
     pub fn is_empty(&self) -> bool {
-        self.timers.is_empty() && !self.announce && self.close.is_none()
+        self.timers.is_empty() && !self.announce && self.close.is_none() && self.close_when_flushed.is_none()
     }
 }
 
 impl<T> Default for Requests<T> {
     fn default() -> Self {
-        Requests { timers: Vec::new(), close: None, announce: false }
+        Requests { timers: Vec::new(), close: None, close_when_flushed: None, announce: false }
     }
 }
 
@@ -75,9 +78,42 @@ impl<T> Ctx<'_, T> {
     /// Ends the connection with this status after the current call: Error
     /// (unless the status is 0) then Disconnected fire.
     pub fn close(&mut self, status: Error) {
+        let error_event = status.code != 0;
+        self.close_as(status, error_event);
+    }
+
+    /// Ends the connection with this status and no Error event (an orderly
+    /// end the protocol itself reports, e.g. a WebSocket close handshake).
+    pub fn close_quietly(&mut self, status: Error) {
+        self.close_as(status, false);
+    }
+
+    fn close_as(&mut self, status: Error, error_event: bool) {
         if self.req.close.is_none() {
-            self.req.close = Some(status);
+            self.req.close = Some((status, error_event));
         }
+    }
+
+    /// Ends the connection once what is queued has gone out (a Close frame,
+    /// an HTTP error answer), as [`Ctx::close`] would; the protocol bounds
+    /// the wait with a timer of its own against a peer that never reads.
+    pub fn close_when_flushed(&mut self, status: Error, error_event: bool) {
+        if self.req.close_when_flushed.is_none() {
+            self.req.close_when_flushed = Some((status, error_event));
+        }
+    }
+
+    /// An application send the out queue cannot take now: ReadyToSend
+    /// reads False and fires once the queue has drained to half the high
+    /// water mark. The error to return (10035).
+    pub fn refuse_send(&mut self) -> Error {
+        self.core.ready_to_send = false;
+        Error::new(crate::core::error::codes::WOULD_BLOCK, "[10035] Operation would block.")
+    }
+
+    /// BytesSent of the connection (what the last send took).
+    pub fn set_bytes_sent(&mut self, n: usize) {
+        self.core.bytes_sent = n as i64;
     }
 
     /// Fires Connected and ReadyToSend now: for a protocol whose

@@ -32,7 +32,9 @@ impl<P: Protocol> Service<Transport<P>> {
 
     // ----- methods ---------------------------------------------------------
 
-    pub fn shutdown(&self) -> Result<()> {
+    /// Stops listening and closes every connection now (TCPServer's
+    /// Shutdown; a protocol with a close handshake has its own).
+    pub fn shutdown_now(&self) -> Result<()> {
         self.engine().lock().shutdown();
         Ok(())
     }
@@ -44,7 +46,9 @@ impl<P: Protocol> Service<Transport<P>> {
         Ok(())
     }
 
-    pub fn disconnect(&self, id: i32) -> Result<()> {
+    /// Closes the connection now; Disconnected fires with 0 / "OK"
+    /// (TCPServer's Disconnect; a protocol with a close handshake has its own).
+    pub fn close_now(&self, id: i32) -> Result<()> {
         self.engine().lock().disconnect(id)
     }
 
@@ -73,7 +77,7 @@ impl<P: Protocol> Service<Transport<P>> {
     /// what the socket accepts and fails with 10035 for the rest (BytesSent
     /// says how much); with Timeout > 0 blocks, firing events, until all is
     /// taken or Timeout seconds pass without progress (10060).
-    pub fn send(&self, id: i32, data: &[u8]) -> Result<()> {
+    pub fn send_raw(&self, id: i32, data: &[u8]) -> Result<()> {
         let (fd, timeout) = {
             let mut st = self.engine().lock();
             let (fd, timeout) = st.send_target(id)?;
@@ -90,17 +94,9 @@ impl<P: Protocol> Service<Transport<P>> {
         r
     }
 
-    /// `SendLine`: the text followed by CRLF.
-    pub fn send_line(&self, id: i32, text: &[u8]) -> Result<()> {
-        let mut line = Vec::with_capacity(text.len() + 2);
-        line.extend_from_slice(text);
-        line.extend_from_slice(b"\r\n");
-        self.send(id, &line)
-    }
-
     /// `SendFile`: synchronous; streams the file in bounded memory, firing
     /// events while it waits. Timeout > 0 bounds inactivity.
-    pub fn send_file(&self, id: i32, path: &str) -> Result<()> {
+    pub fn send_file_raw(&self, id: i32, path: &str) -> Result<()> {
         let (fd, timeout) = self.engine().lock().send_target(id)?;
         let mut file = crate::core::files::open_regular(path)?;
         let mut buf = vec![0u8; 64 * 1024];
@@ -180,11 +176,11 @@ impl<P: Protocol> Service<Transport<P>> {
     pub fn stream_set(&self, p: StreamProp, index: i32, v: Value) -> Result<()> {
         use StreamProp::*;
         match p {
-            DataToSend => return self.send(index, &v.into_bytes()),
+            DataToSend => return self.send_raw(index, &v.into_bytes()),
             Listening => return if v.as_bool()? { self.start_listening() } else { self.stop_listening() },
             Connected => {
                 if !v.as_bool()? {
-                    return self.disconnect(index);
+                    return self.close_now(index);
                 }
                 self.engine().lock().conn(index)?;
                 return Ok(());

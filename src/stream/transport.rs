@@ -95,6 +95,10 @@ pub struct Transport<P: Protocol> {
     /// After accept failed for lack of descriptors (or memory), when to try
     /// again: the waiting clients raise no new readiness edge.
     accept_retry: Option<Instant>,
+    /// Connections to close once their out queue has drained, with the
+    /// status and whether an Error event goes first (Ctx::close_when_flushed;
+    /// rare, so kept here rather than in every connection).
+    close_after_flush: HashMap<i32, (Error, bool)>,
 }
 
 fn closed_error() -> Error {
@@ -138,6 +142,7 @@ impl<P: Protocol> Transport<P> {
             stats: Stats::default(),
             tls_ctx: None,
             accept_retry: None,
+            close_after_flush: HashMap::new(),
         }
     }
 
@@ -166,9 +171,49 @@ impl<P: Protocol> Transport<P> {
         if std::mem::take(&mut self.requests.announce) {
             self.announce(id);
         }
-        if let Some(status) = self.requests.close.take() {
-            self.close_conn(id, status, true);
+        if let Some((status, error_event)) = self.requests.close.take() {
+            self.close_conn_by_protocol(id, status, error_event);
         }
+        if let Some(close) = self.requests.close_when_flushed.take() {
+            if self.conns.get(id).is_some_and(|c| !c.core.closing) {
+                self.close_after_flush.insert(id, close);
+                self.close_if_flushed(id);
+            }
+        }
+    }
+
+    /// A close waiting for the out queue (and TLS records) to drain happens
+    /// now if they have.
+    fn close_if_flushed(&mut self, id: i32) {
+        let Some(c) = self.conns.get_mut(id) else { return };
+        if c.core.closing || !self.close_after_flush.contains_key(&id) {
+            return;
+        }
+        c.core.flush_queue();
+        let tls_done = c.core.stream.flush().unwrap_or(true);
+        if c.core.out.is_empty() && tls_done {
+            let (status, error_event) = self.close_after_flush.remove(&id).expect("checked");
+            self.close_conn_by_protocol(id, status, error_event);
+        }
+    }
+
+    /// Runs an application method's protocol part on a connection (a
+    /// WebSocket send or close handshake): the protocol's state and a
+    /// context over the connection, as in the transport's own calls.
+    pub fn with_protocol<R>(
+        &mut self,
+        id: i32,
+        f: impl FnOnce(&mut P, &mut Ctx<'_, P::Timer>, &mut P::Conn) -> R,
+    ) -> Result<R> {
+        let slot = self.conns.slot_of(id).ok_or_else(|| Error::code(codes::INVALID_CONNECTION))?;
+        let conn = self.conns.by_slot_mut(slot).expect("exists");
+        if !conn.core.is_connected() {
+            return Err(closed_error());
+        }
+        let r = proto_call!(self, conn, |p, cx, pc| f(p, &mut cx, pc));
+        self.after_call(id);
+        self.wake();
+        Ok(r)
     }
 
     pub fn listening(&self) -> bool {
@@ -367,14 +412,32 @@ impl<P: Protocol> Transport<P> {
     /// Closes the socket now and queues Disconnected (and Error first when
     /// `error_event`); the entry is removed once Disconnected has fired.
     fn close_conn(&mut self, id: i32, status: Error, error_event: bool) {
+        // An idle timeout closes gracefully; other failures reset.
+        let failed = status.code != 0 && status.code != codes::TIMED_OUT;
+        let notify = status.code == 0;
+        self.close_conn_as(id, status, error_event, failed, notify);
+    }
+
+    /// A close the protocol asked for (after its last words, e.g. a
+    /// WebSocket Close frame): graceful whatever the status, so a reset
+    /// cannot discard what was just sent.
+    fn close_conn_by_protocol(&mut self, id: i32, status: Error, error_event: bool) {
+        self.close_conn_as(id, status, error_event, false, true);
+    }
+
+    /// `reset`: abortive close (RST) unless Linger is off anyway; `notify`:
+    /// a TLS close_notify goes first.
+    fn close_conn_as(&mut self, id: i32, status: Error, error_event: bool, reset: bool, notify: bool) {
         let Some(c) = self.conns.get_mut(id) else { return };
         if c.core.closing {
             return;
         }
         c.core.closing = true;
-        // An idle timeout closes gracefully; other failures reset.
-        let reset = !c.core.linger || (status.code != 0 && status.code != codes::TIMED_OUT);
-        c.core.stream.close(&self.registry, reset, status.code == 0);
+        if !self.close_after_flush.is_empty() {
+            self.close_after_flush.remove(&id);
+        }
+        let reset = !c.core.linger || reset;
+        c.core.stream.close(&self.registry, reset, notify);
         c.core.out.clear();
         self.proto.on_closed(&mut c.proto);
         if error_event && status.code != 0 {
@@ -657,6 +720,7 @@ impl<P: Protocol> Component for Transport<P> {
         self.work.clear();
         self.next_round.clear();
         self.timers.clear();
+        self.close_after_flush.clear();
     }
 
     fn select_wait(&self) -> Duration {

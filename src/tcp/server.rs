@@ -17,6 +17,35 @@ use crate::stream::StreamServer;
 pub type TcpServer = StreamServer<TcpProtocol>;
 
 impl StreamServer<TcpProtocol> {
+    /// `Send` / `SendBytes` / `SendText` / `DataToSend`: the bytes as they
+    /// are (Timeout 0: what the socket takes, 10035 for the rest).
+    pub fn send(&self, id: i32, data: &[u8]) -> Result<()> {
+        self.send_raw(id, data)
+    }
+
+    /// `SendLine`: the text followed by CRLF.
+    pub fn send_line(&self, id: i32, text: &[u8]) -> Result<()> {
+        let mut line = Vec::with_capacity(text.len() + 2);
+        line.extend_from_slice(text);
+        line.extend_from_slice(b"\r\n");
+        self.send_raw(id, &line)
+    }
+
+    /// `SendFile`: synchronous, streamed in bounded memory.
+    pub fn send_file(&self, id: i32, path: &str) -> Result<()> {
+        self.send_file_raw(id, path)
+    }
+
+    /// `Disconnect`: closes now; Disconnected fires with 0 / "OK".
+    pub fn disconnect(&self, id: i32) -> Result<()> {
+        self.close_now(id)
+    }
+
+    /// `Shutdown`: StopListening, then Disconnect every connection.
+    pub fn shutdown(&self) -> Result<()> {
+        self.shutdown_now()
+    }
+
     /// `ChangeRecordLength`: may be called inside DataIn; buffered bytes
     /// may form a record at once.
     pub fn change_record_length(&self, id: i32, len: i64) -> Result<()> {

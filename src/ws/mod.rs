@@ -1,8 +1,11 @@
-//! The WebSocket codec of WSServer (RFC 6455, RFC 7692): pure, sans-IO code
-//! with no sockets, files or clocks. The transport feeds received bytes to a
-//! [`decoder::Decoder`] and queues the frames that [`frame`] encodes.
+//! The WSServer component (the WSServer reference; docs/reference/wsserver.md):
+//! a protocol on the stream transport ([`protocol`], [`server`], its
+//! declaration in [`props`] and events in [`event`]) over a WebSocket codec
+//! (RFC 6455, RFC 7692) of pure, sans-IO code with no sockets, files or
+//! clocks: the protocol feeds received bytes to a [`decoder::Decoder`] and
+//! queues the frames that [`encoder`] makes.
 //!
-//! One concern per module, named after the RFC's terms:
+//! The codec, one concern per module, named after the RFC's terms:
 //! - [`frame`]: base framing (§5.2), masking (§5.3), the server-side encoder;
 //! - [`utf8`]: incremental UTF-8 validation of text messages (§8.1);
 //! - [`close`]: close codes and the Close frame body (§5.5.1, §7.4);
@@ -12,19 +15,40 @@
 //! - [`decoder`]: per-connection message decoding tying these together;
 //! - [`encoder`]: outgoing messages as frames (fragmentation, compression).
 
+// Every module but `ids` is kept out of the C header.
+/// cbindgen:ignore
 pub mod close;
+/// cbindgen:ignore
 pub mod decoder;
+/// cbindgen:ignore
 pub mod deflate;
+/// cbindgen:ignore
 pub mod encoder;
+/// cbindgen:ignore
+pub mod event;
+/// cbindgen:ignore
 pub mod extensions;
+/// cbindgen:ignore
 pub mod frame;
+/// cbindgen:ignore
 pub mod handshake;
+pub mod ids;
+/// cbindgen:ignore
+pub mod props;
+/// cbindgen:ignore
+pub mod protocol;
+/// cbindgen:ignore
+pub mod server;
 #[cfg(test)]
 mod tungstenite_tests;
+/// cbindgen:ignore
 pub mod utf8;
 
 use crate::core::error::Error;
 pub use close::CloseCode;
+pub use event::WsEvent;
+pub use protocol::WsProtocol;
+pub use server::WsServer;
 
 /// A violation by the peer that fails the WebSocket connection (RFC 6455
 /// §7.1.7): the close code to send and a short reason for the Close frame

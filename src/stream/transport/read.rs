@@ -138,6 +138,10 @@ impl<P: Protocol> Transport<P> {
         match c.stream.flush() {
             Ok(true) => {
                 c.flush_queue();
+                if c.out.is_empty() && self.close_after_flush.contains_key(&id) {
+                    self.close_if_flushed(id);
+                    return self.queue.pop_front();
+                }
                 if c.out.is_empty() {
                     let ev = proto_call!(self, conn, |p, cx, pc| p.on_writable(&mut cx, pc));
                     self.after_call(id);

@@ -97,6 +97,28 @@ impl<P: Protocol> Transport<P> {
         Ok(())
     }
 
+    /// A step of a blocking send through the out queue: writes what the
+    /// socket takes; done once everything queued (and every TLS record) is out.
+    pub fn flush_step(&mut self, id: i32) -> Result<Step<()>> {
+        let c = &mut self.open_conn_mut(id)?.core;
+        let before = c.out.len();
+        c.flush_queue();
+        let tls_done = c.stream.flush().map_err(|e| Error::from_io(&e))?;
+        if let Some(e) = c.eof.as_deref().cloned() {
+            if e.code != 0 {
+                self.rework(id);
+                return Err(e);
+            }
+        }
+        Ok(if c.out.is_empty() && tls_done {
+            Step::Done(())
+        } else if c.out.len() < before {
+            Step::Progress
+        } else {
+            Step::Blocked
+        })
+    }
+
     pub fn set_bytes_sent(&mut self, id: i32, n: usize) {
         if let Some(c) = self.conns.get_mut(id) {
             c.core.bytes_sent = n as i64;

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# pier's WebSocket benchmark: in one run, the same load generator
+# (bench/ws_load.c, C, epoll, one message in flight per connection, no
+# extensions offered) against, one after the other,
+#
+#   pier        examples-c/ws_echo_server (TcpNoDelay=True, as the others)
+#   tokio-tung  bench/ws-tokio (tokio-tungstenite on a current_thread runtime)
+#   node-ws     bench/ws_node_echo.js (Node.js `ws`)
+#   py-ws       bench/ws_py_echo.py (Python `websockets`, asyncio)
+#
+# measuring
+#
+#   100 x 1 KiB     rate and the server's CPU time per message (utime+stime
+#                   from /proc: the load generator shares the machine)
+#   100 x 64 KiB    rate (MB/s of payload echoed) and CPU per message
+#   1 x 64 B        round-trip latency p50 / p99
+#   10,000 idle     the server's RSS per open idle connection
+#
+# The Markdown table goes into docs/PERFORMANCE.md between
+# <!-- ws-bench:start --> and <!-- ws-bench:end -->.
+#
+#   bash bench/ws_bench.sh
+#
+# Environment: BENCH_SECONDS (5), BENCH_IDLE_CONNS (10000), PERF_MD,
+# PIER_BUILD_DIR (build). Needs node with the ws package (scripts/deps.sh puts
+# it in build/node) and python3 with websockets. A benchmark measures and
+# prints; it asserts nothing.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
+# shellcheck source=bench/perf_doc.sh
+. "$root/bench/perf_doc.sh"
+build=${PIER_BUILD_DIR:-$root/build}
+out=$root/bench/out
+perf_md=${PERF_MD:-$root/docs/PERFORMANCE.md}
+secs=${BENCH_SECONDS:-5}
+idle_conns=${BENCH_IDLE_CONNS:-10000}
+mkdir -p "$out"
+export PATH=$HOME/.cargo/bin:$PATH
+
+echo "building (release)..."
+bash "$root/scripts/deps.sh"
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release >"$out/cmake-ws.log" 2>&1
+cmake --build "$build" -j 2 --target ws_echo_server ws_load >>"$out/cmake-ws.log" 2>&1 \
+  || { tail -n 40 "$out/cmake-ws.log"; exit 1; }
+(cd "$root/bench/ws-tokio" && cargo build --release --quiet) || { echo "bench/ws-tokio did not build" >&2; exit 1; }
+node_dir=${PIER_NODE_DIR:-$root/build/node}
+[[ -d $node_dir/node_modules/ws ]] || { echo "Node's ws package is missing (scripts/deps.sh)" >&2; exit 1; }
+
+load=$build/bench/ws_load
+ulimit -n $((idle_conns + 1024))
+
+# start NAME COMMAND...: starts a server, sets srv_pid and srv_port.
+start() {
+  local name=$1
+  shift
+  "$@" >"$out/ws-$name.log" 2>&1 &
+  srv_pid=$!
+  srv_port=$(await_port "$out/ws-$name.log" "$srv_pid" "$name")
+}
+
+# measure NAME CONNS SIZE: runs the load; prints "rate cpu_us_per_msg p50 p99".
+measure() {
+  local name=$1 conns=$2 size=$3 t0 t1 line msgs
+  t0=$(cpu_ticks "$srv_pid")
+  line=$("$load" "$srv_port" "$conns" "$size" "$secs")
+  t1=$(cpu_ticks "$srv_pid")
+  echo "  $name $conns x $size: $line" >&2
+  msgs=$(field msgs "$line")
+  awk -v r="$(field rate "$line")" -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" -v m="$msgs" \
+      -v p50="$(field p50_us "$line")" -v p99="$(field p99_us "$line")" \
+      'BEGIN { printf "%.0f %.2f %s %s\n", r, (m > 0 ? t / hz * 1e6 / m : 0), p50, p99 }'
+}
+
+# idle_rss NAME: bytes of RSS per idle connection.
+idle_rss() {
+  local before after pid
+  before=$(rss_kib "$srv_pid")
+  "$load" "$srv_port" "$idle_conns" 16 30 --idle >"$out/ws-idle.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 600); do grep -q '^idle' "$out/ws-idle.log" && break; sleep 0.1; done
+  sleep 1
+  after=$(rss_kib "$srv_pid")
+  stop_pid "$pid"
+  awk -v a="$after" -v b="$before" -v n="$idle_conns" 'BEGIN { printf "%.0f\n", (a - b) * 1024 / n }'
+}
+
+declare -A row
+servers=(pier tokio-tung node-ws py-ws)
+for name in "${servers[@]}"; do
+  echo "== $name"
+  case $name in
+    pier) start pier "$build/examples-c/ws_echo_server" --port 0 --config TcpNoDelay=True \
+            --config MaxConnections=100000 --config EnablePermessageDeflate=False ;;
+    tokio-tung) start tokio "$root/bench/ws-tokio/target/release/ws-tokio-echo" 0 ;;
+    node-ws) start node env NODE_PATH="$node_dir/node_modules" node "$root/bench/ws_node_echo.js" 0 ;;
+    py-ws) start py python3 "$root/bench/ws_py_echo.py" 0 ;;
+  esac
+  read -r r1 c1 _ _ < <(measure "$name" 100 1024)
+  read -r r64 c64 _ _ < <(measure "$name" 100 65536)
+  read -r _ _ p50 p99 < <(measure "$name" 1 64)
+  idle=$(idle_rss "$name")
+  row[$name]="$r1 $c1 $r64 $c64 $p50 $p99 $idle"
+  stop_pid "$srv_pid"
+done
+
+read -r _ pier_c1 pier_r64 _ pier_p50 _ _ <<<"${row[pier]}"
+table="Run $(date -u +%Y-%m-%d) on $(nproc) cores, ${secs} s per load, one load generator (bench/ws_load.c) for all; no compression.
+
+| server | 100×1 KiB msg/s | CPU µs/msg | pier ÷ it | 100×64 KiB MB/s | CPU µs/msg | 1×64 B p50 / p99 µs | idle B/conn |
+|---|---:|---:|---:|---:|---:|---:|---:|"
+for name in "${servers[@]}"; do
+  read -r r1 c1 r64 c64 p50 p99 idle <<<"${row[$name]}"
+  ratio=$(awk -v a="$pier_c1" -v b="$c1" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+  mbs=$(awk -v r="$r64" 'BEGIN { printf "%.0f", r * 65536 / 1e6 }')
+  table+="
+| $name | $r1 | $c1 | $ratio | $mbs | $c64 | $p50 / $p99 | $idle |"
+done
+echo
+echo "$table"
+write_perf_section "$perf_md" ws-bench "WebSocket echo (bench/ws_bench.sh)" "$table"
