@@ -47,6 +47,7 @@ if ! cargo +nightly fuzz build --fuzz-dir fuzz -O >"$logs/build.log" 2>&1; then
 fi
 
 bad=0
+rows=()
 for t in "${targets[@]}"; do
   mkdir -p "fuzz/work/$t" "fuzz/artifacts/$t"
   log=$logs/$t.log
@@ -70,6 +71,18 @@ for t in "${targets[@]}"; do
   fi
   printf '%-16s secs %-5s execs %-10s cov %-5s ft %-6s corpus %-5s crashes %s  leaks %s  timeouts %s  %s\n' \
     "$t" "$secs" "${execs:-0}" "${cov:-0}" "${ft:-0}" "$corpus" "$crashes" "$leaks" "$timeouts" "$verdict"
+  rows+=("| $t | $secs | ${execs:-0} | ${cov:-0} | ${ft:-0} | $corpus | $crashes | $leaks | $timeouts |")
 done
+if [[ ${FUZZ_REPORT:-0} == 1 ]]; then
+  # shellcheck source=bench/perf_doc.sh
+  . "$root/bench/perf_doc.sh"
+  table="Run $(date -u '+%Y-%m-%d %H:%M') UTC, \`bash scripts/fuzz.sh $secs\`, one target after the other on $(nproc) cores.
+
+| target | seconds | executions | coverage | features | corpus | crashes | leaks | timeouts |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+  for r in "${rows[@]}"; do table+="
+$r"; done
+  write_perf_section "$root/docs/RELIABILITY.md" fuzz "" "$table"
+fi
 echo "fuzz: ${#targets[@]} targets, $bad failed"
 ((bad == 0))
