@@ -6,7 +6,7 @@
 await_port() {
   local log=$1 pid=$2 what=$3 port
   for _ in $(seq 1 300); do
-    port=$(sed -nE 's/.*(listening on 127\.0\.0\.1:|listening on port |LISTENING port=)([0-9]+).*/\2/p' "$log" | head -n1)
+    port=$(sed -nE 's/.*(listening on 127\.0\.0\.1:|listening on port |listening on |LISTENING port=)([0-9]+).*/\2/p' "$log" | head -n1)
     [[ -n $port ]] && { echo "$port"; return 0; }
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1

@@ -43,14 +43,14 @@ export PATH=$HOME/.cargo/bin:$PATH
 echo "building (release)..."
 bash "$root/scripts/deps.sh"
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release >"$out/cmake-ws.log" 2>&1
-cmake --build "$build" -j 2 --target ws_echo_server ws_load >>"$out/cmake-ws.log" 2>&1 \
+cmake --build "$build" -j 2 --target ws_echo_server ws_load echo_server loadgen >>"$out/cmake-ws.log" 2>&1 \
   || { tail -n 40 "$out/cmake-ws.log"; exit 1; }
 (cd "$root/bench/ws-tokio" && cargo build --release --quiet) || { echo "bench/ws-tokio did not build" >&2; exit 1; }
 node_dir=${PIER_NODE_DIR:-$root/build/node}
 [[ -d $node_dir/node_modules/ws ]] || { echo "Node's ws package is missing (scripts/deps.sh)" >&2; exit 1; }
 
 load=$build/bench/ws_load
-ulimit -n $((idle_conns + 1024))
+ulimit -n $((idle_conns + 2048))
 
 # start NAME COMMAND...: starts a server, sets srv_pid and srv_port.
 start() {
@@ -74,11 +74,11 @@ measure() {
       'BEGIN { printf "%.0f %.2f %s %s\n", r, (m > 0 ? t / hz * 1e6 / m : 0), p50, p99 }'
 }
 
-# idle_rss NAME: bytes of RSS per idle connection.
+# idle_rss [--deflate]: bytes of RSS per idle connection.
 idle_rss() {
   local before after pid
   before=$(rss_kib "$srv_pid")
-  "$load" "$srv_port" "$idle_conns" 16 30 --idle >"$out/ws-idle.log" 2>&1 &
+  "$load" "$srv_port" "$idle_conns" 16 30 --idle "$@" >"$out/ws-idle.log" 2>&1 &
   pid=$!
   for _ in $(seq 1 600); do grep -q '^idle' "$out/ws-idle.log" && break; sleep 0.1; done
   sleep 1
@@ -93,7 +93,7 @@ for name in "${servers[@]}"; do
   echo "== $name"
   case $name in
     pier) start pier "$build/examples-c/ws_echo_server" --port 0 --config TcpNoDelay=True \
-            --config MaxConnections=100000 --config EnablePermessageDeflate=False ;;
+            --config MaxConnections=$((idle_conns + 200)) --config EnablePermessageDeflate=False ;;
     tokio-tung) start tokio "$root/bench/ws-tokio/target/release/ws-tokio-echo" 0 ;;
     node-ws) start node env NODE_PATH="$node_dir/node_modules" node "$root/bench/ws_node_echo.js" 0 ;;
     py-ws) start py python3 "$root/bench/ws_py_echo.py" 0 ;;
@@ -101,10 +101,26 @@ for name in "${servers[@]}"; do
   read -r r1 c1 _ _ < <(measure "$name" 100 1024)
   read -r r64 c64 _ _ < <(measure "$name" 100 65536)
   read -r _ _ p50 p99 < <(measure "$name" 1 64)
-  idle=$(idle_rss "$name")
+  idle=$(idle_rss)
   row[$name]="$r1 $c1 $r64 $c64 $p50 $p99 $idle"
   stop_pid "$srv_pid"
 done
+
+# pier's idle connections with permessage-deflate agreed (no context
+# takeover: the shared tier of DeflateMemoryBudget).
+echo "== pier, idle with permessage-deflate"
+start pierz "$build/examples-c/ws_echo_server" --port 0 --config MaxConnections=$((idle_conns + 200)) \
+  --config DeflateMemoryBudget=100000000000
+idle_deflate=$(idle_rss --deflate)
+stop_pid "$srv_pid"
+
+# The latency target's reference: pier's own TCP echo, same 64 B round trip.
+echo "== pier TCP echo (latency reference)"
+start tcp "$build/examples-c/echo_server" --raw 0
+tcp_line=$("$build/bench/loadgen" latency -p "$srv_port" -s 64 -d "$secs" | grep '^RESULT')
+stop_pid "$srv_pid"
+tcp_p50=$(field p50_us "$tcp_line")
+tcp_p99=$(field p99_us "$tcp_line")
 
 read -r _ pier_c1 pier_r64 _ pier_p50 _ _ <<<"${row[pier]}"
 table="Run $(date -u +%Y-%m-%d) on $(nproc) cores, ${secs} s per load, one load generator (bench/ws_load.c) for all; no compression.
@@ -118,6 +134,12 @@ for name in "${servers[@]}"; do
   table+="
 | $name | $r1 | $c1 | $ratio | $mbs | $c64 | $p50 / $p99 | $idle |"
 done
+table+="
+| pier, deflate agreed (shared tier) | | | | | | | $idle_deflate |
+| pier TCP echo (reference) | | | | | | $tcp_p50 / $tcp_p99 | |
+
+pier ÷ it: pier's CPU per 1 KiB message divided by the server's (below 1: pier uses less).
+Latency: pier WebSocket p50 $pier_p50 µs against pier TCP echo $tcp_p50 µs."
 echo
 echo "$table"
 write_perf_section "$perf_md" ws-bench "WebSocket echo (bench/ws_bench.sh)" "$table"

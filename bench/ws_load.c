@@ -1,7 +1,7 @@
 /*
  * ws_load.c — a WebSocket echo load generator for bench/ws_bench.sh.
  *
- *   ws_load PORT CONNS SIZE SECONDS [--idle]
+ *   ws_load PORT CONNS SIZE SECONDS [--idle] [--deflate]
  *
  * Opens CONNS WebSocket connections to 127.0.0.1:PORT (no extensions
  * offered), then on each keeps exactly one masked binary message of SIZE
@@ -13,7 +13,9 @@
  * (latencies are per round trip). With --idle it opens the connections,
  * completes every handshake, prints "idle conns=N", and then waits (for
  * SECONDS) without sending, so the server's memory per idle connection can
- * be read. One thread, epoll, non-blocking sockets.
+ * be read. --deflate offers permessage-deflate without context takeover
+ * (for the idle figure with compression agreed; the echo loads send plain
+ * frames). One thread, epoll, non-blocking sockets.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -54,6 +56,10 @@ static int cmp_ll(const void *a, const void *b) {
 
 static const char REQUEST[] = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                               "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+static const char REQUEST_DEFLATE[] =
+    "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+    "Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover; client_no_context_takeover\r\n\r\n";
 
 /* A masked binary frame of `size` payload bytes. */
 static char *make_frame(size_t size, size_t *len) {
@@ -115,7 +121,13 @@ int main(int argc, char **argv) {
     int port = atoi(argv[1]), n = atoi(argv[2]);
     size_t size = (size_t)atol(argv[3]);
     double secs = atof(argv[4]);
-    int idle = argc > 5 && !strcmp(argv[5], "--idle");
+    int idle = 0, deflate = 0;
+    for (int a = 5; a < argc; a++) {
+        if (!strcmp(argv[a], "--idle")) idle = 1;
+        if (!strcmp(argv[a], "--deflate")) deflate = 1;
+    }
+    const char *request = deflate ? REQUEST_DEFLATE : REQUEST;
+    size_t request_len = strlen(request);
     struct rlimit rl = {(rlim_t)n + 64, (rlim_t)n + 64};
     setrlimit(RLIMIT_NOFILE, &rl);
 
@@ -136,7 +148,7 @@ int main(int argc, char **argv) {
             perror("connect");
             return 1;
         }
-        if (send(c->fd, REQUEST, sizeof REQUEST - 1, MSG_NOSIGNAL) != (ssize_t)(sizeof REQUEST - 1)) {
+        if (send(c->fd, request, request_len, MSG_NOSIGNAL) != (ssize_t)request_len) {
             perror("send request");
             return 1;
         }
@@ -151,7 +163,7 @@ int main(int argc, char **argv) {
             }
             got += (size_t)k;
         }
-        if (strncmp(head, "HTTP/1.1 101", 12) != 0) {
+        if (strncmp(head, "HTTP/1.1 101", 12) != 0 || (deflate && !strstr(head, "permessage-deflate"))) {
             fprintf(stderr, "handshake %d: %.*s\n", i, (int)got, head);
             return 1;
         }

@@ -17,8 +17,9 @@
  *
  * Runs until SIGINT/SIGTERM, or for PIER_DEMO_SECONDS seconds when that is set.
  *
- * What it shows: BufferMessage (DataIn once per whole message), ConnDataFormat
- * to send text or binary, flow control (a send the out queue cannot take fails
+ * What it shows: BufferMessage (DataIn once per whole message), SendBytes for
+ * binary and Send with ConnDataFormat 1 for text (which may hold NUL bytes,
+ * so not SendText), flow control (a send the out queue cannot take fails
  * with 10035: the message is kept, reading from that client pauses with
  * ConnAcceptData False, and ReadyToSend says when to go on), and the
  * Disconnected close code.
@@ -87,8 +88,13 @@ static void drop_pending(struct app *app, int cid) {
 
 /* 0 sent, 1 kept for later (10035), -1 failed. */
 static int send_message(struct app *app, int cid, int format, const char *data, int len) {
-    pier_wsserver_set_int(app->server, PIER_WSSERVER_PROP_CONNDATAFORMAT, cid, format);
-    int rc = pier_wsserver_do_send(app->server, cid, data, len);
+    int rc;
+    if (format == 2) {
+        rc = pier_wsserver_do_sendbytes(app->server, cid, data, len);
+    } else { /* text may hold NUL bytes: Send with DataFormat 1, not SendText */
+        pier_wsserver_set_int(app->server, PIER_WSSERVER_PROP_CONNDATAFORMAT, cid, 1);
+        rc = pier_wsserver_do_send(app->server, cid, data, len);
+    }
     if (rc == 0) return 0;
     if (rc == PIER_ERR_WOULD_BLOCK) return 1;
     fprintf(stderr, "[%d] send failed: %d %s\n", cid, rc, pier_wsserver_get_last_error(app->server));

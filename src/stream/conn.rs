@@ -84,11 +84,58 @@ impl ConnCore {
     /// A write error ends reading with that status (the connection then
     /// closes through the usual end-of-stream path).
     pub(super) fn queue(&mut self, seg: Segment) {
-        let was_empty = self.out.is_empty();
-        self.out.push(seg);
-        if was_empty {
-            self.flush_queue();
+        if !self.out.is_empty() {
+            self.out.push(seg);
+            return;
         }
+        // Nothing waits: straight to the socket, and only the rest is queued.
+        match self.stream.write_some(seg.bytes()) {
+            Ok(n) => {
+                if n > 0 {
+                    self.last_activity = Instant::now();
+                }
+                self.out.push_sent(seg, n);
+            }
+            Err(e) => self.write_failed(e),
+        }
+    }
+
+    /// Sends a frame given as header and payload with one vectored write
+    /// when nothing waits, queueing a copy of only what the socket did not
+    /// take: the payload is not copied on the way.
+    pub(super) fn queue_parts(&mut self, header: &[u8], payload: &[u8]) {
+        let total = header.len() + payload.len();
+        let mut sent = 0;
+        if self.out.is_empty() {
+            let iov = [std::io::IoSlice::new(header), std::io::IoSlice::new(payload)];
+            match self.stream.write_vectored(&iov) {
+                Ok(n) => {
+                    if n > 0 {
+                        self.last_activity = Instant::now();
+                    }
+                    sent = n;
+                }
+                Err(e) => return self.write_failed(e),
+            }
+        }
+        if sent < total {
+            let mut rest = Vec::with_capacity(total - sent);
+            if sent < header.len() {
+                rest.extend_from_slice(&header[sent..]);
+                rest.extend_from_slice(payload);
+            } else {
+                rest.extend_from_slice(&payload[sent - header.len()..]);
+            }
+            self.out.push(Segment::Owned(rest));
+        }
+    }
+
+    fn write_failed(&mut self, e: std::io::Error) {
+        self.out.clear();
+        if self.eof.is_none() {
+            self.eof = Some(Box::new(Error::from_io(&e)));
+        }
+        self.readable = true;
     }
 
     /// Writes what the socket takes of the out queue.
@@ -99,13 +146,7 @@ impl ConnCore {
         match self.out.flush(&mut self.stream) {
             Ok(n) if n > 0 => self.last_activity = Instant::now(),
             Ok(_) => {}
-            Err(e) => {
-                self.out.clear();
-                if self.eof.is_none() {
-                    self.eof = Some(Box::new(Error::from_io(&e)));
-                }
-                self.readable = true;
-            }
+            Err(e) => self.write_failed(e),
         }
     }
 }

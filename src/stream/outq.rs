@@ -85,20 +85,39 @@ impl OutQueue {
         }
     }
 
+    /// Queues a segment of which the first `sent` bytes already went out
+    /// directly (the queue was empty): no copy of the rest.
+    pub fn push_sent(&mut self, seg: Segment, sent: usize) {
+        if sent >= seg.len() {
+            return;
+        }
+        debug_assert!(self.is_empty() || sent == 0);
+        let was_empty = self.is_empty();
+        self.push(seg);
+        if was_empty && sent > 0 {
+            let q = self.q.as_mut().expect("just pushed");
+            q.front_off = sent;
+            q.bytes -= sent;
+        }
+    }
+
     /// Writes as much of the queue as the stream takes; returns the bytes
     /// sent. Ok with the queue non-empty means the socket is full.
     pub fn flush(&mut self, stream: &mut Stream) -> io::Result<usize> {
         let Some(q) = self.q.as_mut() else { return Ok(0) };
         let mut total = 0;
         while !q.segs.is_empty() {
-            let mut iov: Vec<IoSlice<'_>> = Vec::with_capacity(q.segs.len().min(MAX_IOV));
+            // On the stack: a flush allocates nothing.
+            let mut iov = [IoSlice::new(&[]); MAX_IOV];
+            let mut k = 0;
             for (i, s) in q.segs.iter().take(MAX_IOV).enumerate() {
                 let b = s.bytes();
-                iov.push(IoSlice::new(if i == 0 { &b[q.front_off..] } else { b }));
+                iov[i] = IoSlice::new(if i == 0 { &b[q.front_off..] } else { b });
+                k = i + 1;
             }
+            let iov = &iov[..k];
             let want: usize = iov.iter().map(|s| s.len()).sum();
-            let n = stream.write_vectored(&iov)?;
-            drop(iov);
+            let n = stream.write_vectored(iov)?;
             q.consume(n);
             total += n;
             if n < want {

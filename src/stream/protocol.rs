@@ -59,6 +59,13 @@ impl<T> Ctx<'_, T> {
         self.core.queue(seg);
     }
 
+    /// Sends a frame given as its header and payload: one vectored write
+    /// when nothing waits, so the payload is copied only if the socket
+    /// cannot take it all now. Like [`Ctx::send`], never refused.
+    pub fn send_parts(&mut self, header: &[u8], payload: &[u8]) {
+        self.core.queue_parts(header, payload);
+    }
+
     /// Shares one encoded frame with other connections (a broadcast).
     pub fn send_shared(&mut self, bytes: Arc<[u8]>) {
         self.send(Segment::Shared(bytes));

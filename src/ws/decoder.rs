@@ -185,6 +185,12 @@ impl Decoder {
         self.message.is_some()
     }
 
+    /// Payload bytes of the current frame not yet decoded (0 between frames):
+    /// lets a caller assembling a message reserve its room once.
+    pub fn frame_remaining(&self) -> u64 {
+        self.frame.map_or(0, |f| f.remaining)
+    }
+
     /// True after a `Close` or `Failed` item.
     pub fn is_finished(&self) -> bool {
         self.finished

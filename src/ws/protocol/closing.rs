@@ -10,7 +10,7 @@ impl WsProtocol {
         c.phase = Phase::Done;
         c.input = Vec::new();
         c.input_start = 0;
-        c.final_status = Some((status.code, status.text.clone()));
+        c.final_status = Some(Box::new((status.code, status.text.clone())));
         cx.close_when_flushed(status, error_event);
         self.arm_close_timer(cx);
     }
@@ -35,7 +35,7 @@ impl WsProtocol {
                 };
                 cx.send(Segment::Owned(close_frame(Some(CloseCode(code)), reason)));
                 self.log(cx, c, 1, "Info", format!("Close sent: {code} {reason}"));
-                c.final_status = Some((i32::from(code), reason.to_string()));
+                c.final_status = Some(Box::new((i32::from(code), reason.to_string())));
                 if self.wait_for_close_response {
                     c.phase = Phase::Closing;
                     self.arm_close_timer(cx);
@@ -46,7 +46,7 @@ impl WsProtocol {
             Phase::Handshake | Phase::Deciding => cx.close_quietly(Error::new(0, "OK")),
             // A second Disconnect does not wait any longer.
             Phase::Closing | Phase::Done => {
-                let (code, text) = c.final_status.clone().unwrap_or((0, "OK".into()));
+                let (code, text) = c.final_status.as_deref().cloned().unwrap_or((0, "OK".into()));
                 cx.close_quietly(Error::new(code, text));
             }
         }
@@ -85,7 +85,7 @@ impl WsProtocol {
                     self.log(cx, c, 1, "Info", text.clone());
                     c.phase = Phase::Done;
                     cx.close(Error::new(codes::TIMED_OUT, text));
-                    return c.queued.pop_front();
+                    return c.next_queued();
                 }
                 cx.schedule(cx.last_activity() + interval, WsTimer::Keepalive);
                 None

@@ -3,6 +3,10 @@
 
 use super::*;
 
+/// Most room reserved ahead for a message being assembled: what its frame
+/// announces, up to this (a large announced frame grows as it arrives).
+const ASSEMBLE_RESERVE_MAX: u64 = 1 << 20;
+
 /// A decoded item with its bytes owned, so the input can be drained.
 pub(super) enum Owned {
     Data { kind: MessageKind, bytes: Vec<u8>, fin: bool },
@@ -16,7 +20,8 @@ pub(super) fn own(item: Item<'_>) -> Owned {
     match item {
         Item::Data { kind, payload, fin } => {
             let bytes = match payload {
-                Payload::Borrowed(b) => b.to_vec(),
+                // Room for the NUL the C boundary appends: no reallocation there.
+                Payload::Borrowed(b) => crate::tcp::framing::owned_with_spare(b),
                 Payload::Owned(v) => v,
             };
             Owned::Data { kind, bytes, fin }
@@ -67,7 +72,7 @@ impl WsProtocol {
                             });
                         }
                     }
-                    return c.queued.pop_front();
+                    return c.next_queued();
                 }
                 if self.buffer_message {
                     if c.assembling.is_empty() {
@@ -116,7 +121,7 @@ impl WsProtocol {
                     cx.send(Segment::Owned(reply));
                     self.finish(cx, c, status, false);
                 }
-                c.queued.pop_front()
+                c.next_queued()
             }
             Owned::Failed(e) => {
                 self.log(cx, c, 1, "Error", format!("Protocol error: {e}"));
@@ -124,7 +129,7 @@ impl WsProtocol {
                     cx.send(Segment::Owned(close_frame(Some(e.code), e.reason)));
                 }
                 self.finish(cx, c, Error::from(e), true);
-                c.queued.pop_front()
+                c.next_queued()
             }
         }
     }
@@ -143,8 +148,29 @@ impl WsProtocol {
                 return (input.len(), None);
             }
             let (used, item) = c.decoder.decode(&mut input[pos..]);
-            let item = item.map(own);
             pos += used;
+            // BufferMessage: plain pieces go straight into the message, room
+            // for the rest of the frame (and the C boundary's NUL) reserved
+            // once — one copy per byte, none per piece.
+            if let Some(Item::Data { kind, payload: Payload::Borrowed(b), fin }) = &item {
+                if self.buffer_message && c.lines.is_none() {
+                    if c.assembling.capacity() - c.assembling.len() < b.len() + 1 {
+                        let rest = c.decoder.frame_remaining().min(ASSEMBLE_RESERVE_MAX) as usize;
+                        c.assembling.reserve(b.len() + rest + 1);
+                    }
+                    c.assembling.extend_from_slice(b);
+                    if *fin {
+                        let text = std::mem::take(&mut c.assembling);
+                        let data_format = kind_format(*kind);
+                        return (
+                            pos,
+                            Some(WsEvent::DataIn { connection_id: cx.id(), data_format, text, eom: true, eol: false }),
+                        );
+                    }
+                    continue;
+                }
+            }
+            let item = item.map(own);
             match item {
                 None => return (pos, None),
                 Some(item) => {

@@ -23,7 +23,7 @@ use super::decoder::{Decoder, DecoderConfig, Item, MessageKind, Payload, DEFAULT
 use super::deflate::{negotiate, Compressor, DeflatePolicy};
 use super::encoder::{control_frame, MessageEncoder, DEFAULT_MAX_FRAME_SIZE};
 use super::event::WsEvent;
-use super::frame::{OpCode, DEFAULT_MAX_MESSAGE_SIZE};
+use super::frame::{encode_header, OpCode, DEFAULT_MAX_MESSAGE_SIZE};
 use super::handshake::{accept_key, accept_response, error_response, parse_request, reason_phrase, Request};
 use super::ProtocolError;
 use crate::core::error::{codes, Error, Result};
@@ -166,12 +166,11 @@ pub struct WsConn {
     /// MessageLength: payload bytes still to come in the open message.
     pub message_length: u64,
     /// What Disconnected will report once the socket closes.
-    final_status: Option<(i32, String)>,
+    /// Boxed: rare, and every idle connection would carry its 32 bytes.
+    final_status: Option<Box<(i32, String)>>,
     /// Pings sent by the Ping method, and Pongs received.
     pub pings_sent: u64,
     pub pongs_received: u64,
-    /// The permessage-deflate response, when agreed (for the Log event).
-    pub deflate: Option<String>,
     pub tier: DeflateTier,
     /// The server's window bits (for the shared compressor).
     server_window_bits: u8,
@@ -181,6 +180,17 @@ pub struct WsConn {
 }
 
 impl WsConn {
+    /// The next event behind the one returned; a drained queue gives its
+    /// memory back (it held log lines of the handshake: an idle connection
+    /// would keep several events' worth of capacity otherwise).
+    fn next_queued(&mut self) -> Option<WsEvent> {
+        let ev = self.queued.pop_front();
+        if self.queued.is_empty() && self.queued.capacity() > 0 {
+            self.queued = VecDeque::new();
+        }
+        ev
+    }
+
     pub fn line_mode(&self) -> bool {
         self.lines.is_some()
     }
@@ -319,7 +329,6 @@ impl Protocol for WsProtocol {
             final_status: None,
             pings_sent: 0,
             pongs_received: 0,
-            deflate: None,
             tier: DeflateTier::None,
             server_window_bits: 15,
             reads: 0,
@@ -359,7 +368,7 @@ impl Protocol for WsProtocol {
     }
 
     fn next_event(&mut self, cx: &mut Ctx<'_, WsTimer>, c: &mut WsConn) -> Option<WsEvent> {
-        if let Some(ev) = c.queued.pop_front() {
+        if let Some(ev) = c.next_queued() {
             return Some(ev);
         }
         match c.phase {
@@ -385,7 +394,7 @@ impl Protocol for WsProtocol {
     }
 
     fn on_eof(&mut self, cx: &mut Ctx<'_, WsTimer>, c: &mut WsConn) -> Option<WsEvent> {
-        if let Some(ev) = c.queued.pop_front() {
+        if let Some(ev) = c.next_queued() {
             return Some(ev);
         }
         match c.phase {
@@ -398,7 +407,7 @@ impl Protocol for WsProtocol {
                 ));
             }
             Phase::Done => {
-                if let Some((code, text)) = c.final_status.clone() {
+                if let Some((code, text)) = c.final_status.as_deref().cloned() {
                     cx.close_quietly(Error::new(code, text));
                 }
             }
@@ -413,11 +422,11 @@ impl Protocol for WsProtocol {
                 let text =
                     format!("[10060] No opening request within HandshakeTimeout ({} s).", self.handshake_timeout);
                 self.refuse(cx, c, 408, "", Error::new(codes::TIMED_OUT, text));
-                c.queued.pop_front()
+                c.next_queued()
             }
             WsTimer::Keepalive | WsTimer::PongDue => self.keepalive(cx, c, key),
             WsTimer::Close if matches!(c.phase, Phase::Closing | Phase::Done) => {
-                let (code, text) = c.final_status.clone().unwrap_or((0, "OK".into()));
+                let (code, text) = c.final_status.as_deref().cloned().unwrap_or((0, "OK".into()));
                 cx.close_quietly(Error::new(code, text));
                 None
             }

@@ -31,7 +31,7 @@ impl WsProtocol {
                 self.log(cx, c, 1, "Info", format!("Bad opening request: {} {}", rej.status, rej.reason));
                 let text = format!("Bad opening request: {} {}", rej.status, rej.reason);
                 self.finish(cx, c, Error::new(i32::from(rej.status), text), false);
-                c.queued.pop_front()
+                c.next_queued()
             }
         }
     }
@@ -127,9 +127,15 @@ impl WsProtocol {
         if self.ping_interval > 0 {
             cx.schedule(Instant::now() + Duration::from_secs(self.ping_interval as u64), WsTimer::Keepalive);
         }
-        c.deflate = agreement.map(|a| a.response);
+        let terms = agreement.map_or_else(|| "no extensions".to_string(), |a| a.response);
         c.phase = Phase::Open;
-        let terms = c.deflate.clone().unwrap_or_else(|| "no extensions".into());
+        // What only the handshake needed: an idle connection keeps none of it.
+        c.request.key = String::new();
+        c.request.extensions = Vec::new();
+        if c.input_start >= c.input.len() {
+            c.input = Vec::new();
+            c.input_start = 0;
+        }
         self.log(cx, c, 1, "Info", format!("WebSocket open ({terms})"));
         cx.announce();
     }

@@ -27,6 +27,26 @@ impl WsProtocol {
                 cx.refuse_send()
             });
         }
+        // The common case: a whole uncompressed message in one frame goes out
+        // as header + payload in one vectored write, without a copy.
+        let plain = match kind {
+            SendKind::Text | SendKind::Binary => {
+                fin && !c.encoder.is_open()
+                    && c.tier == DeflateTier::None
+                    && (self.max_frame_size == 0 || data.len() <= self.max_frame_size)
+            }
+            _ => false,
+        };
+        if plain {
+            if kind == SendKind::Text && std::str::from_utf8(data).is_err() {
+                return Err(Error::invalid_value("SendText: the text is not valid UTF-8"));
+            }
+            let op = if kind == SendKind::Text { OpCode::Text } else { OpCode::Binary };
+            let header = encode_header(true, false, op, data.len() as u64);
+            cx.send_parts(header.as_bytes(), data);
+            cx.set_bytes_sent(data.len());
+            return Ok(());
+        }
         let frames = match kind {
             SendKind::Ping => control_frame(OpCode::Ping, data)?,
             SendKind::Pong => control_frame(OpCode::Pong, data)?,
