@@ -37,6 +37,10 @@ def example_binary(tmp, name="ws_echo_server"):
         return built
     out = os.path.join(tmp, name)
     libdir = library_dir()
+    # The library's SONAME is libpier.so.0: cargo alone does not make that link.
+    soname = os.path.join(libdir, "libpier.so.0")
+    if not os.path.exists(soname):
+        os.symlink("libpier.so", soname)
     subprocess.run(["cc", "-O1", "-I", os.path.join(ROOT, "include"), os.path.join(ROOT, "examples-c", name + ".c"),
                     "-L", libdir, "-lpier", f"-Wl,-rpath,{libdir}", "-o", out], check=True)
     return out

@@ -16,6 +16,16 @@ rm -rf "$work"
 mkdir -p "$work"
 "$cmake" --install "$build" --prefix "$prefix" >"$work/install.log"
 
+echo "== the installed library: libpier.so.X.Y.Z and its links"
+libfile=$(find "$prefix" -name 'libpier.so.*.*.*' | head -n1)
+[[ -n $libfile ]] || { echo "no libpier.so.X.Y.Z installed"; find "$prefix"; exit 1; }
+libdir_installed=$(dirname "$libfile")
+soname=$(readelf -d "$libfile" | sed -nE 's/.*Library soname: \[(.*)\].*/\1/p')
+[[ -L $libdir_installed/$soname && -L $libdir_installed/libpier.so ]] \
+  || { echo "missing links $soname / libpier.so in $libdir_installed"; ls -l "$libdir_installed"; exit 1; }
+[[ $(readlink -f "$libdir_installed/libpier.so") == "$(readlink -f "$libfile")" ]] \
+  || { echo "libpier.so does not lead to $libfile"; exit 1; }
+
 echo "== find_package(pier)"
 "$cmake" -S "$here" -B "$work/cmake-build" -DCMAKE_PREFIX_PATH="$prefix" \
   -DCMAKE_C_COMPILER="$cc" -DCMAKE_BUILD_TYPE=Release >"$work/configure.log" \
@@ -27,7 +37,7 @@ echo "== find_package(pier)"
 # grep -q exits at the first match, ldd may then die of SIGPIPE, and
 # pipefail fails the test whenever it loses that race.)
 ldd "$work/cmake-build/consumer_shared" >"$work/ldd.txt"
-grep -q "$prefix/.*libpier.so" "$work/ldd.txt" \
+grep -q "$prefix/.*$soname" "$work/ldd.txt" \
   || { echo "consumer_shared does not load libpier.so from $prefix:"; cat "$work/ldd.txt"; exit 1; }
 
 echo "== pkg-config pier"
