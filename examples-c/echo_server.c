@@ -169,14 +169,32 @@ static int on_error(void *handle, int event_id, void *params, void *user_data) {
     return 0;
 }
 
+/* PORT as a program argument: decimal 0..65535 and nothing else. */
+static int parse_port(const char *s, int *port) {
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || v < 0 || v > 65535) return 0;
+    *port = (int)v;
+    return 1;
+}
+
 int main(int argc, char **argv) {
     struct app app = {0};
     int port = 4000;
     const char *raw_env = getenv("PIER_ECHO_RAW");
     app.raw = raw_env && strcmp(raw_env, "") != 0 && strcmp(raw_env, "0") != 0;
+    static const char usage[] = "usage: echo_server [--raw] [PORT]   (default 4000; 0 = any free port)\n";
+    int ports = 0;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--raw") == 0) app.raw = 1;
-        else port = atoi(argv[i]);
+        if (strcmp(argv[i], "--raw") == 0) {
+            app.raw = 1;
+        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(usage, stdout);
+            return 0;
+        } else if (ports++ > 0 || !parse_port(argv[i], &port)) {
+            fputs(usage, stderr);
+            return 2;
+        }
     }
     const char *seconds_env = getenv("PIER_DEMO_SECONDS");
     double seconds = seconds_env ? atof(seconds_env) : 0;

@@ -59,8 +59,26 @@ static void print_status(pier_tcpserver *h) {
     fflush(stdout);
 }
 
+/* PORT as a program argument: decimal 0..65535 and nothing else. */
+static int parse_port(const char *s, int *port) {
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || v < 0 || v > 65535) return 0;
+    *port = (int)v;
+    return 1;
+}
+
 int main(int argc, char **argv) {
-    int port = argc > 1 ? atoi(argv[1]) : 4003;
+    static const char usage[] = "usage: hostloop_server [PORT]   (default 4003; 0 = any free port)\n";
+    int port = 4003;
+    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (argc > 2 || (argc == 2 && !parse_port(argv[1], &port))) {
+        fputs(usage, stderr);
+        return 2;
+    }
     const char *seconds_env = getenv("PIER_DEMO_SECONDS");
     long long deadline = seconds_env ? now_ms() + (long long)(atof(seconds_env) * 1000) : 0;
 

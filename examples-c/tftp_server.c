@@ -128,13 +128,28 @@ static void *serve(void *arg) {
     return NULL;
 }
 
+/* PORT as a program argument: decimal 0..65535 and nothing else. */
+static int parse_port(const char *s, int *port) {
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || v < 0 || v > 65535) return 0;
+    *port = (int)v;
+    return 1;
+}
+
 int main(int argc, char **argv) {
-    if (argc < 2 || argc > 3) {
-        fprintf(stderr, "usage: %s DIR [PORT]\n", argv[0]);
+    static const char usage[] = "usage: tftp_server DIR [PORT]   (serves DIR; PORT defaults to 69)\n";
+    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    int port = 69;
+    /* An option is never taken for a directory name (./-x names one that is). */
+    if (argc < 2 || argc > 3 || argv[1][0] == '-' || (argc == 3 && !parse_port(argv[2], &port))) {
+        fputs(usage, stderr);
         return 2;
     }
     const char *dir = argv[1];
-    int port = argc > 2 ? atoi(argv[2]) : 69;
     const char *th = getenv("PIER_TFTP_THREADS");
     int nthreads = th ? atoi(th) : 1;
     if (nthreads < 1 || nthreads > 64) nthreads = 1;

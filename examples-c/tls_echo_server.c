@@ -213,6 +213,15 @@ static int store_type_of(const char *path) {
     return 99;
 }
 
+/* PORT as a program argument: decimal 0..65535 and nothing else. */
+static int parse_port(const char *s, int *port) {
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || v < 0 || v > 65535) return 0;
+    *port = (int)v;
+    return 1;
+}
+
 static void usage(const char *argv0) {
     fprintf(stderr, "usage: %s [--raw] [--config NAME=VALUE]... CERT.pem|CERT.pfx [PASSWORD] [PORT]\n", argv0);
 }
@@ -230,7 +239,10 @@ int main(int argc, char **argv) {
             app.raw = 1;
         } else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc && nconfigs < 31) {
             configs[nconfigs++] = argv[++i];
-        } else if (argv[i][0] == '-' && argv[i][1] == '-') {
+        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            printf("usage: %s [--raw] [--config NAME=VALUE]... CERT.pem|CERT.pfx [PASSWORD] [PORT]\n", argv[0]);
+            return 0;
+        } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
             usage(argv[0]);
             return 2;
         } else if (positional == 0) {
@@ -238,7 +250,11 @@ int main(int argc, char **argv) {
         } else if (positional == 1) {
             password = argv[i], positional++;
         } else if (positional == 2) {
-            port = atoi(argv[i]), positional++;
+            if (!parse_port(argv[i], &port)) {
+                usage(argv[0]);
+                return 2;
+            }
+            positional++;
         } else {
             usage(argv[0]);
             return 2;

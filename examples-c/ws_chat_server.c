@@ -66,10 +66,20 @@ static int on_event(void *handle, int event_id, void *params, void *user_data) {
     return 0;
 }
 
+/* PORT as a program argument: decimal 0..65535 and nothing else. */
+static int parse_port(const char *s, int *port) {
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || v < 0 || v > 65535) return 0;
+    *port = (int)v;
+    return 1;
+}
+
 int main(int argc, char **argv) {
     const char *port = "8081";
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--port") && i + 1 < argc) {
+        int n;
+        if (!strcmp(argv[i], "--port") && i + 1 < argc && parse_port(argv[i + 1], &n)) {
             port = argv[++i];
         } else {
             fprintf(!strcmp(argv[i], "--help") ? stdout : stderr, "usage: ws_chat_server [--port N]\n");

@@ -190,6 +190,15 @@ static void usage(FILE *to) {
                 "  echoes every WebSocket message; --cert/--key (PEM) serve wss://\n");
 }
 
+/* PORT as a program argument: decimal 0..65535 and nothing else. */
+static int parse_port(const char *s, int *port) {
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || v < 0 || v > 65535) return 0;
+    *port = (int)v;
+    return 1;
+}
+
 int main(int argc, char **argv) {
     const char *port = "8080", *cert = NULL, *key = NULL;
     const char *configs[64];
@@ -199,6 +208,11 @@ int main(int argc, char **argv) {
             usage(stdout);
             return 0;
         } else if (!strcmp(argv[i], "--port") && i + 1 < argc) {
+            int n;
+            if (!parse_port(argv[i + 1], &n)) {
+                usage(stderr);
+                return 2;
+            }
             port = argv[++i];
         } else if (!strcmp(argv[i], "--cert") && i + 1 < argc) {
             cert = argv[++i];
