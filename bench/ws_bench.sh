@@ -15,6 +15,11 @@
 #   100 x 64 KiB    rate (MB/s of payload echoed) and CPU per message
 #   1 x 64 B        round-trip latency p50 / p99
 #   10,000 idle     the server's RSS per open idle connection
+#   deflate         100 x 1 KiB of JSON text, permessage-deflate both ways
+#                   (the client sends one precompressed message again and
+#                   again, which client_no_context_takeover allows; the
+#                   servers keep their context): pier, Node ws, Python
+#                   websockets (tokio-tungstenite has no permessage-deflate)
 #
 # The Markdown table goes into docs/PERFORMANCE.md between
 # <!-- ws-bench:start --> and <!-- ws-bench:end -->.
@@ -106,6 +111,36 @@ for name in "${servers[@]}"; do
   stop_pid "$srv_pid"
 done
 
+# Echo with permessage-deflate: one 1 KiB JSON message, compressed once here.
+python3 - "$out/ws-deflate-payload.bin" <<'PY'
+import json, sys, zlib
+rows, text = [], ""
+while len(text) < 1024:
+    rows.append({"id": len(rows), "name": f"sensor-{len(rows) % 7}", "value": round(len(rows) * 1.37, 2), "ok": True})
+    text = json.dumps(rows)
+data = text[:1024].encode()
+c = zlib.compressobj(6, zlib.DEFLATED, -15)
+body = c.compress(data) + c.flush(zlib.Z_SYNC_FLUSH)
+assert body.endswith(b"\x00\x00\xff\xff")
+open(sys.argv[1], "wb").write(body[:-4])
+PY
+declare -A zrow
+for name in pier node-ws py-ws; do
+  echo "== $name, permessage-deflate"
+  case $name in
+    pier) start pierz "$build/examples-c/ws_echo_server" --port 0 --config TcpNoDelay=True ;;
+    node-ws) start nodez env NODE_PATH="$node_dir/node_modules" node "$root/bench/ws_node_echo.js" 0 deflate ;;
+    py-ws) start pyz python3 "$root/bench/ws_py_echo.py" 0 deflate ;;
+  esac
+  t0=$(cpu_ticks "$srv_pid")
+  line=$("$load" "$srv_port" 100 0 "$secs" --deflate-echo "$out/ws-deflate-payload.bin")
+  t1=$(cpu_ticks "$srv_pid")
+  echo "  $name deflate 100 x 1 KiB: $line" >&2
+  zrow[$name]=$(awk -v r="$(field rate "$line")" -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" -v m="$(field msgs "$line")" \
+    'BEGIN { printf "%.0f %.2f", r, (m > 0 ? t / hz * 1e6 / m : 0) }')
+  stop_pid "$srv_pid"
+done
+
 # pier's idle connections with permessage-deflate agreed (no context
 # takeover: the shared tier of DeflateMemoryBudget).
 echo "== pier, idle with permessage-deflate"
@@ -137,6 +172,18 @@ done
 table+="
 | pier, deflate agreed (shared tier) | | | | | | | $idle_deflate |
 | pier TCP echo (reference) | | | | | | $tcp_p50 / $tcp_p99 | |
+
+With permessage-deflate (100 × 1 KiB of JSON, compressed both ways):
+
+| server | msg/s | CPU µs/msg | pier ÷ it |
+|---|---:|---:|---:|"
+read -r _ pier_zc <<<"${zrow[pier]}"
+for name in pier node-ws py-ws; do
+  read -r zr zc <<<"${zrow[$name]}"
+  table+="
+| $name | $zr | $zc | $(awk -v a="$pier_zc" -v b="$zc" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }') |"
+done
+table+="
 
 pier ÷ it: pier's CPU per 1 KiB message divided by the server's (below 1: pier uses less).
 Latency: pier WebSocket p50 $pier_p50 µs against pier TCP echo $tcp_p50 µs."

@@ -1,7 +1,7 @@
 /*
  * ws_load.c — a WebSocket echo load generator for bench/ws_bench.sh.
  *
- *   ws_load PORT CONNS SIZE SECONDS [--idle] [--deflate]
+ *   ws_load PORT CONNS SIZE SECONDS [--idle] [--deflate] [--deflate-echo FILE]
  *
  * Opens CONNS WebSocket connections to 127.0.0.1:PORT (no extensions
  * offered), then on each keeps exactly one masked binary message of SIZE
@@ -15,7 +15,12 @@
  * SECONDS) without sending, so the server's memory per idle connection can
  * be read. --deflate offers permessage-deflate without context takeover
  * (for the idle figure with compression agreed; the echo loads send plain
- * frames). One thread, epoll, non-blocking sockets.
+ * frames). --deflate-echo FILE offers permessage-deflate with
+ * client_no_context_takeover (the server keeps its context) and sends FILE's
+ * bytes — one message compressed by bench/ws_bench.sh, raw deflate without
+ * its 00 00 ff ff tail — as a compressed (RSV1) frame, the same each time,
+ * which no context takeover allows; SIZE is then ignored. One thread, epoll,
+ * non-blocking sockets.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -56,17 +61,22 @@ static int cmp_ll(const void *a, const void *b) {
 
 static const char REQUEST[] = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                               "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+static const char REQUEST_DEFLATE_ECHO[] =
+    "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+    "Sec-WebSocket-Extensions: permessage-deflate; client_no_context_takeover\r\n\r\n";
 static const char REQUEST_DEFLATE[] =
     "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
     "Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover; client_no_context_takeover\r\n\r\n";
 
-/* A masked binary frame of `size` payload bytes. */
-static char *make_frame(size_t size, size_t *len) {
+/* A masked binary frame of `size` payload bytes: `payload`, or a pattern
+ * when NULL; RSV1 marks it compressed. */
+static char *make_frame(size_t size, const char *payload, int rsv1, size_t *len) {
     size_t hdr = size < 126 ? 2 : size < 65536 ? 4 : 10;
     char *f = malloc(hdr + 4 + size);
     if (!f) abort();
-    f[0] = (char)0x82;
+    f[0] = (char)(0x82 | (rsv1 ? 0x40 : 0));
     if (size < 126) {
         f[1] = (char)(0x80 | size);
     } else if (size < 65536) {
@@ -79,7 +89,8 @@ static char *make_frame(size_t size, size_t *len) {
     }
     unsigned char key[4] = {0x12, 0x34, 0x56, 0x78};
     memcpy(f + hdr, key, 4);
-    for (size_t i = 0; i < size; i++) f[hdr + 4 + i] = (char)(('a' + i % 26) ^ key[i % 4]);
+    for (size_t i = 0; i < size; i++)
+        f[hdr + 4 + i] = (char)((payload ? (unsigned char)payload[i] : (unsigned char)('a' + i % 26)) ^ key[i % 4]);
     *len = hdr + 4 + size;
     return f;
 }
@@ -122,17 +133,30 @@ int main(int argc, char **argv) {
     size_t size = (size_t)atol(argv[3]);
     double secs = atof(argv[4]);
     int idle = 0, deflate = 0;
+    char *payload = NULL;
     for (int a = 5; a < argc; a++) {
         if (!strcmp(argv[a], "--idle")) idle = 1;
         if (!strcmp(argv[a], "--deflate")) deflate = 1;
+        if (!strcmp(argv[a], "--deflate-echo") && a + 1 < argc) {
+            FILE *pf = fopen(argv[++a], "rb");
+            if (!pf) {
+                perror(argv[a]);
+                return 2;
+            }
+            payload = malloc(1 << 20);
+            if (!payload) abort();
+            size = fread(payload, 1, 1 << 20, pf);
+            fclose(pf);
+            deflate = 1;
+        }
     }
-    const char *request = deflate ? REQUEST_DEFLATE : REQUEST;
+    const char *request = payload ? REQUEST_DEFLATE_ECHO : deflate ? REQUEST_DEFLATE : REQUEST;
     size_t request_len = strlen(request);
     struct rlimit rl = {(rlim_t)n + 64, (rlim_t)n + 64};
     setrlimit(RLIMIT_NOFILE, &rl);
 
     size_t flen;
-    char *frame = make_frame(size, &flen);
+    char *frame = make_frame(size, payload, payload != NULL, &flen);
     int ep = epoll_create1(0);
     struct conn *cs = calloc((size_t)n, sizeof *cs);
     if (!cs) abort();

@@ -24,18 +24,20 @@ pub(super) struct Requests<T> {
     /// Close once the out queue has drained (a last frame, an HTTP answer).
     pub close_when_flushed: Option<(Error, bool)>,
     pub announce: bool,
+    /// Any of the above was asked for: the one check on the hot path.
+    pub any: bool,
 }
 
 impl<T> Requests<T> {
     #[inline]
     pub fn is_empty(&self) -> bool {
-        self.timers.is_empty() && !self.announce && self.close.is_none() && self.close_when_flushed.is_none()
+        !self.any
     }
 }
 
 impl<T> Default for Requests<T> {
     fn default() -> Self {
-        Requests { timers: Vec::new(), close: None, close_when_flushed: None, announce: false }
+        Requests { timers: Vec::new(), close: None, close_when_flushed: None, announce: false, any: false }
     }
 }
 
@@ -80,6 +82,7 @@ impl<T> Ctx<'_, T> {
     /// unless the connection has closed.
     pub fn schedule(&mut self, at: Instant, key: T) {
         self.req.timers.push((at, key));
+        self.req.any = true;
     }
 
     /// Ends the connection with this status after the current call: Error
@@ -98,6 +101,7 @@ impl<T> Ctx<'_, T> {
     fn close_as(&mut self, status: Error, error_event: bool) {
         if self.req.close.is_none() {
             self.req.close = Some((status, error_event));
+            self.req.any = true;
         }
     }
 
@@ -107,6 +111,7 @@ impl<T> Ctx<'_, T> {
     pub fn close_when_flushed(&mut self, status: Error, error_event: bool) {
         if self.req.close_when_flushed.is_none() {
             self.req.close_when_flushed = Some((status, error_event));
+            self.req.any = true;
         }
     }
 
@@ -127,6 +132,7 @@ impl<T> Ctx<'_, T> {
     /// `on_established` returned false, once its own handshake is done.
     pub fn announce(&mut self) {
         self.req.announce = true;
+        self.req.any = true;
     }
 
     /// AcceptData False: no more input until [`Ctx::resume`].

@@ -165,6 +165,7 @@ impl<P: Protocol> Transport<P> {
 
     #[inline(never)]
     fn apply_requests(&mut self, id: i32) {
+        self.requests.any = false;
         for (at, key) in self.requests.timers.drain(..) {
             self.timers.schedule(at, (id, TimerKey::Proto(key)));
         }
