@@ -140,7 +140,8 @@ def test_websockets_deflate_parameters():
         async def go():
             for params in [dict(client_no_context_takeover=True), dict(server_no_context_takeover=True),
                            dict(server_max_window_bits=10), dict(client_max_window_bits=9),
-                           dict(client_max_window_bits=True), dict(server_max_window_bits=15, client_max_window_bits=15)]:
+                           dict(client_max_window_bits=True), dict(server_max_window_bits=15, client_max_window_bits=15),
+                           dict(server_max_window_bits=8)]:
                 ext = ClientPerMessageDeflateFactory(**params)
                 async with connect(f"ws://127.0.0.1:{s.port}/", extensions=[ext], compression=None) as ws:
                     assert "permessage-deflate" in ws.response.headers["Sec-WebSocket-Extensions"], params

@@ -45,7 +45,8 @@ pub struct DeflateParams {
     /// The client resets its compressor after each message, so the server's
     /// decompressor need not keep its window.
     pub client_no_context_takeover: bool,
-    /// The window (bits, 9..=15) the server compresses with.
+    /// The window (bits, 9..=15) the server compresses with; 8 (what the
+    /// client demanded, which zlib cannot make): the server compresses nothing.
     pub server_max_window_bits: u8,
     /// The window (bits, 9..=15) the server decompresses with: at least the
     /// client's (an 8-bit client window fits a 9-bit one).
@@ -110,13 +111,15 @@ fn check_offer(offer: &Offer) -> Option<OfferParams> {
 }
 
 fn accept(p: &OfferParams, policy: &DeflatePolicy) -> Option<Agreement> {
-    // zlib's deflate turns an 8-bit window into 9: we cannot honour 8 (§7.1.2.1:
-    // the server declines what it does not support).
-    if p.server_max_window_bits == Some(8) {
-        return None;
-    }
+    // zlib's deflate turns an 8-bit window into 9, so no compressor honours a
+    // demand for 8; the offer is still accepted as asked, and the server sends
+    // its messages uncompressed (RFC 7692 §6: any message may go without
+    // compression), which no window can overrun. Incoming ones still inflate.
     let policy_server = policy.server_max_window_bits.clamp(9, 15);
-    let server_bits = p.server_max_window_bits.unwrap_or(15).min(policy_server);
+    let server_bits = match p.server_max_window_bits {
+        Some(8) => 8,
+        asked => asked.unwrap_or(15).min(policy_server),
+    };
     let server_nct = p.server_no_context_takeover || policy.server_no_context_takeover;
     // The client told us it will not take over context anyway, so saying so costs
     // nothing and lets the decompressor drop its window between messages.
@@ -218,12 +221,10 @@ mod tests {
     }
 
     #[test]
-    fn server_window_8_is_declined_and_falls_back() {
-        assert_eq!(resp("permessage-deflate; server_max_window_bits=8"), None);
-        assert_eq!(
-            resp("permessage-deflate; server_max_window_bits=8, permessage-deflate").unwrap(),
-            "permessage-deflate"
-        );
+    fn server_window_8_is_accepted_with_nothing_compressed_outgoing() {
+        let a = negotiate(&["permessage-deflate; server_max_window_bits=8"], &DeflatePolicy::default()).unwrap();
+        assert_eq!(a.response, "permessage-deflate; server_max_window_bits=8");
+        assert_eq!(a.params.server_max_window_bits, 8, "the protocol then sends uncompressed messages");
     }
 
     #[test]

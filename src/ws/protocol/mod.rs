@@ -174,6 +174,9 @@ pub struct WsConn {
     pub tier: DeflateTier,
     /// The server's window bits (for the shared compressor).
     server_window_bits: u8,
+    /// permessage-deflate is agreed but the client demanded a window zlib
+    /// cannot make (8 bits): outgoing messages go uncompressed.
+    plain_out: bool,
     /// Reads so far, and (pongs, reads) when the last keepalive Ping went out.
     reads: u64,
     keepalive_mark: (u64, u64),
@@ -331,6 +334,7 @@ impl Protocol for WsProtocol {
             pongs_received: 0,
             tier: DeflateTier::None,
             server_window_bits: 15,
+            plain_out: false,
             reads: 0,
             keepalive_mark: (0, 0),
         }

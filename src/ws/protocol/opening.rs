@@ -119,7 +119,11 @@ impl WsProtocol {
         };
         if let Some(p) = params {
             c.server_window_bits = p.server_max_window_bits;
-            if c.tier == DeflateTier::Dedicated {
+            c.plain_out = p.server_max_window_bits < 9;
+            if c.plain_out {
+                // Only the inflater is needed: the shared tier's cost.
+                c.tier = DeflateTier::Shared;
+            } else if c.tier == DeflateTier::Dedicated {
                 c.compressor = Some(Box::new(Compressor::new(self.deflate_level, p.server_max_window_bits, false)));
             }
         }

@@ -32,7 +32,7 @@ impl WsProtocol {
         let plain = match kind {
             SendKind::Text | SendKind::Binary => {
                 fin && !c.encoder.is_open()
-                    && c.tier == DeflateTier::None
+                    && (c.tier == DeflateTier::None || c.plain_out)
                     && (self.max_frame_size == 0 || data.len() <= self.max_frame_size)
             }
             _ => false,
@@ -60,6 +60,7 @@ impl WsProtocol {
                 }
                 let whole = fin && !c.encoder.is_open();
                 let compressor = match c.tier {
+                    _ if c.plain_out => None,
                     DeflateTier::Dedicated => c.compressor.as_deref_mut(),
                     // The shared compressor serves whole messages only: a message
                     // sent in parts goes out uncompressed (RFC 7692 §6: per message).
@@ -113,7 +114,8 @@ impl WsProtocol {
             MessageEncoder::new(max_frame).encode(kind, data, true, compressor, &mut out)?;
             Ok(out)
         };
-        match c.tier {
+        let tier = if c.plain_out { DeflateTier::None } else { c.tier };
+        match tier {
             DeflateTier::Dedicated => cx.send(Segment::Owned(encode(c.compressor.as_deref_mut())?)),
             DeflateTier::Shared => {
                 let bits = c.server_window_bits.clamp(9, 15);
