@@ -162,6 +162,10 @@ put("oftp_subrecord", "truncated", b"D\x3f" + b"short")
 put("config", "regress-dns-garbage-name", "AllowedClients=127.0.0.llowedClients=:1")
 put("oftp_command", "regress-esid-text-below-2.0", "F09004late\r")
 put("oftp_command", "regress-esid-unknown-reason", "F81004late\r")
+# A Ping whose length 0 came in the 16-bit form: pier refused it, tungstenite
+# (and RFC 6455, which only asks senders for the minimal form) did not.
+put("ws_frames_vs_tungstenite", "regress-ping-with-16-bit-length-0",
+    bytes([0x89, 0xFE, 0x00, 0x00, 0xFF, 0x3B, 0x82, 0x82]) + bytes([0x82, 0x82, 0x82, 0x82, 0x82, 0x82, 0x82, 0x82]))
 
 # --- C API: 4-byte operations (see c_api.rs) ----------------------------------
 put("c_api", "open-set-listen", bytes([0, 0, 0, 0, 1, 2, 20, 0, 3, 2, 22, 0, 9, 2, 0, 0, 10, 2, 0, 0, 13, 2, 0, 0]))

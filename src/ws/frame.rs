@@ -132,9 +132,8 @@ fn check_first_two(b0: u8, b1: u8, rules: &FrameRules) -> Result<OpCode, Protoco
         if b0 & 0x80 == 0 {
             return Err(ProtocolError::protocol("fragmented control frame"));
         }
-        if b1 & 0x7F > MAX_CONTROL_PAYLOAD as u8 {
-            return Err(ProtocolError::protocol("control frame payload over 125 bytes"));
-        }
+        // The length itself is checked once read: a non-minimal 16- or
+        // 64-bit form of a length ≤ 125 is accepted, as for data frames.
     }
     // §5.1: a server closes the connection on an unmasked client frame.
     if rules.require_mask && b1 & 0x80 == 0 {
@@ -193,6 +192,9 @@ impl HeaderParser {
                 u64::from_be_bytes(l)
             }
         };
+        if opcode.is_control() && payload_len > MAX_CONTROL_PAYLOAD as u64 {
+            return Err(ProtocolError::protocol("control frame payload over 125 bytes"));
+        }
         // §5.2: "the most significant bit MUST be 0" in the 64-bit form.
         if payload_len >> 63 != 0 {
             return Err(ProtocolError::protocol("64-bit payload length with the high bit set"));
@@ -373,6 +375,12 @@ mod tests {
         // §5.2 asks for the minimal form but a server need not insist.
         let f = [0x82, 0xFE, 0x00, 0x05, 1, 2, 3, 4];
         assert_eq!(parse_all(&f, &FrameRules::default()).unwrap().1.unwrap().payload_len, 5);
+        // A control frame too (found by fuzz/ws_frames_vs_tungstenite), but
+        // never over 125 bytes in whatever form.
+        let f = [0x89, 0xFE, 0x00, 0x00, 1, 2, 3, 4];
+        assert_eq!(parse_all(&f, &FrameRules::default()).unwrap().1.unwrap().payload_len, 0);
+        let f = [0x89, 0xFE, 0x00, 0x7E, 1, 2, 3, 4];
+        assert_eq!(parse_all(&f, &FrameRules::default()).unwrap_err().code, CloseCode::PROTOCOL_ERROR);
         let f = [0x82, 0xFF, 0, 0, 0, 0, 0, 0, 0, 5, 1, 2, 3, 4];
         assert_eq!(parse_all(&f, &FrameRules::default()).unwrap().1.unwrap().payload_len, 5);
     }
@@ -393,8 +401,8 @@ mod tests {
             assert_eq!(code_of(&[0x80 | op, 0x80], &r), p, "opcode {op}");
         }
         assert_eq!(code_of(&[0x09, 0x80], &r), p, "fragmented ping");
-        assert_eq!(code_of(&[0x89, 0xFE], &r), p, "ping of 126+ bytes");
-        assert_eq!(code_of(&[0x88, 0xFF], &r), p, "close with 64-bit length");
+        assert_eq!(code_of(&[0x89, 0xFE, 0x00, 0x7E, 1, 2, 3, 4], &r), p, "ping of 126 bytes");
+        assert_eq!(code_of(&[0x88, 0xFF, 0, 0, 0, 0, 0, 0, 1, 0, 1, 2, 3, 4], &r), p, "close of 256 bytes");
         let r1 = FrameRules { allow_rsv1: true, ..r };
         assert!(parse_all(&[0xC1, 0x80, 0, 0, 0, 0], &r1).is_ok());
         assert_eq!(code_of(&[0xC9, 0x80], &r1), p, "RSV1 on ping");
