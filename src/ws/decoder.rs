@@ -421,6 +421,20 @@ impl Decoder {
         } else {
             self.frame = Some(frame);
         }
+        // The message's last byte is in: finish it in this piece when the
+        // budget has room, so the last data comes with fin set rather than
+        // followed by an empty final piece (an extra DataIn with nothing in it).
+        let finishing = self.message.as_ref().is_some_and(|m| m.finishing);
+        if finishing && out.len() < budget {
+            let before = out.len();
+            let inflater = self.inflater.as_mut().expect("a compressed message has an inflater");
+            let done = inflater.finish(&mut out, budget - before)?;
+            self.account(&out[before..], done)?;
+            if done {
+                self.end_message();
+                return Ok((used, Some(Item::Data { kind: msg.kind, payload: Payload::Owned(out), fin: true })));
+            }
+        }
         let item = (!out.is_empty()).then_some(Item::Data { kind: msg.kind, payload: Payload::Owned(out), fin: false });
         Ok((used, item))
     }

@@ -281,6 +281,17 @@ fn compressed_messages_with_context_takeover_in_any_split() {
 }
 
 #[test]
+fn a_small_compressed_message_is_one_final_piece() {
+    // Its last data carries fin: no empty final piece after it (which the
+    // server would deliver as an extra, empty DataIn with EOM).
+    let mut c = Compressor::new(6, 15, false);
+    let mut bytes = compressed_frames(&mut c, OpCode::Text, b"hi", 1000);
+    bytes.extend(compressed_frames(&mut c, OpCode::Binary, b"again", 1000));
+    let mut d = deflate_decoder("permessage-deflate", 1 << 20);
+    assert_eq!(drive(&mut d, &[&bytes]), [text("hi"), Got::Data(MessageKind::Binary, b"again".to_vec(), true)]);
+}
+
+#[test]
 fn inflated_pieces_are_bounded() {
     let body = vec![b'z'; 300_000];
     let mut c = Compressor::new(6, 15, true);
