@@ -5,7 +5,9 @@
 #   apt:    cmake, pkg-config, valgrind, netcat-openbsd, tftp-hpa, atftp,
 #           tftpd-hpa (its service is never started: benchmarks run it on a
 #           high port themselves), curl, openssl, plus a C/C++ toolchain
-#   pip:    tftpy, websockets, pytest
+#   pip:    tftpy, websockets, pytest, setuptools and wheel (the Python
+#           package's wheel: scripts/build_wheel.sh); python3-venv when
+#           venv cannot bootstrap pip (tests-python/test_package.py)
 #           chromium (headless, for the browser test of tests-python/test_ws.py)
 #   npm:    ws (the Node.js WebSocket client) and playwright-core (drives the
 #           headless Chromium) of tests-python/test_ws.py, into build/node/,
@@ -17,7 +19,7 @@ set -euo pipefail
 CBINDGEN_VERSION=0.29.2
 APT_PACKAGES=(cmake pkg-config valgrind netcat-openbsd tftp-hpa atftp tftpd-hpa curl openssl
               gcc g++ make chromium)
-PY_MODULES=(tftpy:tftpy websockets:websockets pytest:pytest) # import-name:pip-name
+PY_MODULES=(tftpy:tftpy websockets:websockets pytest:pytest setuptools:setuptools wheel:wheel) # import-name:pip-name
 
 sudo_cmd=()
 if [[ $(id -u) -ne 0 ]]; then
@@ -35,6 +37,7 @@ for p in "${APT_PACKAGES[@]}"; do
 done
 python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
 if ! command -v python3 >/dev/null 2>&1; then missing+=(python3); fi
+python3 -c 'import ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
 
 if ((${#missing[@]})); then
   say "installing ${missing[*]}"

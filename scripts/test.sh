@@ -9,7 +9,7 @@
 #   6. cmake configure + build               1 test (if it fails, ctest is not run)
 #   7. ctest --output-on-failure             each C test, valgrind variants included
 #   8. the C API tests built with ASan+UBSan, and linked against libpier.a
-#   9. pytest tests-python                   each Python (ctypes) test
+#   9. pytest tests-python                   each Python test (raw ctypes, and the package)
 #  10. every cargo-fuzz target for a few seconds (PIER_FUZZ_SECONDS, 3)
 #                                            each target; skipped, and said so, without nightly
 #
@@ -152,6 +152,7 @@ if compgen -G "tests-python/test_*.py" >/dev/null || compgen -G "tests-python/*_
   echo "== pytest tests-python"
   status=0
   PIER_LIB=${PIER_LIB:-$root/target/release/libpier.so} \
+    PIER_LIBRARY=${PIER_LIBRARY:-$root/target/release/libpier.so} \
     python3 -m pytest -q tests-python 2>&1 | tee "$logs/pytest.log" || status=$?
   last=$(grep -E '[0-9]+ (passed|failed|error)' "$logs/pytest.log" | tail -n1 || true)
   ok=$(grep -oE '[0-9]+ passed' <<<"$last" | grep -oE '[0-9]+' || echo 0)
