@@ -45,3 +45,16 @@ start_idle() {
   cat "$4" >&2
   exit 1
 }
+
+# build_release LOG [TARGET...]: configures $build (Release, the library's
+# release profile) and builds it (or only TARGETs), logging to LOG; on
+# failure prints the log's end and exits the script.
+build_release() {
+  local log=$1
+  shift
+  local targets=()
+  (($#)) && targets=(--target "$@")
+  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DPIER_CARGO_PROFILE=release >"$log" 2>&1 \
+    || { cat "$log"; exit 1; }
+  cmake --build "$build" -j 2 "${targets[@]}" >>"$log" 2>&1 || { tail -n 40 "$log"; exit 1; }
+}

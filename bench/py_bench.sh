@@ -18,9 +18,7 @@ mkdir -p "$out"
 export PATH=$HOME/.cargo/bin:$PATH
 
 echo "building (release)..."
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DPIER_CARGO_PROFILE=release >"$out/py-cmake.log" 2>&1 \
-  || { cat "$out/py-cmake.log"; exit 1; }
-cmake --build "$build" -j 2 >>"$out/py-cmake.log" 2>&1 || { tail -n 40 "$out/py-cmake.log"; exit 1; }
+build_release "$out/py-cmake.log" echo_server loadgen
 loadgen=$build/bench/loadgen
 export PIER_LIBRARY=$root/target/release/libpier.so PYTHONPATH=$root/python
 clk_tck=$(getconf CLK_TCK)

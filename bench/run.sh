@@ -40,9 +40,7 @@ mkdir -p "$out"
 # --- build (release) --------------------------------------------------------
 export PATH=$HOME/.cargo/bin:$PATH
 echo "building everything (release)..."
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DPIER_CARGO_PROFILE=release >"$out/cmake.log" 2>&1 \
-  || { cat "$out/cmake.log"; exit 1; }
-cmake --build "$build" -j 2 >>"$out/cmake.log" 2>&1 || { tail -n 40 "$out/cmake.log"; exit 1; }
+build_release "$out/cmake.log"
 loadgen=$build/bench/loadgen
 
 # --- descriptors: 10,000 connections on each side ----------------------------

@@ -32,6 +32,8 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=bench/perf_doc.sh
 . "$root/bench/perf_doc.sh"
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
 build=${PIER_BUILD_DIR:-$root/build}
 out=$root/bench/out
 perf_md=${PERF_MD:-$root/docs/PERFORMANCE.md}
@@ -57,9 +59,7 @@ fi
 # --- build (release) ------------------------------------------------------------
 export PATH=$HOME/.cargo/bin:$PATH
 echo "building everything (release)..."
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DPIER_CARGO_PROFILE=release >"$out/cmake-tls.log" 2>&1 \
-  || { cat "$out/cmake-tls.log"; exit 1; }
-cmake --build "$build" -j 2 >>"$out/cmake-tls.log" 2>&1 || { tail -n 40 "$out/cmake-tls.log"; exit 1; }
+build_release "$out/cmake-tls.log"
 client=$build/bench/tls_client
 [[ -x $client ]] || { echo "bench/tls_client was not built (OpenSSL not found by CMake?)" >&2; exit 1; }
 
@@ -100,8 +100,6 @@ start_server() { # start_server NAME
 }
 
 clk_tck=$(getconf CLK_TCK)
-cpu_ticks() { sed -E 's/^.*\) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
-field() { sed -nE "s/.*(^| )$1=([^ ]+).*/\2/p" <<<"$2"; }
 
 declare -A R # R[server.metric]
 

@@ -47,9 +47,7 @@ export PATH=$HOME/.cargo/bin:$PATH
 
 echo "building (release)..."
 bash "$root/scripts/deps.sh"
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release >"$out/cmake-ws.log" 2>&1
-cmake --build "$build" -j 2 --target ws_echo_server ws_load echo_server loadgen >>"$out/cmake-ws.log" 2>&1 \
-  || { tail -n 40 "$out/cmake-ws.log"; exit 1; }
+build_release "$out/cmake-ws.log" ws_echo_server ws_load echo_server loadgen
 (cd "$root/bench/ws-tokio" && cargo build --release --quiet) || { echo "bench/ws-tokio did not build" >&2; exit 1; }
 node_dir=${PIER_NODE_DIR:-$root/build/node}
 [[ -d $node_dir/node_modules/ws ]] || { echo "Node's ws package is missing (scripts/deps.sh)" >&2; exit 1; }

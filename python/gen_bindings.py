@@ -119,6 +119,11 @@ class Header:
     props: list[Prop] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     structs: dict[str, Struct] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)  # typedef struct A B: B → A
+
+    def struct_of(self, ev: "Event") -> Struct:
+        """The struct an event's params are (through a typedef alias)."""
+        return self.structs[self.aliases.get(ev.struct, ev.struct)]
     funcs: list[Func] = field(default_factory=list)
 
 
@@ -129,7 +134,6 @@ EVENT_DOC = re.compile(r"^(\w+) event `(\w+)` \(params: `(\w+)`\): (.*)$", re.S)
 def parse(text: str) -> Header:
     h = Header()
     doc = ""
-    pos = 0
     token = re.compile(
         r"(?P<doc>/\*\*.*?\*/)"
         r"|(?P<define>^#define (?P<dname>\w+) (?P<dval>[^\n]+))"
@@ -138,7 +142,7 @@ def parse(text: str) -> Header:
         r"|(?P<func>^(?P<fret>[a-z][\w ]*?\**)\s*\b(?P<fname>pier_\w+)\((?P<fargs>[^;]*?)\);)",
         re.S | re.M,
     )
-    for m in token.finditer(text, pos):
+    for m in token.finditer(text):
         if m.group("doc"):
             doc = doc_text(m.group("doc"))
             continue
@@ -181,9 +185,8 @@ def parse(text: str) -> Header:
             h.structs[st.name] = st
             doc = ""
         elif m.group("alias"):
-            orig = h.structs.get(m.group("aorig"))
-            if orig is not None:  # else an opaque handle type
-                h.structs[m.group("anew")] = Struct(m.group("anew"), orig.fields, doc or orig.doc)
+            if m.group("aorig") in h.structs:  # else an opaque handle type
+                h.aliases[m.group("anew")] = m.group("aorig")
             doc = ""
         elif m.group("func"):
             args = []
@@ -236,7 +239,7 @@ def ctype_of(c: str) -> str:
     return CTYPES[c]
 
 
-def conn_field_name(comp: str, p: Prop) -> str:
+def conn_field_name(p: Prop) -> str:
     """A per-connection property's attribute on a Connection object."""
     name = p.name
     if name.startswith("Conn") and not name.startswith("Connect"):
@@ -251,9 +254,8 @@ def generate(h: Header) -> str:
       "Regenerate with ``python3 python/gen_bindings.py`` whenever the header\n"
       'changes (the tests check that it is fresh)."""\n\n')
     w("# ruff: noqa\n# fmt: off\nfrom __future__ import annotations\n\n")
-    w("import ctypes\nfrom typing import Iterator, Sequence, Union\n\n")
-    w("from ._base import (CALLBACK, Component, Connection, Connections, Error, Event,\n"
-      "                    _bytes_arg, _text_arg)\n\n")
+    w("import ctypes\nfrom typing import Sequence, Union\n\n")
+    w("from ._base import CALLBACK, Component, Connection, Error, Event, _bytes_arg, _text_arg\n\n")
     w(f'HEADER_VERSION = "{h.version}"\n"""The version of the header this module was generated from."""\n\n')
 
     # -- errors ---------------------------------------------------------------
@@ -292,16 +294,16 @@ def generate(h: Header) -> str:
     w("]\n\n")
 
     # -- event structs ------------------------------------------------------------
-    w("# --- event parameter structs (pier_<component>_<event>_params) ------------\n\n")
+    w("# --- event parameter structs (pier_<component>_<event>_params), and a view\n"
+      "# --- of each: its fields as typed attributes (one per struct, shared by the\n"
+      "# --- events of every component that use it, e.g. the SSL events) -----------\n\n")
     done = set()
     for ev in h.events:
-        st = h.structs[ev.struct]
-        if ev.struct in done:
-            continue
-        done.add(ev.struct)
-        w(f"\nclass _{ev.struct}(ctypes.Structure):\n")
-        fields = ", ".join(f'("{f.name}", {ctype_of(f.ctype)})' for f in st.fields)
-        w(f"    _fields_ = [{fields}]\n\n")
+        st = h.struct_of(ev)
+        if st.name not in done:
+            done.add(st.name)
+            emit_struct_view(w, st)
+    w("\n")
 
     for comp, cls in COMPONENTS.items():
         props = [p for p in h.props if p.comp == comp]
@@ -318,44 +320,12 @@ def generate(h: Header) -> str:
 
         # events
         for e in events:
-            st = h.structs[e.struct]
-            names = {f.name for f in st.fields}
-            w(f"\nclass {cls}{e.name}Event(Event):\n")
+            st = h.struct_of(e)
+            w(f"\nclass {cls}{e.name}Event(_{st.name}_view):\n")
             w(pydoc(f"{cls}'s {e.name} event: " + re.sub(r"^.*?\): ", "", e.doc, flags=re.S)
                     + "\n\nValid only while the handler runs (reading it later raises"
                     " RuntimeError).", "    "))
             w(f'    __slots__ = ()\n    name = "{e.name}"\n    event_id = {e.ident}\n')
-            w(f"    _struct = _{e.struct}\n")
-            fields_py = []
-            for f in st.fields:
-                if f.name.endswith("_len") and f.name[:-4] in names:
-                    continue
-                writable = f.doc.startswith("Writable") or (
-                    "Writable" in e.doc and f.name == "accept")
-                fdoc = f.doc or f"The event's {f.name} parameter."
-                paired = f"{f.name}_len" in names
-                if paired:
-                    typ, getter = "bytes", f"self._blob('{f.name}')"
-                elif f.ctype == "const char*":
-                    typ, getter = "str", f"self._str('{f.name}')"
-                elif f.ctype == "bool":
-                    typ, getter = "bool", f"bool(self._s().{f.name})"
-                else:
-                    typ, getter = "int", f"self._s().{f.name}"
-                fields_py.append(f.name)
-                w(f"\n    @property\n    def {f.name}(self) -> {typ}:\n")
-                w(pydoc(fdoc, "        "))
-                w(f"        return {getter}\n")
-                if writable:
-                    w(f"\n    @{f.name}.setter\n")
-                    w(f"    def {f.name}(self, value: {'Union[bytes, str]' if typ == 'bytes' else typ}) -> None:\n")
-                    if paired:
-                        w(f"        self._set_blob('{f.name}', value)\n")
-                    elif typ == "str":
-                        w(f"        self._set_str('{f.name}', value)\n")
-                    else:
-                        w(f"        setattr(self._s(), '{f.name}', value)\n")
-            w(f"\n    fields = {tuple(fields_py)!r}\n")
 
         # connection class
         conn_props = [p for p in props if p.per_conn]
@@ -369,7 +339,7 @@ def generate(h: Header) -> str:
         w("    __slots__ = ()\n")
         seen: set[str] = set()
         for p in conn_props:
-            attr = conn_field_name(comp, p)
+            attr = conn_field_name(p)
             assert attr not in seen, attr
             seen.add(attr)
             emit_prop(w, cls, p, attr, per_conn=True)
@@ -408,6 +378,43 @@ def generate(h: Header) -> str:
             emit_method(w, f, mname)
         w("\n")
     return "".join(out)
+
+
+def emit_struct_view(w, st: Struct) -> None:
+    """The ctypes struct ``_<name>`` and its view ``_<name>_view``: a typed
+    attribute per field (a pointer + ``_len`` pair is one ``bytes``), setters
+    for the fields the header marks Writable."""
+    fields = ", ".join(f'("{f.name}", {ctype_of(f.ctype)})' for f in st.fields)
+    w(f"\nclass _{st.name}(ctypes.Structure):\n    _fields_ = [{fields}]\n\n")
+    w(f"\nclass _{st.name}_view(Event):\n    __slots__ = ()\n    _struct = _{st.name}\n")
+    names = {f.name for f in st.fields}
+    shown = []
+    for f in st.fields:
+        if f.name.endswith("_len") and f.name[:-4] in names:
+            continue
+        paired = f"{f.name}_len" in names
+        if paired:
+            typ, getter = "bytes", f"self._blob('{f.name}')"
+        elif f.ctype == "const char*":
+            typ, getter = "str", f"self._str('{f.name}')"
+        elif f.ctype == "bool":
+            typ, getter = "bool", f"bool(self._s().{f.name})"
+        else:
+            typ, getter = "int", f"self._s().{f.name}"
+        shown.append(f.name)
+        w(f"\n    @property\n    def {f.name}(self) -> {typ}:\n")
+        w(pydoc(f.doc or f"The event's {f.name} parameter.", "        "))
+        w(f"        return {getter}\n")
+        if f.doc.startswith("Writable"):
+            w(f"\n    @{f.name}.setter\n")
+            w(f"    def {f.name}(self, value: {'Union[bytes, str]' if typ == 'bytes' else typ}) -> None:\n")
+            if paired:
+                w(f"        self._set_blob('{f.name}', value)\n")
+            elif typ == "str":
+                w(f"        self._set_str('{f.name}', value)\n")
+            else:
+                w(f"        setattr(self._s(), '{f.name}', value)\n")
+    w(f"\n    fields = {tuple(shown)!r}\n\n")
 
 
 def emit_prop(w, cls: str, p: Prop, attr: str, per_conn: bool) -> None:

@@ -8,10 +8,9 @@ changes (the tests check that it is fresh)."""
 from __future__ import annotations
 
 import ctypes
-from typing import Iterator, Sequence, Union
+from typing import Sequence, Union
 
-from ._base import (CALLBACK, Component, Connection, Connections, Error, Event,
-                    _bytes_arg, _text_arg)
+from ._base import CALLBACK, Component, Connection, Error, Event, _bytes_arg, _text_arg
 
 HEADER_VERSION = "0.1.0"
 """The version of the header this module was generated from."""
@@ -301,182 +300,17 @@ FUNCTIONS = [
     ("pier_wsserver_get_timeout_ms", ctypes.c_int, [ctypes.c_void_p]),
 ]
 
-# --- event parameter structs (pier_<component>_<event>_params) ------------
+# --- event parameter structs (pier_<component>_<event>_params), and a view
+# --- of each: its fields as typed attributes (one per struct, shared by the
+# --- events of every component that use it, e.g. the SSL events) -----------
 
 
 class _pier_tcpserver_connected_params(ctypes.Structure):
     _fields_ = [("connection_id", ctypes.c_int), ("status_code", ctypes.c_int), ("description", ctypes.c_char_p)]
 
 
-class _pier_tcpserver_connectionrequest_params(ctypes.Structure):
-    _fields_ = [("address", ctypes.c_char_p), ("port", ctypes.c_int), ("accept", ctypes.c_bool)]
-
-
-class _pier_tcpserver_datain_params(ctypes.Structure):
-    _fields_ = [("connection_id", ctypes.c_int), ("text", ctypes.c_void_p), ("text_len", ctypes.c_int), ("eol", ctypes.c_bool)]
-
-
-class _pier_tcpserver_disconnected_params(ctypes.Structure):
-    _fields_ = [("connection_id", ctypes.c_int), ("status_code", ctypes.c_int), ("description", ctypes.c_char_p)]
-
-
-class _pier_tcpserver_error_params(ctypes.Structure):
-    _fields_ = [("connection_id", ctypes.c_int), ("error_code", ctypes.c_int), ("description", ctypes.c_char_p)]
-
-
-class _pier_tcpserver_readytosend_params(ctypes.Structure):
-    _fields_ = [("connection_id", ctypes.c_int)]
-
-
-class _pier_tcpserver_sslclientauthentication_params(ctypes.Structure):
-    _fields_ = [("connection_id", ctypes.c_int), ("cert_encoded", ctypes.c_void_p), ("cert_encoded_len", ctypes.c_int), ("cert_subject", ctypes.c_char_p), ("cert_issuer", ctypes.c_char_p), ("status", ctypes.c_char_p), ("accept", ctypes.c_bool)]
-
-
-class _pier_tcpserver_sslconnectionrequest_params(ctypes.Structure):
-    _fields_ = [("connection_id", ctypes.c_int), ("supported_cipher_suites", ctypes.c_char_p), ("supported_signature_algs", ctypes.c_char_p), ("cert_store_type", ctypes.c_int), ("cert_store", ctypes.c_void_p), ("cert_store_len", ctypes.c_int), ("cert_password", ctypes.c_char_p), ("cert_subject", ctypes.c_char_p)]
-
-
-class _pier_tcpserver_sslstatus_params(ctypes.Structure):
-    _fields_ = [("connection_id", ctypes.c_int), ("message", ctypes.c_char_p)]
-
-
-class _pier_tftpserver_connected_params(ctypes.Structure):
-    _fields_ = [("connection_id", ctypes.c_int), ("status_code", ctypes.c_int), ("description", ctypes.c_char_p)]
-
-
-class _pier_tftpserver_connectionrequest_params(ctypes.Structure):
-    _fields_ = [("remote_host", ctypes.c_char_p), ("remote_port", ctypes.c_int), ("filename", ctypes.c_char_p), ("transfer_mode", ctypes.c_char_p), ("operation", ctypes.c_int), ("accept", ctypes.c_bool)]
-
-
-class _pier_tftpserver_disconnected_params(ctypes.Structure):
-    _fields_ = [("connection_id", ctypes.c_int), ("status_code", ctypes.c_int), ("description", ctypes.c_char_p)]
-
-
-class _pier_tftpserver_endtransfer_params(ctypes.Structure):
-    _fields_ = [("connection_id", ctypes.c_int), ("direction", ctypes.c_int)]
-
-
-class _pier_tftpserver_error_params(ctypes.Structure):
-    _fields_ = [("error_code", ctypes.c_int), ("description", ctypes.c_char_p), ("connection_id", ctypes.c_int)]
-
-
-class _pier_tftpserver_log_params(ctypes.Structure):
-    _fields_ = [("connection_id", ctypes.c_int), ("log_level", ctypes.c_int), ("message", ctypes.c_char_p), ("log_type", ctypes.c_char_p)]
-
-
-class _pier_tftpserver_starttransfer_params(ctypes.Structure):
-    _fields_ = [("connection_id", ctypes.c_int), ("direction", ctypes.c_int)]
-
-
-class _pier_tftpserver_transfer_params(ctypes.Structure):
-    _fields_ = [("connection_id", ctypes.c_int), ("direction", ctypes.c_int), ("bytes_transferred", ctypes.c_int64), ("percent_done", ctypes.c_int), ("text", ctypes.c_void_p), ("text_len", ctypes.c_int)]
-
-
-class _pier_wsserver_connected_params(ctypes.Structure):
-    _fields_ = [("connection_id", ctypes.c_int)]
-
-
-class _pier_wsserver_connectionrequest_params(ctypes.Structure):
-    _fields_ = [("address", ctypes.c_char_p), ("port", ctypes.c_int), ("accept", ctypes.c_bool)]
-
-
-class _pier_wsserver_datain_params(ctypes.Structure):
-    _fields_ = [("connection_id", ctypes.c_int), ("data_format", ctypes.c_int), ("text", ctypes.c_void_p), ("text_len", ctypes.c_int), ("eom", ctypes.c_bool), ("eol", ctypes.c_bool)]
-
-
-class _pier_wsserver_disconnected_params(ctypes.Structure):
-    _fields_ = [("connection_id", ctypes.c_int), ("status_code", ctypes.c_int), ("description", ctypes.c_char_p)]
-
-
-class _pier_wsserver_error_params(ctypes.Structure):
-    _fields_ = [("connection_id", ctypes.c_int), ("error_code", ctypes.c_int), ("description", ctypes.c_char_p)]
-
-
-class _pier_wsserver_log_params(ctypes.Structure):
-    _fields_ = [("connection_id", ctypes.c_int), ("log_level", ctypes.c_int), ("message", ctypes.c_char_p), ("log_type", ctypes.c_char_p)]
-
-
-class _pier_wsserver_ping_params(ctypes.Structure):
-    _fields_ = [("connection_id", ctypes.c_int), ("payload", ctypes.c_void_p), ("payload_len", ctypes.c_int), ("response", ctypes.c_bool)]
-
-
-class _pier_wsserver_readytosend_params(ctypes.Structure):
-    _fields_ = [("connection_id", ctypes.c_int)]
-
-
-class _pier_wsserver_sslclientauthentication_params(ctypes.Structure):
-    _fields_ = [("connection_id", ctypes.c_int), ("cert_encoded", ctypes.c_void_p), ("cert_encoded_len", ctypes.c_int), ("cert_subject", ctypes.c_char_p), ("cert_issuer", ctypes.c_char_p), ("status", ctypes.c_char_p), ("accept", ctypes.c_bool)]
-
-
-class _pier_wsserver_sslconnectionrequest_params(ctypes.Structure):
-    _fields_ = [("connection_id", ctypes.c_int), ("supported_cipher_suites", ctypes.c_char_p), ("supported_signature_algs", ctypes.c_char_p), ("cert_store_type", ctypes.c_int), ("cert_store", ctypes.c_void_p), ("cert_store_len", ctypes.c_int), ("cert_password", ctypes.c_char_p), ("cert_subject", ctypes.c_char_p)]
-
-
-class _pier_wsserver_sslstatus_params(ctypes.Structure):
-    _fields_ = [("connection_id", ctypes.c_int), ("message", ctypes.c_char_p)]
-
-
-class _pier_wsserver_websocketopenrequest_params(ctypes.Structure):
-    _fields_ = [("connection_id", ctypes.c_int), ("request_uri", ctypes.c_char_p), ("host_header", ctypes.c_char_p), ("origin_header", ctypes.c_char_p), ("sub_protocols", ctypes.c_char_p), ("extensions", ctypes.c_char_p), ("request_headers", ctypes.c_char_p), ("status_code", ctypes.c_int), ("response_headers", ctypes.c_char_p)]
-
-
-# === TCPServer =============================================================
-
-TCPSERVER_PROP_CONNECTIONBACKLOG = 1
-TCPSERVER_PROP_CONNECTIONCOUNT = 2
-TCPSERVER_PROP_ACCEPTDATA = 3
-TCPSERVER_PROP_BYTESSENT = 4
-TCPSERVER_PROP_CONNECTED = 5
-TCPSERVER_PROP_CONNECTIONID = 6
-TCPSERVER_PROP_DATATOSEND = 7
-TCPSERVER_PROP_EOL = 8
-TCPSERVER_PROP_IDLETIMEOUT = 9
-TCPSERVER_PROP_LOCALADDRESS = 10
-TCPSERVER_PROP_READYTOSEND = 11
-TCPSERVER_PROP_RECORDLENGTH = 12
-TCPSERVER_PROP_REMOTEHOST = 13
-TCPSERVER_PROP_REMOTEPORT = 14
-TCPSERVER_PROP_SINGLELINEMODE = 15
-TCPSERVER_PROP_TIMEOUT = 16
-TCPSERVER_PROP_USERDATA = 17
-TCPSERVER_PROP_DEFAULTEOL = 18
-TCPSERVER_PROP_DEFAULTIDLETIMEOUT = 19
-TCPSERVER_PROP_DEFAULTMAXLINELENGTH = 20
-TCPSERVER_PROP_DEFAULTSINGLELINEMODE = 21
-TCPSERVER_PROP_DEFAULTTIMEOUT = 22
-TCPSERVER_PROP_KEEPALIVE = 23
-TCPSERVER_PROP_LINGER = 24
-TCPSERVER_PROP_LISTENING = 25
-TCPSERVER_PROP_LOCALHOST = 26
-TCPSERVER_PROP_LOCALPORT = 27
-TCPSERVER_PROP_SSLAUTHENTICATECLIENTS = 28
-TCPSERVER_PROP_SSLCERTENCODED = 29
-TCPSERVER_PROP_SSLCERTSTORE = 30
-TCPSERVER_PROP_SSLCERTSTOREPASSWORD = 31
-TCPSERVER_PROP_SSLCERTSTORETYPE = 32
-TCPSERVER_PROP_SSLCERTSUBJECT = 33
-TCPSERVER_PROP_SSLENABLED = 34
-TCPSERVER_PROP_SSLPROVIDER = 35
-TCPSERVER_PROP_SSLSTARTMODE = 36
-TCPSERVER_EVENT_CONNECTED = 1
-TCPSERVER_EVENT_CONNECTIONREQUEST = 2
-TCPSERVER_EVENT_DATAIN = 3
-TCPSERVER_EVENT_DISCONNECTED = 4
-TCPSERVER_EVENT_ERROR = 5
-TCPSERVER_EVENT_READYTOSEND = 6
-TCPSERVER_EVENT_SSLCLIENTAUTHENTICATION = 7
-TCPSERVER_EVENT_SSLCONNECTIONREQUEST = 8
-TCPSERVER_EVENT_SSLSTATUS = 9
-
-
-class TCPServerConnectedEvent(Event):
-    """TCPServer's Connected event: Fired when a connection completes (after the TLS handshake when TLS is on).
-
-    Valid only while the handler runs (reading it later raises RuntimeError).
-    """
+class _pier_tcpserver_connected_params_view(Event):
     __slots__ = ()
-    name = "Connected"
-    event_id = 1
     _struct = _pier_tcpserver_connected_params
 
     @property
@@ -496,14 +330,13 @@ class TCPServerConnectedEvent(Event):
 
     fields = ('connection_id', 'status_code', 'description')
 
-class TCPServerConnectionRequestEvent(Event):
-    """TCPServer's ConnectionRequest event: Fired when a client asks to connect; Accept is writable.
 
-    Valid only while the handler runs (reading it later raises RuntimeError).
-    """
+class _pier_tcpserver_connectionrequest_params(ctypes.Structure):
+    _fields_ = [("address", ctypes.c_char_p), ("port", ctypes.c_int), ("accept", ctypes.c_bool)]
+
+
+class _pier_tcpserver_connectionrequest_params_view(Event):
     __slots__ = ()
-    name = "ConnectionRequest"
-    event_id = 2
     _struct = _pier_tcpserver_connectionrequest_params
 
     @property
@@ -529,14 +362,13 @@ class TCPServerConnectionRequestEvent(Event):
 
     fields = ('address', 'port', 'accept')
 
-class TCPServerDataInEvent(Event):
-    """TCPServer's DataIn event: Fired when data comes in, framed by EOL, SingleLineMode or RecordLength.
 
-    Valid only while the handler runs (reading it later raises RuntimeError).
-    """
+class _pier_tcpserver_datain_params(ctypes.Structure):
+    _fields_ = [("connection_id", ctypes.c_int), ("text", ctypes.c_void_p), ("text_len", ctypes.c_int), ("eol", ctypes.c_bool)]
+
+
+class _pier_tcpserver_datain_params_view(Event):
     __slots__ = ()
-    name = "DataIn"
-    event_id = 3
     _struct = _pier_tcpserver_datain_params
 
     @property
@@ -556,14 +388,13 @@ class TCPServerDataInEvent(Event):
 
     fields = ('connection_id', 'text', 'eol')
 
-class TCPServerDisconnectedEvent(Event):
-    """TCPServer's Disconnected event: Fired when a connection is closed (status 0 / "OK" on a normal close).
 
-    Valid only while the handler runs (reading it later raises RuntimeError).
-    """
+class _pier_tcpserver_disconnected_params(ctypes.Structure):
+    _fields_ = [("connection_id", ctypes.c_int), ("status_code", ctypes.c_int), ("description", ctypes.c_char_p)]
+
+
+class _pier_tcpserver_disconnected_params_view(Event):
     __slots__ = ()
-    name = "Disconnected"
-    event_id = 4
     _struct = _pier_tcpserver_disconnected_params
 
     @property
@@ -583,14 +414,13 @@ class TCPServerDisconnectedEvent(Event):
 
     fields = ('connection_id', 'status_code', 'description')
 
-class TCPServerErrorEvent(Event):
-    """TCPServer's Error event: Fired for asynchronous errors no return value can report.
 
-    Valid only while the handler runs (reading it later raises RuntimeError).
-    """
+class _pier_tcpserver_error_params(ctypes.Structure):
+    _fields_ = [("connection_id", ctypes.c_int), ("error_code", ctypes.c_int), ("description", ctypes.c_char_p)]
+
+
+class _pier_tcpserver_error_params_view(Event):
     __slots__ = ()
-    name = "Error"
-    event_id = 5
     _struct = _pier_tcpserver_error_params
 
     @property
@@ -610,14 +440,13 @@ class TCPServerErrorEvent(Event):
 
     fields = ('connection_id', 'error_code', 'description')
 
-class TCPServerReadyToSendEvent(Event):
-    """TCPServer's ReadyToSend event: Fired once after connecting and when the socket can take data again after 10035.
 
-    Valid only while the handler runs (reading it later raises RuntimeError).
-    """
+class _pier_tcpserver_readytosend_params(ctypes.Structure):
+    _fields_ = [("connection_id", ctypes.c_int)]
+
+
+class _pier_tcpserver_readytosend_params_view(Event):
     __slots__ = ()
-    name = "ReadyToSend"
-    event_id = 6
     _struct = _pier_tcpserver_readytosend_params
 
     @property
@@ -627,15 +456,14 @@ class TCPServerReadyToSendEvent(Event):
 
     fields = ('connection_id',)
 
-class TCPServerSSLClientAuthenticationEvent(Event):
-    """TCPServer's SSLClientAuthentication event: Fired when the client presents its certificate; Accept is writable.
 
-    Valid only while the handler runs (reading it later raises RuntimeError).
-    """
+class _pier_sslclientauthentication_params(ctypes.Structure):
+    _fields_ = [("connection_id", ctypes.c_int), ("cert_encoded", ctypes.c_void_p), ("cert_encoded_len", ctypes.c_int), ("cert_subject", ctypes.c_char_p), ("cert_issuer", ctypes.c_char_p), ("status", ctypes.c_char_p), ("accept", ctypes.c_bool)]
+
+
+class _pier_sslclientauthentication_params_view(Event):
     __slots__ = ()
-    name = "SSLClientAuthentication"
-    event_id = 7
-    _struct = _pier_tcpserver_sslclientauthentication_params
+    _struct = _pier_sslclientauthentication_params
 
     @property
     def connection_id(self) -> int:
@@ -673,15 +501,14 @@ class TCPServerSSLClientAuthenticationEvent(Event):
 
     fields = ('connection_id', 'cert_encoded', 'cert_subject', 'cert_issuer', 'status', 'accept')
 
-class TCPServerSSLConnectionRequestEvent(Event):
-    """TCPServer's SSLConnectionRequest event: Fired when a TLS ClientHello arrives; the certificate fields are writable.
 
-    Valid only while the handler runs (reading it later raises RuntimeError).
-    """
+class _pier_sslconnectionrequest_params(ctypes.Structure):
+    _fields_ = [("connection_id", ctypes.c_int), ("supported_cipher_suites", ctypes.c_char_p), ("supported_signature_algs", ctypes.c_char_p), ("cert_store_type", ctypes.c_int), ("cert_store", ctypes.c_void_p), ("cert_store_len", ctypes.c_int), ("cert_password", ctypes.c_char_p), ("cert_subject", ctypes.c_char_p)]
+
+
+class _pier_sslconnectionrequest_params_view(Event):
     __slots__ = ()
-    name = "SSLConnectionRequest"
-    event_id = 8
-    _struct = _pier_tcpserver_sslconnectionrequest_params
+    _struct = _pier_sslconnectionrequest_params
 
     @property
     def connection_id(self) -> int:
@@ -740,15 +567,14 @@ class TCPServerSSLConnectionRequestEvent(Event):
 
     fields = ('connection_id', 'supported_cipher_suites', 'supported_signature_algs', 'cert_store_type', 'cert_store', 'cert_password', 'cert_subject')
 
-class TCPServerSSLStatusEvent(Event):
-    """TCPServer's SSLStatus event: Fired with TLS handshake progress messages.
 
-    Valid only while the handler runs (reading it later raises RuntimeError).
-    """
+class _pier_sslstatus_params(ctypes.Structure):
+    _fields_ = [("connection_id", ctypes.c_int), ("message", ctypes.c_char_p)]
+
+
+class _pier_sslstatus_params_view(Event):
     __slots__ = ()
-    name = "SSLStatus"
-    event_id = 9
-    _struct = _pier_tcpserver_sslstatus_params
+    _struct = _pier_sslstatus_params
 
     @property
     def connection_id(self) -> int:
@@ -761,6 +587,655 @@ class TCPServerSSLStatusEvent(Event):
         return self._str('message')
 
     fields = ('connection_id', 'message')
+
+
+class _pier_tftpserver_connected_params(ctypes.Structure):
+    _fields_ = [("connection_id", ctypes.c_int), ("status_code", ctypes.c_int), ("description", ctypes.c_char_p)]
+
+
+class _pier_tftpserver_connected_params_view(Event):
+    __slots__ = ()
+    _struct = _pier_tftpserver_connected_params
+
+    @property
+    def connection_id(self) -> int:
+        """The event's connection_id parameter."""
+        return self._s().connection_id
+
+    @property
+    def status_code(self) -> int:
+        """0 on success."""
+        return self._s().status_code
+
+    @property
+    def description(self) -> str:
+        """"OK" on success."""
+        return self._str('description')
+
+    fields = ('connection_id', 'status_code', 'description')
+
+
+class _pier_tftpserver_connectionrequest_params(ctypes.Structure):
+    _fields_ = [("remote_host", ctypes.c_char_p), ("remote_port", ctypes.c_int), ("filename", ctypes.c_char_p), ("transfer_mode", ctypes.c_char_p), ("operation", ctypes.c_int), ("accept", ctypes.c_bool)]
+
+
+class _pier_tftpserver_connectionrequest_params_view(Event):
+    __slots__ = ()
+    _struct = _pier_tftpserver_connectionrequest_params
+
+    @property
+    def remote_host(self) -> str:
+        """The client's IP address (IPv4 clients of a dual-stack socket as plain IPv4)."""
+        return self._str('remote_host')
+
+    @property
+    def remote_port(self) -> int:
+        """The client's port (its TID)."""
+        return self._s().remote_port
+
+    @property
+    def filename(self) -> str:
+        """The requested file name, as sent (invalid UTF-8 replaced)."""
+        return self._str('filename')
+
+    @property
+    def transfer_mode(self) -> str:
+        """"octet" or "netascii"."""
+        return self._str('transfer_mode')
+
+    @property
+    def operation(self) -> int:
+        """PIER_TFTPSERVER_OPERATION_READ (RRQ) or PIER_TFTPSERVER_OPERATION_WRITE (WRQ)."""
+        return self._s().operation
+
+    @property
+    def accept(self) -> bool:
+        """Writable: set false to refuse; the client gets TFTP ERROR 2 (Access violation)."""
+        return bool(self._s().accept)
+
+    @accept.setter
+    def accept(self, value: bool) -> None:
+        setattr(self._s(), 'accept', value)
+
+    fields = ('remote_host', 'remote_port', 'filename', 'transfer_mode', 'operation', 'accept')
+
+
+class _pier_tftpserver_disconnected_params(ctypes.Structure):
+    _fields_ = [("connection_id", ctypes.c_int), ("status_code", ctypes.c_int), ("description", ctypes.c_char_p)]
+
+
+class _pier_tftpserver_disconnected_params_view(Event):
+    __slots__ = ()
+    _struct = _pier_tftpserver_disconnected_params
+
+    @property
+    def connection_id(self) -> int:
+        """The event's connection_id parameter."""
+        return self._s().connection_id
+
+    @property
+    def status_code(self) -> int:
+        """0 after a successful transfer; else the error code (301 timeout, 305 the client sent
+        an ERROR, 127/128/129 local file errors, 307 invalid packet or option, ...).
+        """
+        return self._s().status_code
+
+    @property
+    def description(self) -> str:
+        """The event's description parameter."""
+        return self._str('description')
+
+    fields = ('connection_id', 'status_code', 'description')
+
+
+class _pier_tftpserver_endtransfer_params(ctypes.Structure):
+    _fields_ = [("connection_id", ctypes.c_int), ("direction", ctypes.c_int)]
+
+
+class _pier_tftpserver_endtransfer_params_view(Event):
+    __slots__ = ()
+    _struct = _pier_tftpserver_endtransfer_params
+
+    @property
+    def connection_id(self) -> int:
+        """The event's connection_id parameter."""
+        return self._s().connection_id
+
+    @property
+    def direction(self) -> int:
+        """PIER_TFTPSERVER_DIRECTION_CLIENT (0, upload) or PIER_TFTPSERVER_DIRECTION_SERVER (1, download)."""
+        return self._s().direction
+
+    fields = ('connection_id', 'direction')
+
+
+class _pier_tftpserver_error_params(ctypes.Structure):
+    _fields_ = [("error_code", ctypes.c_int), ("description", ctypes.c_char_p), ("connection_id", ctypes.c_int)]
+
+
+class _pier_tftpserver_error_params_view(Event):
+    __slots__ = ()
+    _struct = _pier_tftpserver_error_params
+
+    @property
+    def error_code(self) -> int:
+        """The event's error_code parameter."""
+        return self._s().error_code
+
+    @property
+    def description(self) -> str:
+        """The event's description parameter."""
+        return self._str('description')
+
+    @property
+    def connection_id(self) -> int:
+        """Beyond the reference: the connection the error is about (0: none)."""
+        return self._s().connection_id
+
+    fields = ('error_code', 'description', 'connection_id')
+
+
+class _pier_tftpserver_log_params(ctypes.Structure):
+    _fields_ = [("connection_id", ctypes.c_int), ("log_level", ctypes.c_int), ("message", ctypes.c_char_p), ("log_type", ctypes.c_char_p)]
+
+
+class _pier_tftpserver_log_params_view(Event):
+    __slots__ = ()
+    _struct = _pier_tftpserver_log_params
+
+    @property
+    def connection_id(self) -> int:
+        """The connection the message is about (0: none)."""
+        return self._s().connection_id
+
+    @property
+    def log_level(self) -> int:
+        """1 Info, 2 Verbose, 3 Debug (the LogLevel setting filters)."""
+        return self._s().log_level
+
+    @property
+    def message(self) -> str:
+        """The event's message parameter."""
+        return self._str('message')
+
+    @property
+    def log_type(self) -> str:
+        """"Info", "Error", "Verbose" or "Debug"."""
+        return self._str('log_type')
+
+    fields = ('connection_id', 'log_level', 'message', 'log_type')
+
+
+class _pier_tftpserver_starttransfer_params(ctypes.Structure):
+    _fields_ = [("connection_id", ctypes.c_int), ("direction", ctypes.c_int)]
+
+
+class _pier_tftpserver_starttransfer_params_view(Event):
+    __slots__ = ()
+    _struct = _pier_tftpserver_starttransfer_params
+
+    @property
+    def connection_id(self) -> int:
+        """The event's connection_id parameter."""
+        return self._s().connection_id
+
+    @property
+    def direction(self) -> int:
+        """PIER_TFTPSERVER_DIRECTION_CLIENT (0, upload) or PIER_TFTPSERVER_DIRECTION_SERVER (1, download)."""
+        return self._s().direction
+
+    fields = ('connection_id', 'direction')
+
+
+class _pier_tftpserver_transfer_params(ctypes.Structure):
+    _fields_ = [("connection_id", ctypes.c_int), ("direction", ctypes.c_int), ("bytes_transferred", ctypes.c_int64), ("percent_done", ctypes.c_int), ("text", ctypes.c_void_p), ("text_len", ctypes.c_int)]
+
+
+class _pier_tftpserver_transfer_params_view(Event):
+    __slots__ = ()
+    _struct = _pier_tftpserver_transfer_params
+
+    @property
+    def connection_id(self) -> int:
+        """The event's connection_id parameter."""
+        return self._s().connection_id
+
+    @property
+    def direction(self) -> int:
+        """PIER_TFTPSERVER_DIRECTION_CLIENT (0, upload) or PIER_TFTPSERVER_DIRECTION_SERVER (1, download)."""
+        return self._s().direction
+
+    @property
+    def bytes_transferred(self) -> int:
+        """Bytes moved so far, counted on the wire."""
+        return self._s().bytes_transferred
+
+    @property
+    def percent_done(self) -> int:
+        """0..100, or -1 when the size is unknown."""
+        return self._s().percent_done
+
+    @property
+    def text(self) -> bytes:
+        """The data of this block or window (uploads: as stored, netascii decoded; downloads: as
+        sent), followed by a NUL byte not counted in text_len.
+        """
+        return self._blob('text')
+
+    fields = ('connection_id', 'direction', 'bytes_transferred', 'percent_done', 'text')
+
+
+class _pier_wsserver_connected_params(ctypes.Structure):
+    _fields_ = [("connection_id", ctypes.c_int)]
+
+
+class _pier_wsserver_connected_params_view(Event):
+    __slots__ = ()
+    _struct = _pier_wsserver_connected_params
+
+    @property
+    def connection_id(self) -> int:
+        """The event's connection_id parameter."""
+        return self._s().connection_id
+
+    fields = ('connection_id',)
+
+
+class _pier_wsserver_connectionrequest_params(ctypes.Structure):
+    _fields_ = [("address", ctypes.c_char_p), ("port", ctypes.c_int), ("accept", ctypes.c_bool)]
+
+
+class _pier_wsserver_connectionrequest_params_view(Event):
+    __slots__ = ()
+    _struct = _pier_wsserver_connectionrequest_params
+
+    @property
+    def address(self) -> str:
+        """The client's IP address."""
+        return self._str('address')
+
+    @property
+    def port(self) -> int:
+        """The event's port parameter."""
+        return self._s().port
+
+    @property
+    def accept(self) -> bool:
+        """Writable: set false to refuse the client (closed with a FIN, no events)."""
+        return bool(self._s().accept)
+
+    @accept.setter
+    def accept(self, value: bool) -> None:
+        setattr(self._s(), 'accept', value)
+
+    fields = ('address', 'port', 'accept')
+
+
+class _pier_wsserver_datain_params(ctypes.Structure):
+    _fields_ = [("connection_id", ctypes.c_int), ("data_format", ctypes.c_int), ("text", ctypes.c_void_p), ("text_len", ctypes.c_int), ("eom", ctypes.c_bool), ("eol", ctypes.c_bool)]
+
+
+class _pier_wsserver_datain_params_view(Event):
+    __slots__ = ()
+    _struct = _pier_wsserver_datain_params
+
+    @property
+    def connection_id(self) -> int:
+        """The event's connection_id parameter."""
+        return self._s().connection_id
+
+    @property
+    def data_format(self) -> int:
+        """1 text (UTF-8), 2 binary for a message's first piece; 0 for later pieces and in line mode."""
+        return self._s().data_format
+
+    @property
+    def text(self) -> bytes:
+        """The data (followed by a NUL byte not counted in text_len); valid during the callback."""
+        return self._blob('text')
+
+    @property
+    def eom(self) -> bool:
+        """True on the message's last piece."""
+        return bool(self._s().eom)
+
+    @property
+    def eol(self) -> bool:
+        """Line mode: true when the piece ended at a line end."""
+        return bool(self._s().eol)
+
+    fields = ('connection_id', 'data_format', 'text', 'eom', 'eol')
+
+
+class _pier_wsserver_disconnected_params(ctypes.Structure):
+    _fields_ = [("connection_id", ctypes.c_int), ("status_code", ctypes.c_int), ("description", ctypes.c_char_p)]
+
+
+class _pier_wsserver_disconnected_params_view(Event):
+    __slots__ = ()
+    _struct = _pier_wsserver_disconnected_params
+
+    @property
+    def connection_id(self) -> int:
+        """The event's connection_id parameter."""
+        return self._s().connection_id
+
+    @property
+    def status_code(self) -> int:
+        """The close code: the client's (1000 normal, 1001 going away, ...) or
+        ours after a protocol error (1002, 1007, 1009); 1006 when the TCP
+        connection ended without a Close frame; an HTTP status for a refused
+        opening request; 10060 for a timeout; 0 when no WebSocket was opened.
+        """
+        return self._s().status_code
+
+    @property
+    def description(self) -> str:
+        """The event's description parameter."""
+        return self._str('description')
+
+    fields = ('connection_id', 'status_code', 'description')
+
+
+class _pier_wsserver_error_params(ctypes.Structure):
+    _fields_ = [("connection_id", ctypes.c_int), ("error_code", ctypes.c_int), ("description", ctypes.c_char_p)]
+
+
+class _pier_wsserver_error_params_view(Event):
+    __slots__ = ()
+    _struct = _pier_wsserver_error_params
+
+    @property
+    def connection_id(self) -> int:
+        """The connection the error is about (0: the listener)."""
+        return self._s().connection_id
+
+    @property
+    def error_code(self) -> int:
+        """A close code (1002, 1007, 1009, ...) or a TCP/IP or SSL error code."""
+        return self._s().error_code
+
+    @property
+    def description(self) -> str:
+        """The event's description parameter."""
+        return self._str('description')
+
+    fields = ('connection_id', 'error_code', 'description')
+
+
+class _pier_wsserver_log_params(ctypes.Structure):
+    _fields_ = [("connection_id", ctypes.c_int), ("log_level", ctypes.c_int), ("message", ctypes.c_char_p), ("log_type", ctypes.c_char_p)]
+
+
+class _pier_wsserver_log_params_view(Event):
+    __slots__ = ()
+    _struct = _pier_wsserver_log_params
+
+    @property
+    def connection_id(self) -> int:
+        """The event's connection_id parameter."""
+        return self._s().connection_id
+
+    @property
+    def log_level(self) -> int:
+        """1 Info, 2 Verbose, 3 Debug (fired up to the LogLevel setting)."""
+        return self._s().log_level
+
+    @property
+    def message(self) -> str:
+        """The event's message parameter."""
+        return self._str('message')
+
+    @property
+    def log_type(self) -> str:
+        """"Info", "Error", "Verbose" or "Debug"."""
+        return self._str('log_type')
+
+    fields = ('connection_id', 'log_level', 'message', 'log_type')
+
+
+class _pier_wsserver_ping_params(ctypes.Structure):
+    _fields_ = [("connection_id", ctypes.c_int), ("payload", ctypes.c_void_p), ("payload_len", ctypes.c_int), ("response", ctypes.c_bool)]
+
+
+class _pier_wsserver_ping_params_view(Event):
+    __slots__ = ()
+    _struct = _pier_wsserver_ping_params
+
+    @property
+    def connection_id(self) -> int:
+        """The event's connection_id parameter."""
+        return self._s().connection_id
+
+    @property
+    def payload(self) -> bytes:
+        """The frame's payload (followed by a NUL not counted in payload_len)."""
+        return self._blob('payload')
+
+    @property
+    def response(self) -> bool:
+        """True for a Pong from the client; false for a Ping (already answered)."""
+        return bool(self._s().response)
+
+    fields = ('connection_id', 'payload', 'response')
+
+
+class _pier_wsserver_readytosend_params(ctypes.Structure):
+    _fields_ = [("connection_id", ctypes.c_int)]
+
+
+class _pier_wsserver_readytosend_params_view(Event):
+    __slots__ = ()
+    _struct = _pier_wsserver_readytosend_params
+
+    @property
+    def connection_id(self) -> int:
+        """The event's connection_id parameter."""
+        return self._s().connection_id
+
+    fields = ('connection_id',)
+
+
+class _pier_wsserver_websocketopenrequest_params(ctypes.Structure):
+    _fields_ = [("connection_id", ctypes.c_int), ("request_uri", ctypes.c_char_p), ("host_header", ctypes.c_char_p), ("origin_header", ctypes.c_char_p), ("sub_protocols", ctypes.c_char_p), ("extensions", ctypes.c_char_p), ("request_headers", ctypes.c_char_p), ("status_code", ctypes.c_int), ("response_headers", ctypes.c_char_p)]
+
+
+class _pier_wsserver_websocketopenrequest_params_view(Event):
+    __slots__ = ()
+    _struct = _pier_wsserver_websocketopenrequest_params
+
+    @property
+    def connection_id(self) -> int:
+        """The event's connection_id parameter."""
+        return self._s().connection_id
+
+    @property
+    def request_uri(self) -> str:
+        """The event's request_uri parameter."""
+        return self._str('request_uri')
+
+    @property
+    def host_header(self) -> str:
+        """The event's host_header parameter."""
+        return self._str('host_header')
+
+    @property
+    def origin_header(self) -> str:
+        """The event's origin_header parameter."""
+        return self._str('origin_header')
+
+    @property
+    def sub_protocols(self) -> str:
+        """Writable: the client's offered sub-protocols (comma-separated); set it
+        to the one chosen. Left as the list, or a name not offered: none is chosen.
+        """
+        return self._str('sub_protocols')
+
+    @sub_protocols.setter
+    def sub_protocols(self, value: str) -> None:
+        self._set_str('sub_protocols', value)
+
+    @property
+    def extensions(self) -> str:
+        """The client's Sec-WebSocket-Extensions offers."""
+        return self._str('extensions')
+
+    @property
+    def request_headers(self) -> str:
+        """The request's headers, one `Name: value` per line."""
+        return self._str('request_headers')
+
+    @property
+    def status_code(self) -> int:
+        """Writable: 101 (preset) accepts; any other HTTP status refuses with it."""
+        return self._s().status_code
+
+    @status_code.setter
+    def status_code(self, value: int) -> None:
+        setattr(self._s(), 'status_code', value)
+
+    @property
+    def response_headers(self) -> str:
+        """Writable: extra response header lines, e.g. "WWW-Authenticate: Basic realm=\\"x\\""."""
+        return self._str('response_headers')
+
+    @response_headers.setter
+    def response_headers(self, value: str) -> None:
+        self._set_str('response_headers', value)
+
+    fields = ('connection_id', 'request_uri', 'host_header', 'origin_header', 'sub_protocols', 'extensions', 'request_headers', 'status_code', 'response_headers')
+
+
+
+# === TCPServer =============================================================
+
+TCPSERVER_PROP_CONNECTIONBACKLOG = 1
+TCPSERVER_PROP_CONNECTIONCOUNT = 2
+TCPSERVER_PROP_ACCEPTDATA = 3
+TCPSERVER_PROP_BYTESSENT = 4
+TCPSERVER_PROP_CONNECTED = 5
+TCPSERVER_PROP_CONNECTIONID = 6
+TCPSERVER_PROP_DATATOSEND = 7
+TCPSERVER_PROP_EOL = 8
+TCPSERVER_PROP_IDLETIMEOUT = 9
+TCPSERVER_PROP_LOCALADDRESS = 10
+TCPSERVER_PROP_READYTOSEND = 11
+TCPSERVER_PROP_RECORDLENGTH = 12
+TCPSERVER_PROP_REMOTEHOST = 13
+TCPSERVER_PROP_REMOTEPORT = 14
+TCPSERVER_PROP_SINGLELINEMODE = 15
+TCPSERVER_PROP_TIMEOUT = 16
+TCPSERVER_PROP_USERDATA = 17
+TCPSERVER_PROP_DEFAULTEOL = 18
+TCPSERVER_PROP_DEFAULTIDLETIMEOUT = 19
+TCPSERVER_PROP_DEFAULTMAXLINELENGTH = 20
+TCPSERVER_PROP_DEFAULTSINGLELINEMODE = 21
+TCPSERVER_PROP_DEFAULTTIMEOUT = 22
+TCPSERVER_PROP_KEEPALIVE = 23
+TCPSERVER_PROP_LINGER = 24
+TCPSERVER_PROP_LISTENING = 25
+TCPSERVER_PROP_LOCALHOST = 26
+TCPSERVER_PROP_LOCALPORT = 27
+TCPSERVER_PROP_SSLAUTHENTICATECLIENTS = 28
+TCPSERVER_PROP_SSLCERTENCODED = 29
+TCPSERVER_PROP_SSLCERTSTORE = 30
+TCPSERVER_PROP_SSLCERTSTOREPASSWORD = 31
+TCPSERVER_PROP_SSLCERTSTORETYPE = 32
+TCPSERVER_PROP_SSLCERTSUBJECT = 33
+TCPSERVER_PROP_SSLENABLED = 34
+TCPSERVER_PROP_SSLPROVIDER = 35
+TCPSERVER_PROP_SSLSTARTMODE = 36
+TCPSERVER_EVENT_CONNECTED = 1
+TCPSERVER_EVENT_CONNECTIONREQUEST = 2
+TCPSERVER_EVENT_DATAIN = 3
+TCPSERVER_EVENT_DISCONNECTED = 4
+TCPSERVER_EVENT_ERROR = 5
+TCPSERVER_EVENT_READYTOSEND = 6
+TCPSERVER_EVENT_SSLCLIENTAUTHENTICATION = 7
+TCPSERVER_EVENT_SSLCONNECTIONREQUEST = 8
+TCPSERVER_EVENT_SSLSTATUS = 9
+
+
+class TCPServerConnectedEvent(_pier_tcpserver_connected_params_view):
+    """TCPServer's Connected event: Fired when a connection completes (after the TLS handshake when TLS is on).
+
+    Valid only while the handler runs (reading it later raises RuntimeError).
+    """
+    __slots__ = ()
+    name = "Connected"
+    event_id = 1
+
+class TCPServerConnectionRequestEvent(_pier_tcpserver_connectionrequest_params_view):
+    """TCPServer's ConnectionRequest event: Fired when a client asks to connect; Accept is writable.
+
+    Valid only while the handler runs (reading it later raises RuntimeError).
+    """
+    __slots__ = ()
+    name = "ConnectionRequest"
+    event_id = 2
+
+class TCPServerDataInEvent(_pier_tcpserver_datain_params_view):
+    """TCPServer's DataIn event: Fired when data comes in, framed by EOL, SingleLineMode or RecordLength.
+
+    Valid only while the handler runs (reading it later raises RuntimeError).
+    """
+    __slots__ = ()
+    name = "DataIn"
+    event_id = 3
+
+class TCPServerDisconnectedEvent(_pier_tcpserver_disconnected_params_view):
+    """TCPServer's Disconnected event: Fired when a connection is closed (status 0 / "OK" on a normal close).
+
+    Valid only while the handler runs (reading it later raises RuntimeError).
+    """
+    __slots__ = ()
+    name = "Disconnected"
+    event_id = 4
+
+class TCPServerErrorEvent(_pier_tcpserver_error_params_view):
+    """TCPServer's Error event: Fired for asynchronous errors no return value can report.
+
+    Valid only while the handler runs (reading it later raises RuntimeError).
+    """
+    __slots__ = ()
+    name = "Error"
+    event_id = 5
+
+class TCPServerReadyToSendEvent(_pier_tcpserver_readytosend_params_view):
+    """TCPServer's ReadyToSend event: Fired once after connecting and when the socket can take data again after 10035.
+
+    Valid only while the handler runs (reading it later raises RuntimeError).
+    """
+    __slots__ = ()
+    name = "ReadyToSend"
+    event_id = 6
+
+class TCPServerSSLClientAuthenticationEvent(_pier_sslclientauthentication_params_view):
+    """TCPServer's SSLClientAuthentication event: Fired when the client presents its certificate; Accept is writable.
+
+    Valid only while the handler runs (reading it later raises RuntimeError).
+    """
+    __slots__ = ()
+    name = "SSLClientAuthentication"
+    event_id = 7
+
+class TCPServerSSLConnectionRequestEvent(_pier_sslconnectionrequest_params_view):
+    """TCPServer's SSLConnectionRequest event: Fired when a TLS ClientHello arrives; the certificate fields are writable.
+
+    Valid only while the handler runs (reading it later raises RuntimeError).
+    """
+    __slots__ = ()
+    name = "SSLConnectionRequest"
+    event_id = 8
+
+class TCPServerSSLStatusEvent(_pier_sslstatus_params_view):
+    """TCPServer's SSLStatus event: Fired with TLS handshake progress messages.
+
+    Valid only while the handler runs (reading it later raises RuntimeError).
+    """
+    __slots__ = ()
+    name = "SSLStatus"
+    event_id = 9
 
 
 class TCPServerConnection(Connection):
@@ -1182,7 +1657,7 @@ TFTPSERVER_EVENT_STARTTRANSFER = 7
 TFTPSERVER_EVENT_TRANSFER = 8
 
 
-class TFTPServerConnectedEvent(Event):
+class TFTPServerConnectedEvent(_pier_tftpserver_connected_params_view):
     """TFTPServer's Connected event: Fired when an accepted request becomes a connection (status 0 / "OK").
 
     Valid only while the handler runs (reading it later raises RuntimeError).
@@ -1190,26 +1665,8 @@ class TFTPServerConnectedEvent(Event):
     __slots__ = ()
     name = "Connected"
     event_id = 1
-    _struct = _pier_tftpserver_connected_params
 
-    @property
-    def connection_id(self) -> int:
-        """The event's connection_id parameter."""
-        return self._s().connection_id
-
-    @property
-    def status_code(self) -> int:
-        """0 on success."""
-        return self._s().status_code
-
-    @property
-    def description(self) -> str:
-        """"OK" on success."""
-        return self._str('description')
-
-    fields = ('connection_id', 'status_code', 'description')
-
-class TFTPServerConnectionRequestEvent(Event):
+class TFTPServerConnectionRequestEvent(_pier_tftpserver_connectionrequest_params_view):
     """TFTPServer's ConnectionRequest event: Fired for each RRQ/WRQ before a connection exists; Accept is writable.
 
     Valid only while the handler runs (reading it later raises RuntimeError).
@@ -1217,45 +1674,8 @@ class TFTPServerConnectionRequestEvent(Event):
     __slots__ = ()
     name = "ConnectionRequest"
     event_id = 2
-    _struct = _pier_tftpserver_connectionrequest_params
 
-    @property
-    def remote_host(self) -> str:
-        """The client's IP address (IPv4 clients of a dual-stack socket as plain IPv4)."""
-        return self._str('remote_host')
-
-    @property
-    def remote_port(self) -> int:
-        """The client's port (its TID)."""
-        return self._s().remote_port
-
-    @property
-    def filename(self) -> str:
-        """The requested file name, as sent (invalid UTF-8 replaced)."""
-        return self._str('filename')
-
-    @property
-    def transfer_mode(self) -> str:
-        """"octet" or "netascii"."""
-        return self._str('transfer_mode')
-
-    @property
-    def operation(self) -> int:
-        """PIER_TFTPSERVER_OPERATION_READ (RRQ) or PIER_TFTPSERVER_OPERATION_WRITE (WRQ)."""
-        return self._s().operation
-
-    @property
-    def accept(self) -> bool:
-        """Writable: set false to refuse; the client gets TFTP ERROR 2 (Access violation)."""
-        return bool(self._s().accept)
-
-    @accept.setter
-    def accept(self, value: bool) -> None:
-        setattr(self._s(), 'accept', value)
-
-    fields = ('remote_host', 'remote_port', 'filename', 'transfer_mode', 'operation', 'accept')
-
-class TFTPServerDisconnectedEvent(Event):
+class TFTPServerDisconnectedEvent(_pier_tftpserver_disconnected_params_view):
     """TFTPServer's Disconnected event: Fired when a connection ends (status 0 / "OK", or the error code and text).
 
     Valid only while the handler runs (reading it later raises RuntimeError).
@@ -1263,28 +1683,8 @@ class TFTPServerDisconnectedEvent(Event):
     __slots__ = ()
     name = "Disconnected"
     event_id = 3
-    _struct = _pier_tftpserver_disconnected_params
 
-    @property
-    def connection_id(self) -> int:
-        """The event's connection_id parameter."""
-        return self._s().connection_id
-
-    @property
-    def status_code(self) -> int:
-        """0 after a successful transfer; else the error code (301 timeout, 305 the client sent
-        an ERROR, 127/128/129 local file errors, 307 invalid packet or option, ...).
-        """
-        return self._s().status_code
-
-    @property
-    def description(self) -> str:
-        """The event's description parameter."""
-        return self._str('description')
-
-    fields = ('connection_id', 'status_code', 'description')
-
-class TFTPServerEndTransferEvent(Event):
+class TFTPServerEndTransferEvent(_pier_tftpserver_endtransfer_params_view):
     """TFTPServer's EndTransfer event: Fired when a transfer has completed successfully.
 
     Valid only while the handler runs (reading it later raises RuntimeError).
@@ -1292,21 +1692,8 @@ class TFTPServerEndTransferEvent(Event):
     __slots__ = ()
     name = "EndTransfer"
     event_id = 4
-    _struct = _pier_tftpserver_endtransfer_params
 
-    @property
-    def connection_id(self) -> int:
-        """The event's connection_id parameter."""
-        return self._s().connection_id
-
-    @property
-    def direction(self) -> int:
-        """PIER_TFTPSERVER_DIRECTION_CLIENT (0, upload) or PIER_TFTPSERVER_DIRECTION_SERVER (1, download)."""
-        return self._s().direction
-
-    fields = ('connection_id', 'direction')
-
-class TFTPServerErrorEvent(Event):
+class TFTPServerErrorEvent(_pier_tftpserver_error_params_view):
     """TFTPServer's Error event: Fired for asynchronous failures (timeouts, peer errors, local file errors) before the Disconnected they cause.
 
     Valid only while the handler runs (reading it later raises RuntimeError).
@@ -1314,26 +1701,8 @@ class TFTPServerErrorEvent(Event):
     __slots__ = ()
     name = "Error"
     event_id = 5
-    _struct = _pier_tftpserver_error_params
 
-    @property
-    def error_code(self) -> int:
-        """The event's error_code parameter."""
-        return self._s().error_code
-
-    @property
-    def description(self) -> str:
-        """The event's description parameter."""
-        return self._str('description')
-
-    @property
-    def connection_id(self) -> int:
-        """Beyond the reference: the connection the error is about (0: none)."""
-        return self._s().connection_id
-
-    fields = ('error_code', 'description', 'connection_id')
-
-class TFTPServerLogEvent(Event):
+class TFTPServerLogEvent(_pier_tftpserver_log_params_view):
     """TFTPServer's Log event: Fired for each log message allowed by the LogLevel setting.
 
     Valid only while the handler runs (reading it later raises RuntimeError).
@@ -1341,31 +1710,8 @@ class TFTPServerLogEvent(Event):
     __slots__ = ()
     name = "Log"
     event_id = 6
-    _struct = _pier_tftpserver_log_params
 
-    @property
-    def connection_id(self) -> int:
-        """The connection the message is about (0: none)."""
-        return self._s().connection_id
-
-    @property
-    def log_level(self) -> int:
-        """1 Info, 2 Verbose, 3 Debug (the LogLevel setting filters)."""
-        return self._s().log_level
-
-    @property
-    def message(self) -> str:
-        """The event's message parameter."""
-        return self._str('message')
-
-    @property
-    def log_type(self) -> str:
-        """"Info", "Error", "Verbose" or "Debug"."""
-        return self._str('log_type')
-
-    fields = ('connection_id', 'log_level', 'message', 'log_type')
-
-class TFTPServerStartTransferEvent(Event):
+class TFTPServerStartTransferEvent(_pier_tftpserver_starttransfer_params_view):
     """TFTPServer's StartTransfer event: Fired before the first packet of a transfer; ConnFileData / ConnLocalFile may be set here.
 
     Valid only while the handler runs (reading it later raises RuntimeError).
@@ -1373,21 +1719,8 @@ class TFTPServerStartTransferEvent(Event):
     __slots__ = ()
     name = "StartTransfer"
     event_id = 7
-    _struct = _pier_tftpserver_starttransfer_params
 
-    @property
-    def connection_id(self) -> int:
-        """The event's connection_id parameter."""
-        return self._s().connection_id
-
-    @property
-    def direction(self) -> int:
-        """PIER_TFTPSERVER_DIRECTION_CLIENT (0, upload) or PIER_TFTPSERVER_DIRECTION_SERVER (1, download)."""
-        return self._s().direction
-
-    fields = ('connection_id', 'direction')
-
-class TFTPServerTransferEvent(Event):
+class TFTPServerTransferEvent(_pier_tftpserver_transfer_params_view):
     """TFTPServer's Transfer event: Fired as data moves (per block or per window), with the data and the progress.
 
     Valid only while the handler runs (reading it later raises RuntimeError).
@@ -1395,36 +1728,6 @@ class TFTPServerTransferEvent(Event):
     __slots__ = ()
     name = "Transfer"
     event_id = 8
-    _struct = _pier_tftpserver_transfer_params
-
-    @property
-    def connection_id(self) -> int:
-        """The event's connection_id parameter."""
-        return self._s().connection_id
-
-    @property
-    def direction(self) -> int:
-        """PIER_TFTPSERVER_DIRECTION_CLIENT (0, upload) or PIER_TFTPSERVER_DIRECTION_SERVER (1, download)."""
-        return self._s().direction
-
-    @property
-    def bytes_transferred(self) -> int:
-        """Bytes moved so far, counted on the wire."""
-        return self._s().bytes_transferred
-
-    @property
-    def percent_done(self) -> int:
-        """0..100, or -1 when the size is unknown."""
-        return self._s().percent_done
-
-    @property
-    def text(self) -> bytes:
-        """The data of this block or window (uploads: as stored, netascii decoded; downloads: as
-        sent), followed by a NUL byte not counted in text_len.
-        """
-        return self._blob('text')
-
-    fields = ('connection_id', 'direction', 'bytes_transferred', 'percent_done', 'text')
 
 
 class TFTPServerConnection(Connection):
@@ -1639,7 +1942,7 @@ WSSERVER_EVENT_SSLSTATUS = 11
 WSSERVER_EVENT_WEBSOCKETOPENREQUEST = 12
 
 
-class WSServerConnectedEvent(Event):
+class WSServerConnectedEvent(_pier_wsserver_connected_params_view):
     """WSServer's Connected event: Fired when a WebSocket is open (after the 101 response).
 
     Valid only while the handler runs (reading it later raises RuntimeError).
@@ -1647,16 +1950,8 @@ class WSServerConnectedEvent(Event):
     __slots__ = ()
     name = "Connected"
     event_id = 1
-    _struct = _pier_wsserver_connected_params
 
-    @property
-    def connection_id(self) -> int:
-        """The event's connection_id parameter."""
-        return self._s().connection_id
-
-    fields = ('connection_id',)
-
-class WSServerConnectionRequestEvent(Event):
+class WSServerConnectionRequestEvent(_pier_wsserver_connectionrequest_params_view):
     """WSServer's ConnectionRequest event: Fired when a client asks to connect (before TLS and the opening handshake); Accept is writable.
 
     Valid only while the handler runs (reading it later raises RuntimeError).
@@ -1664,30 +1959,8 @@ class WSServerConnectionRequestEvent(Event):
     __slots__ = ()
     name = "ConnectionRequest"
     event_id = 2
-    _struct = _pier_wsserver_connectionrequest_params
 
-    @property
-    def address(self) -> str:
-        """The client's IP address."""
-        return self._str('address')
-
-    @property
-    def port(self) -> int:
-        """The event's port parameter."""
-        return self._s().port
-
-    @property
-    def accept(self) -> bool:
-        """Writable: set false to refuse the client (closed with a FIN, no events)."""
-        return bool(self._s().accept)
-
-    @accept.setter
-    def accept(self, value: bool) -> None:
-        setattr(self._s(), 'accept', value)
-
-    fields = ('address', 'port', 'accept')
-
-class WSServerDataInEvent(Event):
+class WSServerDataInEvent(_pier_wsserver_datain_params_view):
     """WSServer's DataIn event: Fired for each message piece (or whole message with BufferMessage, or line in line mode).
 
     Valid only while the handler runs (reading it later raises RuntimeError).
@@ -1695,36 +1968,8 @@ class WSServerDataInEvent(Event):
     __slots__ = ()
     name = "DataIn"
     event_id = 3
-    _struct = _pier_wsserver_datain_params
 
-    @property
-    def connection_id(self) -> int:
-        """The event's connection_id parameter."""
-        return self._s().connection_id
-
-    @property
-    def data_format(self) -> int:
-        """1 text (UTF-8), 2 binary for a message's first piece; 0 for later pieces and in line mode."""
-        return self._s().data_format
-
-    @property
-    def text(self) -> bytes:
-        """The data (followed by a NUL byte not counted in text_len); valid during the callback."""
-        return self._blob('text')
-
-    @property
-    def eom(self) -> bool:
-        """True on the message's last piece."""
-        return bool(self._s().eom)
-
-    @property
-    def eol(self) -> bool:
-        """Line mode: true when the piece ended at a line end."""
-        return bool(self._s().eol)
-
-    fields = ('connection_id', 'data_format', 'text', 'eom', 'eol')
-
-class WSServerDisconnectedEvent(Event):
+class WSServerDisconnectedEvent(_pier_wsserver_disconnected_params_view):
     """WSServer's Disconnected event: Fired when a connection ends: the close code (1000 normal, 1006 closed without a Close frame, ...) and reason.
 
     Valid only while the handler runs (reading it later raises RuntimeError).
@@ -1732,30 +1977,8 @@ class WSServerDisconnectedEvent(Event):
     __slots__ = ()
     name = "Disconnected"
     event_id = 4
-    _struct = _pier_wsserver_disconnected_params
 
-    @property
-    def connection_id(self) -> int:
-        """The event's connection_id parameter."""
-        return self._s().connection_id
-
-    @property
-    def status_code(self) -> int:
-        """The close code: the client's (1000 normal, 1001 going away, ...) or
-        ours after a protocol error (1002, 1007, 1009); 1006 when the TCP
-        connection ended without a Close frame; an HTTP status for a refused
-        opening request; 10060 for a timeout; 0 when no WebSocket was opened.
-        """
-        return self._s().status_code
-
-    @property
-    def description(self) -> str:
-        """The event's description parameter."""
-        return self._str('description')
-
-    fields = ('connection_id', 'status_code', 'description')
-
-class WSServerErrorEvent(Event):
+class WSServerErrorEvent(_pier_wsserver_error_params_view):
     """WSServer's Error event: Fired for failures no return value can report (a protocol violation by the client, a failed read).
 
     Valid only while the handler runs (reading it later raises RuntimeError).
@@ -1763,26 +1986,8 @@ class WSServerErrorEvent(Event):
     __slots__ = ()
     name = "Error"
     event_id = 5
-    _struct = _pier_wsserver_error_params
 
-    @property
-    def connection_id(self) -> int:
-        """The connection the error is about (0: the listener)."""
-        return self._s().connection_id
-
-    @property
-    def error_code(self) -> int:
-        """A close code (1002, 1007, 1009, ...) or a TCP/IP or SSL error code."""
-        return self._s().error_code
-
-    @property
-    def description(self) -> str:
-        """The event's description parameter."""
-        return self._str('description')
-
-    fields = ('connection_id', 'error_code', 'description')
-
-class WSServerLogEvent(Event):
+class WSServerLogEvent(_pier_wsserver_log_params_view):
     """WSServer's Log event: Fired for log lines at or under LogLevel (1 Info: requests and closes; 2 Verbose: request headers; 3 Debug: frames).
 
     Valid only while the handler runs (reading it later raises RuntimeError).
@@ -1790,31 +1995,8 @@ class WSServerLogEvent(Event):
     __slots__ = ()
     name = "Log"
     event_id = 6
-    _struct = _pier_wsserver_log_params
 
-    @property
-    def connection_id(self) -> int:
-        """The event's connection_id parameter."""
-        return self._s().connection_id
-
-    @property
-    def log_level(self) -> int:
-        """1 Info, 2 Verbose, 3 Debug (fired up to the LogLevel setting)."""
-        return self._s().log_level
-
-    @property
-    def message(self) -> str:
-        """The event's message parameter."""
-        return self._str('message')
-
-    @property
-    def log_type(self) -> str:
-        """"Info", "Error", "Verbose" or "Debug"."""
-        return self._str('log_type')
-
-    fields = ('connection_id', 'log_level', 'message', 'log_type')
-
-class WSServerPingEvent(Event):
+class WSServerPingEvent(_pier_wsserver_ping_params_view):
     """WSServer's Ping event: Fired for a Ping (answered with a Pong already) or a Pong (Response True) from the client.
 
     Valid only while the handler runs (reading it later raises RuntimeError).
@@ -1822,26 +2004,8 @@ class WSServerPingEvent(Event):
     __slots__ = ()
     name = "Ping"
     event_id = 7
-    _struct = _pier_wsserver_ping_params
 
-    @property
-    def connection_id(self) -> int:
-        """The event's connection_id parameter."""
-        return self._s().connection_id
-
-    @property
-    def payload(self) -> bytes:
-        """The frame's payload (followed by a NUL not counted in payload_len)."""
-        return self._blob('payload')
-
-    @property
-    def response(self) -> bool:
-        """True for a Pong from the client; false for a Ping (already answered)."""
-        return bool(self._s().response)
-
-    fields = ('connection_id', 'payload', 'response')
-
-class WSServerReadyToSendEvent(Event):
+class WSServerReadyToSendEvent(_pier_wsserver_readytosend_params_view):
     """WSServer's ReadyToSend event: Fired once after the WebSocket opens and when the connection can take data again after 10035.
 
     Valid only while the handler runs (reading it later raises RuntimeError).
@@ -1849,16 +2013,8 @@ class WSServerReadyToSendEvent(Event):
     __slots__ = ()
     name = "ReadyToSend"
     event_id = 8
-    _struct = _pier_wsserver_readytosend_params
 
-    @property
-    def connection_id(self) -> int:
-        """The event's connection_id parameter."""
-        return self._s().connection_id
-
-    fields = ('connection_id',)
-
-class WSServerSSLClientAuthenticationEvent(Event):
+class WSServerSSLClientAuthenticationEvent(_pier_sslclientauthentication_params_view):
     """WSServer's SSLClientAuthentication event: Fired when the client presents its certificate; Accept is writable.
 
     Valid only while the handler runs (reading it later raises RuntimeError).
@@ -1866,45 +2022,8 @@ class WSServerSSLClientAuthenticationEvent(Event):
     __slots__ = ()
     name = "SSLClientAuthentication"
     event_id = 9
-    _struct = _pier_wsserver_sslclientauthentication_params
 
-    @property
-    def connection_id(self) -> int:
-        """The event's connection_id parameter."""
-        return self._s().connection_id
-
-    @property
-    def cert_encoded(self) -> bytes:
-        """The client's certificate (DER), followed by a NUL not counted in cert_encoded_len."""
-        return self._blob('cert_encoded')
-
-    @property
-    def cert_subject(self) -> str:
-        """The event's cert_subject parameter."""
-        return self._str('cert_subject')
-
-    @property
-    def cert_issuer(self) -> str:
-        """The event's cert_issuer parameter."""
-        return self._str('cert_issuer')
-
-    @property
-    def status(self) -> str:
-        """"OK", or why verification failed."""
-        return self._str('status')
-
-    @property
-    def accept(self) -> bool:
-        """Writable: the recommendation (true when verification succeeded); it decides."""
-        return bool(self._s().accept)
-
-    @accept.setter
-    def accept(self, value: bool) -> None:
-        setattr(self._s(), 'accept', value)
-
-    fields = ('connection_id', 'cert_encoded', 'cert_subject', 'cert_issuer', 'status', 'accept')
-
-class WSServerSSLConnectionRequestEvent(Event):
+class WSServerSSLConnectionRequestEvent(_pier_sslconnectionrequest_params_view):
     """WSServer's SSLConnectionRequest event: Fired when a TLS ClientHello arrives; the certificate fields are writable.
 
     Valid only while the handler runs (reading it later raises RuntimeError).
@@ -1912,66 +2031,8 @@ class WSServerSSLConnectionRequestEvent(Event):
     __slots__ = ()
     name = "SSLConnectionRequest"
     event_id = 10
-    _struct = _pier_wsserver_sslconnectionrequest_params
 
-    @property
-    def connection_id(self) -> int:
-        """The event's connection_id parameter."""
-        return self._s().connection_id
-
-    @property
-    def supported_cipher_suites(self) -> str:
-        """Comma-separated cipher suites the client offers."""
-        return self._str('supported_cipher_suites')
-
-    @property
-    def supported_signature_algs(self) -> str:
-        """Comma-separated signature algorithms the client offers."""
-        return self._str('supported_signature_algs')
-
-    @property
-    def cert_store_type(self) -> int:
-        """Writable: store type of a certificate to use for this connection.
-        Pointers written into the writable fields must stay valid until the
-        callback has returned (static, heap or user_data memory, not a local
-        of the callback); cert_store_len -1 means NUL-terminated.
-        """
-        return self._s().cert_store_type
-
-    @cert_store_type.setter
-    def cert_store_type(self, value: int) -> None:
-        setattr(self._s(), 'cert_store_type', value)
-
-    @property
-    def cert_store(self) -> bytes:
-        """Writable: the store (file name or bytes)."""
-        return self._blob('cert_store')
-
-    @cert_store.setter
-    def cert_store(self, value: Union[bytes, str]) -> None:
-        self._set_blob('cert_store', value)
-
-    @property
-    def cert_password(self) -> str:
-        """Writable: the store's password."""
-        return self._str('cert_password')
-
-    @cert_password.setter
-    def cert_password(self, value: str) -> None:
-        self._set_str('cert_password', value)
-
-    @property
-    def cert_subject(self) -> str:
-        """Writable: the subject to select ("" keeps the server's certificate)."""
-        return self._str('cert_subject')
-
-    @cert_subject.setter
-    def cert_subject(self, value: str) -> None:
-        self._set_str('cert_subject', value)
-
-    fields = ('connection_id', 'supported_cipher_suites', 'supported_signature_algs', 'cert_store_type', 'cert_store', 'cert_password', 'cert_subject')
-
-class WSServerSSLStatusEvent(Event):
+class WSServerSSLStatusEvent(_pier_sslstatus_params_view):
     """WSServer's SSLStatus event: Fired with TLS handshake progress messages.
 
     Valid only while the handler runs (reading it later raises RuntimeError).
@@ -1979,21 +2040,8 @@ class WSServerSSLStatusEvent(Event):
     __slots__ = ()
     name = "SSLStatus"
     event_id = 11
-    _struct = _pier_wsserver_sslstatus_params
 
-    @property
-    def connection_id(self) -> int:
-        """The event's connection_id parameter."""
-        return self._s().connection_id
-
-    @property
-    def message(self) -> str:
-        """The event's message parameter."""
-        return self._str('message')
-
-    fields = ('connection_id', 'message')
-
-class WSServerWebSocketOpenRequestEvent(Event):
+class WSServerWebSocketOpenRequestEvent(_pier_wsserver_websocketopenrequest_params_view):
     """WSServer's WebSocketOpenRequest event: Fired for the opening handshake; SubProtocols, StatusCode and ResponseHeaders are writable.
 
     Valid only while the handler runs (reading it later raises RuntimeError).
@@ -2001,68 +2049,6 @@ class WSServerWebSocketOpenRequestEvent(Event):
     __slots__ = ()
     name = "WebSocketOpenRequest"
     event_id = 12
-    _struct = _pier_wsserver_websocketopenrequest_params
-
-    @property
-    def connection_id(self) -> int:
-        """The event's connection_id parameter."""
-        return self._s().connection_id
-
-    @property
-    def request_uri(self) -> str:
-        """The event's request_uri parameter."""
-        return self._str('request_uri')
-
-    @property
-    def host_header(self) -> str:
-        """The event's host_header parameter."""
-        return self._str('host_header')
-
-    @property
-    def origin_header(self) -> str:
-        """The event's origin_header parameter."""
-        return self._str('origin_header')
-
-    @property
-    def sub_protocols(self) -> str:
-        """Writable: the client's offered sub-protocols (comma-separated); set it
-        to the one chosen. Left as the list, or a name not offered: none is chosen.
-        """
-        return self._str('sub_protocols')
-
-    @sub_protocols.setter
-    def sub_protocols(self, value: str) -> None:
-        self._set_str('sub_protocols', value)
-
-    @property
-    def extensions(self) -> str:
-        """The client's Sec-WebSocket-Extensions offers."""
-        return self._str('extensions')
-
-    @property
-    def request_headers(self) -> str:
-        """The request's headers, one `Name: value` per line."""
-        return self._str('request_headers')
-
-    @property
-    def status_code(self) -> int:
-        """Writable: 101 (preset) accepts; any other HTTP status refuses with it."""
-        return self._s().status_code
-
-    @status_code.setter
-    def status_code(self, value: int) -> None:
-        setattr(self._s(), 'status_code', value)
-
-    @property
-    def response_headers(self) -> str:
-        """Writable: extra response header lines, e.g. "WWW-Authenticate: Basic realm=\\"x\\""."""
-        return self._str('response_headers')
-
-    @response_headers.setter
-    def response_headers(self, value: str) -> None:
-        self._set_str('response_headers', value)
-
-    fields = ('connection_id', 'request_uri', 'host_header', 'origin_header', 'sub_protocols', 'extensions', 'request_headers', 'status_code', 'response_headers')
 
 
 class WSServerConnection(Connection):

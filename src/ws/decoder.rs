@@ -424,14 +424,9 @@ impl Decoder {
         // The message's last byte is in: finish it in this piece when the
         // budget has room, so the last data comes with fin set rather than
         // followed by an empty final piece (an extra DataIn with nothing in it).
-        let finishing = self.message.as_ref().is_some_and(|m| m.finishing);
-        if finishing && out.len() < budget {
-            let before = out.len();
-            let inflater = self.inflater.as_mut().expect("a compressed message has an inflater");
-            let done = inflater.finish(&mut out, budget - before)?;
-            self.account(&out[before..], done)?;
-            if done {
-                self.end_message();
+        if self.message.is_some_and(|m| m.finishing) && out.len() < budget {
+            let room = budget - out.len();
+            if self.finish_message(&mut out, room)? {
                 return Ok((used, Some(Item::Data { kind: msg.kind, payload: Payload::Owned(out), fin: true })));
             }
         }
@@ -445,22 +440,29 @@ impl Decoder {
         let msg = self.message.expect("inside a message");
         let budget = self.inflate_budget(&msg);
         let mut out = Vec::new();
-        let inflater = self.inflater.as_mut().expect("a compressed message has an inflater");
-        let done = match inflater.finish(&mut out, budget) {
+        let done = match self.finish_message(&mut out, budget) {
             Ok(d) => d,
             Err(e) => return self.fail(e),
         };
-        if let Err(e) = self.account(&out, done) {
-            return self.fail(e);
-        }
         if !done && out.is_empty() {
             return self
                 .fail(ProtocolError { code: super::CloseCode::INTERNAL_ERROR, reason: "inflate made no progress" });
         }
+        Item::Data { kind: msg.kind, payload: Payload::Owned(out), fin: done }
+    }
+
+    /// Feeds zlib the message's tail, appending at most `room` bytes to
+    /// `out` and accounting them; true (and the message ended) once zlib
+    /// holds nothing more.
+    fn finish_message(&mut self, out: &mut Vec<u8>, room: usize) -> Result<bool, ProtocolError> {
+        let before = out.len();
+        let inflater = self.inflater.as_mut().expect("a compressed message has an inflater");
+        let done = inflater.finish(out, room)?;
+        self.account(&out[before..], done)?;
         if done {
             self.end_message();
         }
-        Item::Data { kind: msg.kind, payload: Payload::Owned(out), fin: done }
+        Ok(done)
     }
 }
 
