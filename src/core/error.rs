@@ -252,6 +252,28 @@ pub fn strerror(code: i32) -> &'static str {
         305 => "Peer error.",
         306 => "Wrong or invalid packet type received.",
         307 => "Invalid packet received.",
+        // OFTPServer (docs/OFTP.md "Errors": the reference lists 675 twice;
+        // the unknown SFID takes the free 676)
+        671 => "OFTP protocol error.",
+        672 => "ServerSSIDCode must be set before listening.",
+        673 => "ServerSFIDCode must be set before listening.",
+        675 => "Session terminated by client: unknown SSID.",
+        676 => "Session terminated by client: unknown SFID.",
+        677 => "Session terminated by client: unknown password.",
+        678 => "Error building packet to send.",
+        679 => "Error reading file specified.",
+        680 => "Invalid date timestamp.",
+        681 => "Local file exists and overwrite is set to false.",
+        682 => "Invalid hash value.",
+        683 => "Invalid signature.",
+        684 => "Cryptographic operation failed.",
+        685 => "No encryption certificate was specified.",
+        686 => "No signing certificate was specified.",
+        687 => "Send failed.",
+        688 => "The requested feature is only supported in OFTP version 2.0.",
+        689 => "A required certificate was not provided.",
+        690 => "Invalid certificate.",
+        691 => "Failed to import trusted certificates.",
         // WSServer
         4202 => "Error sending data to the connected client.",
         // SSL

@@ -22,6 +22,8 @@
 pub mod command;
 pub mod error;
 pub mod field;
+pub mod ids;
+pub mod props;
 pub mod reason;
 pub mod record;
 pub mod session;
