@@ -21,17 +21,24 @@
 
 pub mod command;
 pub mod error;
+pub mod event;
 pub mod field;
 pub mod ids;
+pub mod names;
 pub mod props;
+pub mod protocol;
 pub mod reason;
 pub mod record;
+pub mod server;
 pub mod session;
 pub mod stamp;
 pub mod sth;
 pub mod subrecord;
 
 pub use error::CodecError;
+pub use event::OftpEvent;
+pub use protocol::OftpProtocol;
+pub use server::OftpServer;
 
 /// An OFTP protocol level. The order is the protocol's: the session uses the
 /// lowest level both sides offer (RFC 5024 §5.3.2 SSIDLEV).

@@ -50,6 +50,30 @@ fn days_in_month(year: u16, month: u8) -> u8 {
 }
 
 impl FileStamp {
+    /// The UTC date and time of a Unix time (seconds since 1970), with the
+    /// given counter (days to a civil date: H. Hinnant's `civil_from_days`).
+    pub fn from_unix(secs: i64, counter: u16) -> FileStamp {
+        let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+        let year = (yoe + era * 400 + i64::from(month <= 2)) as u16;
+        FileStamp {
+            year,
+            month,
+            day,
+            hour: (rem / 3600) as u8,
+            minute: (rem % 3600 / 60) as u8,
+            second: (rem % 60) as u8,
+            counter: counter.min(9999),
+        }
+    }
+
     /// Whether every part is in range (the calendar's, and 0–9999 for the
     /// counter).
     pub fn is_valid(&self) -> bool {
@@ -131,6 +155,16 @@ impl FileStamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unix_times_become_utc_stamps() {
+        let s = FileStamp::from_unix(0, 0);
+        assert_eq!((s.year, s.month, s.day, s.hour), (1970, 1, 1, 0));
+        // 2024-02-29 23:59:59 UTC, a leap day.
+        let s = FileStamp::from_unix(1_709_251_199, 12);
+        assert_eq!((s.year, s.month, s.day, s.hour, s.minute, s.second, s.counter), (2024, 2, 29, 23, 59, 59, 12));
+        assert!(s.is_valid());
+    }
 
     fn read(level: Level, raw: &[u8]) -> Result<FileStamp> {
         FileStamp::read(&mut Reader::new(raw), level, "SFIDDATE", "SFIDTIME")

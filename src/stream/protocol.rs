@@ -24,6 +24,9 @@ pub(super) struct Requests<T> {
     /// Close once the out queue has drained (a last frame, an HTTP answer).
     pub close_when_flushed: Option<(Error, bool)>,
     pub announce: bool,
+    /// The protocol holds more events (queued during a timer or an
+    /// application method): look at the connection again.
+    pub more_events: bool,
     /// Any of the above was asked for: the one check on the hot path.
     pub any: bool,
 }
@@ -37,7 +40,14 @@ impl<T> Requests<T> {
 
 impl<T> Default for Requests<T> {
     fn default() -> Self {
-        Requests { timers: Vec::new(), close: None, close_when_flushed: None, announce: false, any: false }
+        Requests {
+            timers: Vec::new(),
+            close: None,
+            close_when_flushed: None,
+            announce: false,
+            more_events: false,
+            any: false,
+        }
     }
 }
 
@@ -147,6 +157,23 @@ impl<T> Ctx<'_, T> {
     pub fn last_activity(&self) -> Instant {
         self.core.last_activity
     }
+
+    /// The connection's Timeout (seconds; 0 = none).
+    pub fn timeout(&self) -> u32 {
+        self.core.timeout
+    }
+
+    /// Whether the connection runs TLS.
+    pub fn is_tls(&self) -> bool {
+        self.core.stream.has_tls()
+    }
+
+    /// The protocol has events to give ([`Protocol::next_event`]) that no
+    /// input will bring: the transport asks for them in its next round.
+    pub fn more_events(&mut self) {
+        self.req.more_events = true;
+        self.req.any = true;
+    }
 }
 
 /// A protocol on the stream transport.
@@ -160,6 +187,16 @@ pub trait Protocol: Send + Sized + 'static {
     /// Bytes the out queue may hold before an application send fails with
     /// 10035. 0 (TCPServer): nothing beyond what the socket takes.
     const QUEUE_HIGH_WATER: usize = 0;
+    /// Whether [`Ctx::announce`] (and an accepted connection) fires
+    /// ReadyToSend after Connected. False for a protocol whose ReadyToSend
+    /// means something of its own (OFTP: the session's turn to speak).
+    const ANNOUNCE_READY_TO_SEND: bool = true;
+
+    /// Before listening starts: what the protocol needs set (OFTPServer's
+    /// ServerSSIDCode, 672).
+    fn check_listen(&self) -> Result<(), Error> {
+        Ok(())
+    }
 
     /// A connection was admitted: its state, from the protocol's defaults.
     fn on_open(&mut self, cx: &mut Ctx<'_, Self::Timer>) -> Self::Conn;

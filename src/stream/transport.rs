@@ -172,6 +172,9 @@ impl<P: Protocol> Transport<P> {
         if std::mem::take(&mut self.requests.announce) {
             self.announce(id);
         }
+        if std::mem::take(&mut self.requests.more_events) {
+            self.rework(id);
+        }
         if let Some((status, error_event)) = self.requests.close.take() {
             self.close_conn_by_protocol(id, status, error_event);
         }
@@ -375,7 +378,9 @@ impl<P: Protocol> Transport<P> {
             c.core.ready_to_send = true;
         }
         self.push(StreamEvent::Connected { connection_id: id, status_code: 0, description: "OK".into() });
-        self.push(StreamEvent::ReadyToSend { connection_id: id });
+        if P::ANNOUNCE_READY_TO_SEND {
+            self.push(StreamEvent::ReadyToSend { connection_id: id });
+        }
     }
 
     // ----- connections -----------------------------------------------------
@@ -556,6 +561,7 @@ impl<P: Protocol> Listens for Transport<P> {
         if self.listener.is_some() {
             return Err(Error::code(codes::ALREADY_LISTENING));
         }
+        self.proto.check_listen()?;
         if self.ssl.tls_mode() != TlsMode::Off {
             self.build_tls()?;
         } else {

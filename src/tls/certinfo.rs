@@ -10,6 +10,7 @@
 //!
 //! This module is pure: no I/O, no global state.
 
+use crate::core::value::Value;
 use md5::{Digest, Md5};
 use ring::digest;
 use x509_parser::asn1_rs::{Any, FromDer, Oid, Tag};
@@ -434,6 +435,41 @@ fn signature_algorithm(oid: &Oid<'_>) -> String {
         _ => return id,
     };
     name.into()
+}
+
+/// A Certificate field read from the certificate (`has_key`: whether the
+/// store held its private key); the store-side fields a component serves
+/// itself read "".
+pub fn field_value(info: &CertInfo, has_key: bool, f: CertField) -> Value {
+    let t = |s: &str| Value::text(s.to_string());
+    match f {
+        CertField::EffectiveDate => t(&info.effective_date),
+        CertField::ExpirationDate => t(&info.expiration_date),
+        CertField::ExtendedKeyUsage => t(&info.extended_key_usage),
+        CertField::Fingerprint | CertField::ThumbprintMD5 => t(&info.fingerprint_md5),
+        CertField::FingerprintSHA1 | CertField::ThumbprintSHA1 => t(&info.fingerprint_sha1),
+        CertField::FingerprintSHA256 | CertField::ThumbprintSHA256 => t(&info.fingerprint_sha256),
+        CertField::Issuer => t(&info.issuer),
+        CertField::PrivateKeyAvailable => Value::Bool(has_key),
+        CertField::PublicKey => t(&info.public_key),
+        CertField::PublicKeyAlgorithm => t(&info.public_key_algorithm),
+        CertField::PublicKeyLength => Value::Int(info.public_key_length),
+        CertField::SerialNumber => t(&info.serial_number),
+        CertField::SignatureAlgorithm => t(&info.signature_algorithm),
+        CertField::SubjectAltNames => t(&info.subject_alt_names),
+        CertField::Usage => t(&info.usage),
+        CertField::UsageFlags => Value::Int(info.usage_flags),
+        CertField::Version => t(&info.version),
+        // Never exported; no key containers on this platform.
+        CertField::PrivateKey | CertField::PrivateKeyContainer => t(""),
+        // Served by the stream properties and SSLCertKeyPassword.
+        CertField::KeyPassword
+        | CertField::Store
+        | CertField::StorePassword
+        | CertField::StoreType
+        | CertField::Subject
+        | CertField::Encoded => t(""),
+    }
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ use crate::core::error::{codes, Error, Result};
 use crate::core::props::{SettingDef, Tables};
 use crate::core::value::{bool_text, parse_bool, parse_int, Value};
 use crate::stream::StreamServer;
-use crate::tls::certinfo::{self, CertField, CertInfo};
+use crate::tls::certinfo::{self, CertInfo};
 
 /// The WSServer component (the WSServer reference).
 pub type WsServer = StreamServer<WsProtocol>;
@@ -207,38 +207,6 @@ impl StreamServer<WsProtocol> {
     }
 }
 
-fn cert_field(info: &CertInfo, has_key: bool, f: CertField) -> Value {
-    let t = |s: &str| Value::text(s.to_string());
-    match f {
-        CertField::EffectiveDate => t(&info.effective_date),
-        CertField::ExpirationDate => t(&info.expiration_date),
-        CertField::ExtendedKeyUsage => t(&info.extended_key_usage),
-        CertField::Fingerprint | CertField::ThumbprintMD5 => t(&info.fingerprint_md5),
-        CertField::FingerprintSHA1 | CertField::ThumbprintSHA1 => t(&info.fingerprint_sha1),
-        CertField::FingerprintSHA256 | CertField::ThumbprintSHA256 => t(&info.fingerprint_sha256),
-        CertField::Issuer => t(&info.issuer),
-        CertField::PrivateKeyAvailable => Value::Bool(has_key),
-        CertField::PublicKey => t(&info.public_key),
-        CertField::PublicKeyAlgorithm => t(&info.public_key_algorithm),
-        CertField::PublicKeyLength => Value::Int(info.public_key_length),
-        CertField::SerialNumber => t(&info.serial_number),
-        CertField::SignatureAlgorithm => t(&info.signature_algorithm),
-        CertField::SubjectAltNames => t(&info.subject_alt_names),
-        CertField::Usage => t(&info.usage),
-        CertField::UsageFlags => Value::Int(info.usage_flags),
-        CertField::Version => t(&info.version),
-        // Never exported; no key containers on this platform.
-        CertField::PrivateKey | CertField::PrivateKeyContainer => t(""),
-        // Served by the stream properties and SSLCertKeyPassword.
-        CertField::KeyPassword
-        | CertField::Store
-        | CertField::StorePassword
-        | CertField::StoreType
-        | CertField::Subject
-        | CertField::Encoded => t(""),
-    }
-}
-
 impl Declared for StreamServer<WsProtocol> {
     type Key = WsProp;
 
@@ -251,7 +219,7 @@ impl Declared for StreamServer<WsProtocol> {
             WsProp::Stream(p) => return self.stream_get(p, index),
             WsProp::SslCertInfo(f) => {
                 let (info, has_key) = self.cert_info();
-                return Ok(cert_field(&info, has_key, f));
+                return Ok(certinfo::field_value(&info, has_key, f));
             }
             _ => {}
         }

@@ -267,32 +267,66 @@ impl Session {
         let mut used = 0;
         while self.state != State::WaitDisconnect {
             let rest = &input[used..];
-            let oeb_len = match sth::parse_header(rest, self.frame_limit()) {
-                Ok(Framing::NeedHeader { .. }) => break,
-                Ok(Framing::Header { oeb_len }) => oeb_len,
-                Err(e) => {
-                    self.end_with_codec_error(e);
+            let total = match self.frame(rest) {
+                Ok(Some(total)) => total,
+                Ok(None) => break,
+                Err(actions) => {
+                    self.out.extend(actions);
                     break;
                 }
             };
-            if rest.get(STH_LEN) == Some(&b'D') && oeb_len > self.data_limit() {
-                self.end_with_codec_error(CodecError::SthLength {
-                    length: oeb_len + STH_LEN,
-                    max_buffer: self.data_limit(),
-                });
-                break;
-            }
-            if rest.len() < STH_LEN + oeb_len {
-                break;
-            }
-            used += STH_LEN + oeb_len;
-            let actions = self.on_exchange_buffer(&rest[STH_LEN..STH_LEN + oeb_len]);
+            used += total;
+            let actions = self.on_exchange_buffer(&rest[STH_LEN..total]);
             self.out.extend(actions);
         }
         if self.state == State::WaitDisconnect {
             used = input.len();
         }
         (used, self.take())
+    }
+
+    /// Frames the Stream Transmission Buffer at the start of `input`, for a
+    /// transport that hands each Exchange Buffer to
+    /// [`on_exchange_buffer`](Self::on_exchange_buffer) itself (to trace
+    /// each command): `Ok(Some(total))` when the first `total` octets are a
+    /// whole buffer, `Ok(None)` when more are needed, `Err(actions)` when the
+    /// header is bad — judged from the header alone, a DATA buffer against
+    /// the negotiated size from its first octet, so no more than one buffer
+    /// is ever held — and the session ended with the ESID it earns.
+    pub fn frame(&mut self, input: &[u8]) -> Result<Option<usize>, Vec<Action>> {
+        if self.state == State::WaitDisconnect {
+            return Ok(None);
+        }
+        let oeb_len = match sth::parse_header(input, self.frame_limit()) {
+            Ok(Framing::NeedHeader { .. }) => return Ok(None),
+            Ok(Framing::Header { oeb_len }) => oeb_len,
+            Err(e) => {
+                self.end_with_codec_error(e);
+                return Err(self.take());
+            }
+        };
+        if input.get(STH_LEN) == Some(&b'D') && oeb_len > self.data_limit() {
+            self.end_with_codec_error(CodecError::SthLength {
+                length: oeb_len + STH_LEN,
+                max_buffer: self.data_limit(),
+            });
+            return Err(self.take());
+        }
+        Ok((input.len() >= STH_LEN + oeb_len).then_some(STH_LEN + oeb_len))
+    }
+
+    /// Replaces what this location offers, before the SSIDs agree (an
+    /// application that chooses per connection in F_CONNECT_IND: SSIDSR,
+    /// buffer size, credit, compression, restart).
+    pub fn set_config(&mut self, config: Config) -> Result<(), SessionError> {
+        self.expect("set_config", &[State::WaitSsid, State::WaitConnectResponse])?;
+        self.config = config;
+        Ok(())
+    }
+
+    /// What this location offers.
+    pub fn config(&self) -> &Config {
+        &self.config
     }
 
     /// Handles one Exchange Buffer whose STH the caller removed (for a

@@ -12,7 +12,7 @@ use crate::oftp::sth;
 use crate::oftp::Level;
 
 impl Session {
-    fn expect(&self, request: &'static str, states: &[State]) -> Result<(), SessionError> {
+    pub(super) fn expect(&self, request: &'static str, states: &[State]) -> Result<(), SessionError> {
         if states.contains(&self.state) {
             Ok(())
         } else {

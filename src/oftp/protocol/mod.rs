@@ -1,0 +1,636 @@
+//! OFTPServer as a protocol on the stream transport (docs/ARCHITECTURE.md):
+//! each connection runs one Responder [`Session`] (RFC 5024 §9); bytes read
+//! are framed into Exchange Buffers and fed to it one at a time, and what it
+//! asks for — octets to send, events, its timer, the disconnect — is
+//! carried out here. Decisions the application makes in an event
+//! (AcceptConnection, AcceptFile, StartTransfer, EndTransfer) are applied
+//! after the callback returns, before the next buffer is looked at.
+//!
+//! This file: the state, the `Protocol` impl and the session's actions;
+//! `receive` (files from the client), `speak` (the server's turn: receipts,
+//! ReadyToSend, Logoff). Decisions: docs/OFTP.md.
+
+mod receive;
+mod speak;
+
+use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, Instant};
+
+use super::command::{name_of, CreditCount, ExchangeBufferSize, SendReceive, Ssid};
+use super::event::OftpEvent;
+use super::reason::EsidReason;
+use super::session::{Action, Config, ConnectResponse, Event, Session};
+use super::sth::STH_LEN;
+use super::Level;
+use crate::core::error::Error;
+use crate::stream::{Ctx, Protocol, Segment, StreamSettings};
+
+pub use receive::Incoming;
+pub use speak::Receipt;
+
+/// The error of a client that closed the connection while the session was
+/// still open (RFC 5024 §9: N_DISC_IND outside WF_NDISC is an abort).
+pub const CLOSED_WITHOUT_ESID: &str = "The client closed the connection without ending the session (no ESID)";
+
+/// What a connection starts with, from the handle-wide settings; the
+/// `[ConnectionId]` forms change the connection's copy.
+#[derive(Clone, Debug)]
+pub struct ConnDefaults {
+    pub allow_retry: bool,
+    pub cd_after_send_end_response: bool,
+    /// ConnectionType: the SSIDSR sent (0 both, 1 send only, 2 receive only).
+    pub connection_type: i32,
+    pub credit_count: u16,
+    pub exchange_buffer_size: u32,
+    pub received_file_name_format: String,
+    pub temp_path: String,
+    pub buffer_compression: bool,
+    pub enable_restart: bool,
+    pub certificate_type: i32,
+    pub file_hash_algorithm: i32,
+}
+
+impl Default for ConnDefaults {
+    fn default() -> Self {
+        ConnDefaults {
+            allow_retry: false,
+            cd_after_send_end_response: false,
+            connection_type: 0,
+            credit_count: 999,
+            exchange_buffer_size: 99_999,
+            received_file_name_format: "%VirtualFileName%".into(),
+            temp_path: String::new(),
+            buffer_compression: true,
+            enable_restart: true,
+            certificate_type: 0,
+            file_hash_algorithm: 1,
+        }
+    }
+}
+
+/// OFTPServer's handle-wide state: the server's identity and the settings.
+#[derive(Debug)]
+pub struct OftpProtocol {
+    pub server_password: String,
+    pub server_sfid_code: String,
+    pub server_ssid_code: String,
+    pub defaults: ConnDefaults,
+    pub delete_on_error: bool,
+    pub disconnect_after_end_session: bool,
+    pub fire_end_response_on_send: bool,
+    pub friendly_log_format: bool,
+    pub log_level: i32,
+    pub send_cd_after_efpa: bool,
+    pub virtual_file_date_format: String,
+    pub allow_oftp14_over_tls: bool,
+    pub close_stream_after_transfer: bool,
+    pub secure_authentication: i32,
+    /// Settings that are stored and read back (those of the security issue
+    /// and those without effect here), by name and connection.
+    pub stored: HashMap<(String, Option<i32>), String>,
+    /// The Certificate object's store fields (for the security layer).
+    pub certificate: CertSelection,
+}
+
+/// A certificate chosen by store, type, password and subject (or encoded).
+#[derive(Clone, Debug, Default)]
+pub struct CertSelection {
+    pub store: Vec<u8>,
+    pub store_password: String,
+    pub store_type: i32,
+    pub subject: String,
+    pub encoded: Vec<u8>,
+    pub key_password: String,
+}
+
+/// Timer keys: the session's response timer (by generation, so a restarted
+/// timer makes the old one stale) and the wait after ReadyToSend.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum OftpTimer {
+    Response(u64),
+    SpeakerIdle(u64),
+}
+
+/// What a connection's properties say beside the session.
+#[derive(Debug, Default)]
+pub struct ConnProps {
+    pub download_directory: String,
+    pub download_stream: i32,
+    pub upload_stream: i32,
+    pub compress: bool,
+    pub encryption_algorithm: i32,
+    pub max_record_size: i32,
+    pub recipient_cert: CertSelection,
+    pub sfid_code: String,
+    pub signed_receipt: bool,
+    pub ssid_code: String,
+    pub version: i32,
+    pub virtual_file_date: String,
+    pub virtual_file_format: i32,
+    pub virtual_file_security_level: i32,
+    pub file_description: String,
+    pub server_password: Option<String>,
+    pub server_sfid_code: Option<String>,
+    pub server_ssid_code: Option<String>,
+    pub received_connection_type: i32,
+    pub received_file_date_time: String,
+    pub received_file_description: String,
+    pub received_file_name: String,
+    pub received_file_encryption_alg: i32,
+    pub retry: bool,
+}
+
+/// A connection's OFTP state.
+pub struct OftpConn {
+    pub session: Session,
+    /// Input not framed yet, from `input_start` on (at most one Stream
+    /// Transmission Buffer and the start of the next).
+    input: Vec<u8>,
+    input_start: usize,
+    /// Events behind the one returned.
+    queued: VecDeque<OftpEvent>,
+    pub opts: ConnDefaults,
+    pub props: ConnProps,
+    pub incoming: Option<Box<Incoming>>,
+    /// EERPs and NERPs to send once the server speaks.
+    pub receipts: VecDeque<Receipt>,
+    /// The server is the Speaker and told the application (ConnReadyToSend).
+    pub speaker_ready: bool,
+    /// The identity of the last file received, for its EERP.
+    last_received: Option<super::command::Sfid>,
+    /// Send CD once the RTR for a SendEndResponse receipt comes.
+    cd_after_rtr: bool,
+    timer_generation: u64,
+    /// How the connection ends once the session asked for the disconnect.
+    end: Option<Error>,
+}
+
+impl OftpConn {
+    /// The server's SSID code for this connection.
+    pub fn ssid_code<'a>(&'a self, p: &'a OftpProtocol) -> &'a str {
+        self.props.server_ssid_code.as_deref().unwrap_or(&p.server_ssid_code)
+    }
+
+    /// The server's SFID code for this connection.
+    pub fn sfid_code<'a>(&'a self, p: &'a OftpProtocol) -> &'a str {
+        self.props.server_sfid_code.as_deref().unwrap_or(&p.server_sfid_code)
+    }
+}
+
+impl OftpProtocol {
+    /// The session's local constants for a connection (RFC 5024 §9.7).
+    fn session_config(&self, c: &OftpConn) -> Config {
+        let opts = &c.opts;
+        Config {
+            level: Level::V20,
+            ssid_code: c.ssid_code(self).to_string(),
+            password: c.props.server_password.clone().unwrap_or_else(|| self.server_password.clone()),
+            buffer_size: ExchangeBufferSize::new(opts.exchange_buffer_size).unwrap_or(ExchangeBufferSize::LARGEST),
+            credit: CreditCount::new(opts.credit_count).unwrap_or(CreditCount::LARGEST),
+            compression: opts.buffer_compression,
+            restart: opts.enable_restart,
+            send_receive: match opts.connection_type {
+                1 => SendReceive::Send,
+                2 => SendReceive::Receive,
+                _ => SendReceive::Both,
+            },
+            // Until the security layer lands, secure authentication is never
+            // agreed: a client that asks gets ESID 12 (docs/OFTP.md).
+            secure_authentication: false,
+            user_data: String::new(),
+            auto_credit: true,
+        }
+    }
+
+    /// Carries out what the session asked for.
+    fn run(&mut self, cx: &mut Ctx<'_, OftpTimer>, c: &mut OftpConn, actions: Vec<Action>) {
+        for a in actions {
+            match a {
+                Action::Send(stb) => {
+                    self.trace(cx, c, 1, &stb[STH_LEN..]);
+                    cx.send(Segment::Owned(stb));
+                }
+                Action::Event(e) => self.on_session_event(cx, c, e),
+                Action::StartTimer => {
+                    c.timer_generation += 1;
+                    // ConnTimeout is the session's response timer.
+                    if cx.timeout() > 0 {
+                        let at = Instant::now() + Duration::from_secs(cx.timeout().into());
+                        cx.schedule(at, OftpTimer::Response(c.timer_generation));
+                    }
+                }
+                Action::StopTimer => c.timer_generation += 1,
+                Action::Disconnect => {
+                    let end = c.end.clone().unwrap_or_else(|| Error::new(0, "OK"));
+                    if self.disconnect_after_end_session || end.code != 0 {
+                        cx.close_when_flushed(end, true);
+                    }
+                    // Otherwise the client closes (on_eof), or the session's
+                    // timer disconnects (RFC 5024 §9.9 A).
+                }
+            }
+        }
+        if !c.queued.is_empty() {
+            cx.more_events();
+        }
+    }
+
+    /// The session's output events, as OFTPServer events or further actions.
+    fn on_session_event(&mut self, cx: &mut Ctx<'_, OftpTimer>, c: &mut OftpConn, e: Event) {
+        let id = cx.id();
+        match e {
+            Event::ConnectRequest(ssid) => self.on_connect_request(cx, c, ssid),
+            Event::Connected(n) => {
+                c.props.version = n.level.api_version();
+                self.log(
+                    c,
+                    id,
+                    1,
+                    "Info",
+                    format!(
+                        "Session up: OFTP level {:?}, buffer {}, credit {}, compression {}, restart {}",
+                        n.level,
+                        n.buffer_size.get(),
+                        n.credit.get(),
+                        n.compression,
+                        n.restart
+                    ),
+                );
+                cx.announce();
+            }
+            Event::AuthenticationStarted | Event::Security(_) => {
+                // Never agreed (session_config): unreachable in practice;
+                // end the session rather than hang in WF_SECD.
+                let actions = c.session.abort(
+                    EsidReason::SecureAuthenticationRequirementsIncompatible,
+                    "secure authentication is not available",
+                );
+                self.run(cx, c, actions);
+            }
+            Event::StartFile(sfid) => self.on_start_file(cx, c, sfid),
+            Event::Data(buf) => self.on_data(cx, c, &buf),
+            Event::EndFile { efid, check } => self.on_end_file(cx, c, efid, check),
+            Event::EndResponse(eerp) => self.on_end_response(c, id, Ok(eerp)),
+            Event::NegativeEndResponse(nerp) => self.on_end_response(c, id, Err(nerp)),
+            Event::ReadyToSend | Event::ReadyToReceive => self.speak(cx, c),
+            Event::FileAccepted { .. }
+            | Event::FileRefused(_)
+            | Event::Credit
+            | Event::CreditExhausted
+            | Event::FileDelivered(_)
+            | Event::FileFailed(_) => {
+                // The server sends no files yet: the session never opens one.
+                let actions = c
+                    .session
+                    .abort(EsidReason::ProtocolViolation, "unexpected answer to a file the server did not send");
+                self.run(cx, c, actions);
+            }
+            Event::Ended { reason, text, by_peer, error_code } => {
+                let who = if by_peer { "client" } else { "server" };
+                let what = if text.is_empty() { reason.text().to_string() } else { text };
+                self.log(c, id, 1, "Info", format!("ESID {:02} from the {who}: {what}", reason.code()));
+                if let Some(inc) = c.incoming.take() {
+                    self.abandon(c, id, inc);
+                }
+                let description =
+                    if error_code == 0 { "OK".to_string() } else { format!("ESID {:02}: {what}", reason.code()) };
+                c.end = Some(Error::new(error_code, description));
+            }
+        }
+    }
+
+    fn on_connect_request(&mut self, cx: &mut Ctx<'_, OftpTimer>, c: &mut OftpConn, ssid: Ssid) {
+        let id = cx.id();
+        let level = ssid.level().unwrap_or(Level::V12);
+        c.props.ssid_code = ssid.code.clone();
+        c.props.received_connection_type = match ssid.send_receive {
+            SendReceive::Both => 0,
+            SendReceive::Send => 1,
+            SendReceive::Receive => 2,
+        };
+        c.props.version = level.api_version();
+        // Over TLS only 2.0 (the reference's UseSSL), or 1.4 when allowed.
+        let over_tls_ok = level.is_v2() || (level == Level::V14 && self.allow_oftp14_over_tls);
+        if cx.is_tls() && !over_tls_ok {
+            self.log(
+                c,
+                id,
+                1,
+                "Info",
+                format!("Refused: OFTP level {level:?} over TLS (2.0 only; see AllowOFTP14OverTLS)"),
+            );
+            let r = c.session.accept_connection(ConnectResponse::refuse(EsidReason::ModeOrCapabilitiesIncompatible));
+            self.run_outcome(cx, c, r);
+            return;
+        }
+        let version = level.api_version();
+        c.queued.push_back(OftpEvent::AcceptConnection {
+            connection_id: id,
+            client_ssid_code: ssid.code,
+            client_password: ssid.password,
+            client_version: version,
+            server_version: version,
+            accept: true,
+            error_code: 0,
+            error_description: String::new(),
+        });
+    }
+
+    /// Runs a request's actions, or reports the request's failure as an
+    /// Error event and ends the session (a value pier cannot encode).
+    fn run_outcome(
+        &mut self,
+        cx: &mut Ctx<'_, OftpTimer>,
+        c: &mut OftpConn,
+        r: Result<Vec<Action>, super::session::SessionError>,
+    ) {
+        match r {
+            Ok(actions) => self.run(cx, c, actions),
+            Err(e) => {
+                let id = cx.id();
+                c.queued.push_back(OftpEvent::Error { connection_id: id, error_code: 678, description: e.to_string() });
+                let actions = c.session.abort(EsidReason::UnspecifiedAbortCode, &e.to_string());
+                c.end = Some(Error::new(678, e.to_string()));
+                self.run(cx, c, actions);
+            }
+        }
+    }
+
+    /// PITrail and, at LogLevel 1+, a Log line for one command.
+    fn trace(&self, cx: &mut Ctx<'_, OftpTimer>, c: &mut OftpConn, direction: i32, oeb: &[u8]) {
+        let id = cx.id();
+        let code = oeb.first().copied().unwrap_or(0);
+        let name = name_of(code);
+        let description = if self.friendly_log_format { friendly(oeb) } else { name.to_string() };
+        if self.log_level >= 1 && code != b'D' || self.log_level >= 2 {
+            let arrow = if direction == 0 { "<-" } else { "->" };
+            self.log(c, id, 1, "OFTP", format!("{arrow} {description}"));
+        }
+        c.queued.push_back(OftpEvent::PiTrail {
+            connection_id: id,
+            direction,
+            data: oeb.to_vec(),
+            command_id: i32::from(code),
+            command_description: description,
+        });
+    }
+
+    fn log(&self, c: &mut OftpConn, id: i32, level: i32, log_type: &str, message: String) {
+        if self.log_level >= level {
+            c.queued.push_back(OftpEvent::Log {
+                connection_id: id,
+                log_level: level,
+                message,
+                log_type: log_type.into(),
+            });
+        }
+    }
+
+    /// Frames and handles the next Exchange Buffer of the input, if whole.
+    /// Returns false when there is none.
+    fn next_buffer(&mut self, cx: &mut Ctx<'_, OftpTimer>, c: &mut OftpConn) -> bool {
+        let total = match c.session.frame(&c.input[c.input_start..]) {
+            Ok(Some(total)) => total,
+            Ok(None) => {
+                compact(c);
+                return false;
+            }
+            Err(actions) => {
+                c.input.clear();
+                c.input_start = 0;
+                self.run(cx, c, actions);
+                return true;
+            }
+        };
+        let start = c.input_start;
+        c.input_start += total;
+        let oeb = c.input[start + STH_LEN..start + total].to_vec();
+        self.trace(cx, c, 0, &oeb);
+        let actions = c.session.on_exchange_buffer(&oeb);
+        self.run(cx, c, actions);
+        true
+    }
+}
+
+/// Drops the input already framed once it is most of the buffer.
+fn compact(c: &mut OftpConn) {
+    if c.input_start == c.input.len() {
+        c.input.clear();
+        c.input_start = 0;
+        if c.input.capacity() > 256 * 1024 {
+            c.input = Vec::new();
+        }
+    } else if c.input_start > c.input.len() / 2 {
+        c.input.drain(..c.input_start);
+        c.input_start = 0;
+    }
+}
+
+/// PITrail's description with FriendlyLogFormat: the name and the
+/// printable part of the command.
+fn friendly(oeb: &[u8]) -> String {
+    let code = oeb.first().copied().unwrap_or(0);
+    if code == b'D' {
+        return format!("DATA ({} octets)", oeb.len());
+    }
+    let body: String =
+        oeb.iter().skip(1).take(160).map(|&b| if (0x20..0x7f).contains(&b) { b as char } else { '.' }).collect();
+    format!("{} {}", name_of(code), body.trim_end())
+}
+
+impl Protocol for OftpProtocol {
+    type Conn = OftpConn;
+    type Event = OftpEvent;
+    type Timer = OftpTimer;
+    /// ReadyToSend is the session's (the client's CD), not the out queue's.
+    const ANNOUNCE_READY_TO_SEND: bool = false;
+
+    fn new() -> Self {
+        OftpProtocol {
+            server_password: String::new(),
+            server_sfid_code: String::new(),
+            server_ssid_code: String::new(),
+            defaults: ConnDefaults::default(),
+            delete_on_error: true,
+            disconnect_after_end_session: true,
+            fire_end_response_on_send: false,
+            friendly_log_format: false,
+            log_level: 1,
+            send_cd_after_efpa: false,
+            virtual_file_date_format: "MM/dd/yyyy HH:mm:ss".into(),
+            allow_oftp14_over_tls: false,
+            close_stream_after_transfer: true,
+            secure_authentication: 2,
+            stored: HashMap::new(),
+            certificate: CertSelection { store: b"MY".to_vec(), ..CertSelection::default() },
+        }
+    }
+
+    fn stream_defaults() -> StreamSettings {
+        StreamSettings { local_port: 3305, default_timeout: 60, ..StreamSettings::default() }
+    }
+
+    fn check_listen(&self) -> crate::core::error::Result<()> {
+        if self.server_ssid_code.is_empty() {
+            return Err(Error::new(672, "ServerSSIDCode must be set before listening."));
+        }
+        if self.server_sfid_code.is_empty() {
+            return Err(Error::new(673, "ServerSFIDCode must be set before listening."));
+        }
+        Ok(())
+    }
+
+    fn on_open(&mut self, _cx: &mut Ctx<'_, OftpTimer>) -> OftpConn {
+        let (session, _) = Session::new(Config::default());
+        OftpConn {
+            session,
+            input: Vec::new(),
+            input_start: 0,
+            queued: VecDeque::new(),
+            opts: self.defaults.clone(),
+            props: ConnProps {
+                download_stream: -1,
+                upload_stream: -1,
+                version: 3,
+                received_file_encryption_alg: -1,
+                ..ConnProps::default()
+            },
+            incoming: None,
+            receipts: VecDeque::new(),
+            speaker_ready: false,
+            last_received: None,
+            cd_after_rtr: false,
+            timer_generation: 0,
+            end: None,
+        }
+    }
+
+    /// The stream is up: SSRM goes out (RFC 5024 §9.8 B). Connected fires
+    /// once the SSIDs agreed.
+    fn on_established(&mut self, cx: &mut Ctx<'_, OftpTimer>, c: &mut OftpConn) -> bool {
+        let (session, actions) = Session::new(self.session_config(c));
+        c.session = session;
+        self.run(cx, c, actions);
+        false
+    }
+
+    fn on_input(&mut self, cx: &mut Ctx<'_, OftpTimer>, c: &mut OftpConn, data: &mut [u8]) -> Option<OftpEvent> {
+        c.input.extend_from_slice(data);
+        self.next_event(cx, c)
+    }
+
+    fn next_event(&mut self, cx: &mut Ctx<'_, OftpTimer>, c: &mut OftpConn) -> Option<OftpEvent> {
+        loop {
+            if let Some(ev) = c.queued.pop_front() {
+                if !c.queued.is_empty() {
+                    cx.more_events();
+                }
+                return Some(ev);
+            }
+            if !self.next_buffer(cx, c) {
+                return None;
+            }
+        }
+    }
+
+    fn on_eof(&mut self, cx: &mut Ctx<'_, OftpTimer>, c: &mut OftpConn) -> Option<OftpEvent> {
+        if let Some(ev) = c.queued.pop_front() {
+            return Some(ev);
+        }
+        let id = cx.id();
+        if let Some(inc) = c.incoming.take() {
+            self.abandon(c, id, inc);
+            if let Some(ev) = c.queued.pop_front() {
+                return Some(ev);
+            }
+        }
+        match c.end.take() {
+            // The session ended (ESID): the status it ended with.
+            Some(end) => cx.close(end),
+            None if c.session.state() == super::session::State::WaitDisconnect => {}
+            None => cx.close(Error::new(super::error::OFTP_ERR_PROTOCOL, CLOSED_WITHOUT_ESID)),
+        }
+        None
+    }
+
+    fn on_timer(&mut self, cx: &mut Ctx<'_, OftpTimer>, c: &mut OftpConn, key: OftpTimer) -> Option<OftpEvent> {
+        match key {
+            OftpTimer::Response(g) if g == c.timer_generation => {
+                let id = cx.id();
+                self.log(c, id, 1, "Info", format!("No response within {} s (ConnTimeout)", cx.timeout()));
+                let actions = c.session.on_timeout();
+                self.run(cx, c, actions);
+            }
+            OftpTimer::SpeakerIdle(g) if g == c.timer_generation && c.speaker_ready => {
+                // The application did not speak within ConnTimeout after
+                // ReadyToSend: hand the turn back (Logoff), so the client
+                // never waits for nothing.
+                let _ = self.logoff(cx, c);
+            }
+            _ => {}
+        }
+        let ev = c.queued.pop_front();
+        if !c.queued.is_empty() {
+            cx.more_events();
+        }
+        ev
+    }
+
+    fn on_closed(&mut self, c: &mut OftpConn) {
+        c.input = Vec::new();
+        c.input_start = 0;
+        if let Some(inc) = c.incoming.take() {
+            // Kept for a restart; nothing can be reported any more.
+            drop(inc);
+        }
+    }
+
+    fn event_done(&mut self, cx: &mut Ctx<'_, OftpTimer>, c: &mut OftpConn, ev: OftpEvent) {
+        match ev {
+            OftpEvent::AcceptConnection { accept, server_version, error_code, .. } => {
+                let response = if accept {
+                    let level = match server_version {
+                        0 => Level::V12,
+                        1 => Level::V13,
+                        2 => Level::V14,
+                        _ => Level::V20,
+                    };
+                    ConnectResponse { level: Some(level), ..ConnectResponse::accept() }
+                } else {
+                    let code = u8::try_from(error_code).unwrap_or(99);
+                    ConnectResponse::refuse(EsidReason::from_code(code).unwrap_or(EsidReason::UnspecifiedAbortCode))
+                };
+                // What AcceptConnection set for this connection
+                // (ConnectionType[id], ServerSSIDCode[id], ...).
+                let cfg = self.session_config(c);
+                // A refusal is an ESID the application asked for: the session
+                // reports it as an orderly end (Disconnected 0).
+                let r = c.session.set_config(cfg).and_then(|_| c.session.accept_connection(response));
+                self.run_outcome(cx, c, r);
+            }
+            OftpEvent::AcceptFile { accept, file_name, overwrite, error_code, error_description, .. } => {
+                self.accept_file_done(cx, c, accept, file_name, overwrite, error_code, error_description)
+            }
+            OftpEvent::StartTransfer { local_file, direction: 0, .. } => self.start_transfer_done(cx, c, local_file),
+            OftpEvent::EndTransfer { send_end_response, direction: 0, reason_code: 0, .. } => {
+                self.end_transfer_done(c, send_end_response)
+            }
+            OftpEvent::EndResponse { direction: 0, .. } => {
+                let r = c.session.ready_to_receive();
+                self.run_outcome(cx, c, r);
+            }
+            _ => {}
+        }
+    }
+
+    fn needs_done(ev: &OftpEvent) -> bool {
+        matches!(
+            ev,
+            OftpEvent::AcceptConnection { .. }
+                | OftpEvent::AcceptFile { .. }
+                | OftpEvent::StartTransfer { .. }
+                | OftpEvent::EndTransfer { .. }
+                | OftpEvent::EndResponse { .. }
+        )
+    }
+}

@@ -1,0 +1,575 @@
+//! Files from the client (RFC 5024 §9.12, the Listener): SFID → AcceptFile
+//! → StartTransfer → SFPA; DATA → Transfer, written to a partial file
+//! outside the final name; EFID → counts checked, the file synced and
+//! renamed into place (never over an existing one unless Overwrite), the
+//! directory synced → EFPA → EndTransfer → an EERP queued for the server's
+//! turn. Decisions: docs/OFTP.md "Receiving files".
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufWriter, Write};
+use std::mem::ManuallyDrop;
+use std::path::{Path, PathBuf};
+
+use super::speak::Receipt;
+use super::{OftpConn, OftpProtocol, OftpTimer};
+use crate::oftp::command::{Eerp, Efid, Efna, FileFormat, SecurityLevel, Sfid, Sfna};
+use crate::oftp::event::OftpEvent;
+use crate::oftp::names::{format_stamp, received_file_name, safe_component, NameParts};
+use crate::oftp::reason::{EfnaReason, SfnaReason};
+use crate::oftp::record::{RecordEvent, RecordReader};
+use crate::stream::Ctx;
+
+/// Component error 681: the local file exists and Overwrite is False.
+pub const OFTP_ERR_FILE_EXISTS: i32 = 681;
+
+/// Where received data goes.
+enum Sink {
+    /// A partial file in the temporary directory, renamed at EFID.
+    Partial { file: BufWriter<File>, path: PathBuf },
+    /// ConnDownloadStream: the application's descriptor.
+    Stream(StreamSink),
+}
+
+/// The application's descriptor, closed when the transfer is over only
+/// with CloseStreamAfterTransfer.
+struct StreamSink {
+    file: ManuallyDrop<File>,
+    close: bool,
+}
+
+impl Drop for StreamSink {
+    fn drop(&mut self) {
+        if self.close {
+            // SAFETY: the descriptor was handed to pier for this transfer
+            // with CloseStreamAfterTransfer True; it is closed once, here.
+            unsafe { ManuallyDrop::drop(&mut self.file) }
+        }
+    }
+}
+
+impl Sink {
+    fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
+        match self {
+            Sink::Partial { file, .. } => file.write_all(data),
+            Sink::Stream(s) => (&*s.file).write_all(data),
+        }
+    }
+}
+
+/// A file being received.
+pub struct Incoming {
+    pub sfid: Sfid,
+    /// The final path (AcceptFile's FileName, StartTransfer's LocalFile).
+    pub local_file: String,
+    overwrite: bool,
+    sink: Option<Sink>,
+    reader: RecordReader,
+    /// File octets written so far (CR-LF record ends of F/V files included).
+    pub bytes: i64,
+    write_error: Option<String>,
+    /// VirtualFileDate as the events show it.
+    date_text: String,
+}
+
+/// The NERP/EndTransfer reason for an EFNA the server sent.
+fn end_transfer_reason(efna: EfnaReason) -> i32 {
+    match efna {
+        EfnaReason::MaximumRecordLengthNotSupported => 15,
+        EfnaReason::InvalidRecordCount => 20,
+        EfnaReason::InvalidByteCount => 21,
+        EfnaReason::AccessMethodFailure => 22,
+        EfnaReason::DuplicateFile => 23,
+        _ => 99,
+    }
+}
+
+/// Renames `from` to `to`, failing with AlreadyExists rather than replacing
+/// `to` (renameat2 RENAME_NOREPLACE; a link then unlink where the file
+/// system lacks it).
+fn rename_no_replace(from: &Path, to: &Path) -> io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::ffi::CString;
+        use std::os::unix::ffi::OsStrExt;
+        let (f, t) = (CString::new(from.as_os_str().as_bytes())?, CString::new(to.as_os_str().as_bytes())?);
+        // SAFETY: two valid NUL-terminated paths, no other pointers.
+        let r = unsafe {
+            libc::syscall(
+                libc::SYS_renameat2,
+                libc::AT_FDCWD,
+                f.as_ptr(),
+                libc::AT_FDCWD,
+                t.as_ptr(),
+                libc::RENAME_NOREPLACE,
+            )
+        };
+        if r == 0 {
+            return Ok(());
+        }
+        let e = io::Error::last_os_error();
+        if !matches!(e.raw_os_error(), Some(libc::EINVAL) | Some(libc::ENOSYS)) {
+            return Err(e);
+        }
+    }
+    fs::hard_link(from, to)?;
+    fs::remove_file(from)
+}
+
+/// Syncs a directory, so a rename in it survives a crash.
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+impl OftpProtocol {
+    /// The directory partial files of a connection go to.
+    fn temp_dir(&self, c: &OftpConn) -> PathBuf {
+        if !c.opts.temp_path.is_empty() {
+            return PathBuf::from(&c.opts.temp_path);
+        }
+        let dir = if c.props.download_directory.is_empty() { "." } else { &c.props.download_directory };
+        Path::new(dir).join(".oftp-partial")
+    }
+
+    /// SFID: refuse at once what cannot be received here, else AcceptFile.
+    pub(super) fn on_start_file(&mut self, cx: &mut Ctx<'_, OftpTimer>, c: &mut OftpConn, sfid: Sfid) {
+        let id = cx.id();
+        let date_text = format_stamp(&sfid.stamp, &self.virtual_file_date_format);
+        c.props.received_file_date_time = date_text.clone();
+        c.props.received_file_description = sfid.description.clone();
+        c.props.sfid_code = sfid.originator.clone();
+        c.props.compress = sfid.compressed;
+        c.props.signed_receipt = sfid.signed_eerp;
+        c.props.virtual_file_format = match sfid.format {
+            FileFormat::Unstructured => 0,
+            FileFormat::Text => 1,
+            FileFormat::Fixed => 2,
+            FileFormat::Variable => 3,
+        };
+        c.props.virtual_file_security_level = match sfid.security_level {
+            SecurityLevel::None => 0,
+            SecurityLevel::Encrypted => 1,
+            SecurityLevel::Signed => 2,
+            SecurityLevel::EncryptedAndSigned => 3,
+        };
+        // Secured files need the security layer (docs/OFTP.md): refused the
+        // RFC way until it lands.
+        let refusal = if sfid.enveloped
+            || sfid.cipher_suite != 0
+            || matches!(sfid.security_level, SecurityLevel::Encrypted | SecurityLevel::EncryptedAndSigned)
+        {
+            Some((SfnaReason::EncryptedFileNotAllowed, ""))
+        } else if sfid.compressed {
+            Some((SfnaReason::CompressionNotAllowed, ""))
+        } else if sfid.security_level == SecurityLevel::Signed {
+            Some((SfnaReason::SignedFileNotAllowed, ""))
+        } else if sfid.signed_eerp {
+            Some((SfnaReason::UnspecifiedReason, "signed receipts are not available"))
+        } else {
+            None
+        };
+        if let Some((reason, text)) = refusal {
+            self.log(
+                c,
+                id,
+                1,
+                "Info",
+                format!("Refused {}: SFNA {:02} {}", sfid.dataset_name, reason.code(), reason.text()),
+            );
+            let r = c.session.refuse_file(Sfna { reason, retry: false, text: text.into() });
+            return self.run_outcome(cx, c, r);
+        }
+        let dir = if c.props.download_directory.is_empty() { "." } else { &c.props.download_directory };
+        let now = now_text();
+        let name = received_file_name(
+            &c.opts.received_file_name_format,
+            &NameParts {
+                virtual_file_name: &sfid.dataset_name,
+                stamp: sfid.stamp,
+                originator: &sfid.originator,
+                destination: &sfid.destination,
+                user_data: &sfid.user_data,
+                current_time: &now,
+                guid: &guid(),
+            },
+        );
+        let file_name = Path::new(dir).join(name).to_string_lossy().into_owned();
+        let ours = sfid.destination == c.sfid_code(self);
+        c.queued.push_back(OftpEvent::AcceptFile {
+            connection_id: id,
+            virtual_file_name: sfid.dataset_name.clone(),
+            virtual_file_date: date_text.clone(),
+            destination: sfid.destination.clone(),
+            originator: sfid.originator.clone(),
+            accept: ours,
+            file_name: file_name.clone(),
+            overwrite: false,
+            error_code: if ours { 99 } else { i32::from(SfnaReason::InvalidDestination.code()) },
+            error_description: String::new(),
+        });
+        let reader =
+            RecordReader::new(sfid.format, sfid.max_record_size, c.session.negotiated().is_some_and(|n| n.compression));
+        c.incoming = Some(Box::new(Incoming {
+            sfid,
+            local_file: file_name,
+            overwrite: false,
+            sink: None,
+            reader,
+            bytes: 0,
+            write_error: None,
+            date_text,
+        }));
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn accept_file_done(
+        &mut self,
+        cx: &mut Ctx<'_, OftpTimer>,
+        c: &mut OftpConn,
+        accept: bool,
+        file_name: String,
+        overwrite: bool,
+        error_code: i32,
+        error_description: String,
+    ) {
+        let id = cx.id();
+        let Some(mut inc) = c.incoming.take() else { return };
+        let refuse = |reason: SfnaReason, text: String| Sfna { reason, retry: false, text };
+        let sfna = if !accept {
+            let reason =
+                u8::try_from(error_code).ok().and_then(SfnaReason::from_code).unwrap_or(SfnaReason::UnspecifiedReason);
+            Some(refuse(reason, error_description))
+        } else if c.props.download_stream < 0 && !overwrite && Path::new(&file_name).exists() {
+            let text = format!("{file_name} exists and Overwrite is False");
+            c.queued.push_back(OftpEvent::Error {
+                connection_id: id,
+                error_code: OFTP_ERR_FILE_EXISTS,
+                description: text.clone(),
+            });
+            Some(refuse(SfnaReason::DuplicateFile, String::new()))
+        } else {
+            None
+        };
+        if let Some(mut sfna) = sfna {
+            sfna.retry = c.opts.allow_retry;
+            self.log(c, id, 1, "Info", format!("Refused {}: SFNA {:02}", inc.sfid.dataset_name, sfna.reason.code()));
+            let r = c.session.refuse_file(sfna);
+            return self.run_outcome(cx, c, r);
+        }
+        inc.local_file = file_name;
+        inc.overwrite = overwrite;
+        c.props.received_file_name = inc.local_file.clone();
+        c.queued.push_back(OftpEvent::StartTransfer {
+            connection_id: id,
+            direction: 0,
+            local_file: inc.local_file.clone(),
+            virtual_file_name: inc.sfid.dataset_name.clone(),
+            virtual_file_date: inc.date_text.clone(),
+            destination: inc.sfid.destination.clone(),
+            originator: inc.sfid.originator.clone(),
+        });
+        c.incoming = Some(inc);
+        cx.more_events();
+    }
+
+    /// After StartTransfer: the partial file (or the stream), then SFPA.
+    pub(super) fn start_transfer_done(&mut self, cx: &mut Ctx<'_, OftpTimer>, c: &mut OftpConn, local_file: String) {
+        let id = cx.id();
+        let Some(mut inc) = c.incoming.take() else { return };
+        inc.local_file = local_file;
+        c.props.received_file_name = inc.local_file.clone();
+        let sink = if c.props.download_stream >= 0 {
+            use std::os::fd::FromRawFd;
+            // SAFETY: ConnDownloadStream is a descriptor the application
+            // gave pier for received data; ManuallyDrop keeps it open unless
+            // CloseStreamAfterTransfer says pier closes it.
+            let file = unsafe { File::from_raw_fd(c.props.download_stream) };
+            if self.close_stream_after_transfer {
+                c.props.download_stream = -1;
+            }
+            Ok(Sink::Stream(StreamSink { file: ManuallyDrop::new(file), close: self.close_stream_after_transfer }))
+        } else {
+            self.open_partial(c, &inc)
+                .map(|(file, path)| Sink::Partial { file: BufWriter::with_capacity(64 * 1024, file), path })
+        };
+        match sink {
+            Ok(s) => {
+                inc.sink = Some(s);
+                // No restart from a partial yet: SFPAACNT 0 sends the file
+                // from its start (RFC 5024 §5.3.4: at most SFIDREST).
+                let r = c.session.accept_file(0, 0);
+                c.incoming = Some(inc);
+                self.run_outcome(cx, c, r);
+            }
+            Err(e) => {
+                let text = format!("Cannot store {}: {e}", inc.local_file);
+                c.queued.push_back(OftpEvent::Error {
+                    connection_id: id,
+                    error_code: crate::core::error::codes::FILE,
+                    description: text,
+                });
+                let r = c.session.refuse_file(Sfna {
+                    reason: SfnaReason::AccessMethodFailure,
+                    retry: c.opts.allow_retry,
+                    text: String::new(),
+                });
+                self.run_outcome(cx, c, r);
+            }
+        }
+    }
+
+    /// Creates the partial file: `<temp dir>/<name>.<identity>.part`, named
+    /// after the Virtual File's identity (RFC 5024 §1.5.2: name, stamp,
+    /// originator, destination) so a resent file finds it.
+    fn open_partial(&self, c: &OftpConn, inc: &Incoming) -> io::Result<(File, PathBuf)> {
+        let dir = self.temp_dir(c);
+        fs::create_dir_all(&dir)?;
+        let s = &inc.sfid;
+        let identity = format!("{}\0{:?}\0{}\0{}", s.dataset_name, s.stamp, s.originator, s.destination);
+        let path = dir.join(format!("{}.{:016x}.part", safe_component(&s.dataset_name), fnv1a(identity.as_bytes())));
+        let mut o = OpenOptions::new();
+        o.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            o.custom_flags(libc::O_NOFOLLOW);
+        }
+        Ok((o.open(&path)?, path))
+    }
+
+    /// DATA: the records go to the sink; Transfer tells the application.
+    pub(super) fn on_data(&mut self, cx: &mut Ctx<'_, OftpTimer>, c: &mut OftpConn, buf: &[u8]) {
+        let id = cx.id();
+        let Some(inc) = c.incoming.as_mut() else { return };
+        let records = inc.sfid.format.has_records();
+        let mut data = Vec::with_capacity(buf.len() * 2);
+        // The session checked the buffer already; a failure here cannot occur.
+        let _ = inc.reader.feed(buf, |ev| match ev {
+            RecordEvent::Data(d) => data.extend_from_slice(d),
+            RecordEvent::Repeat { octet, count } => data.resize(data.len() + usize::from(count), octet),
+            // F and V records are stored one per CR-LF line (the form
+            // SendFile reads back).
+            RecordEvent::EndOfRecord if records => data.extend_from_slice(b"\r\n"),
+            RecordEvent::EndOfRecord => {}
+        });
+        if inc.write_error.is_none() {
+            if let Some(sink) = inc.sink.as_mut() {
+                if let Err(e) = sink.write_all(&data) {
+                    inc.write_error = Some(format!("Writing {}: {e}", inc.local_file));
+                }
+            }
+        }
+        inc.bytes += data.len() as i64;
+        let ev = OftpEvent::Transfer {
+            connection_id: id,
+            direction: 0,
+            local_file: inc.local_file.clone(),
+            virtual_file_name: inc.sfid.dataset_name.clone(),
+            virtual_file_date: inc.date_text.clone(),
+            destination: inc.sfid.destination.clone(),
+            originator: inc.sfid.originator.clone(),
+            bytes_transferred: inc.bytes,
+            text: data,
+        };
+        c.queued.push_back(ev);
+    }
+
+    /// EFID: the file goes in place (or fails), EFPA or EFNA, EndTransfer.
+    pub(super) fn on_end_file(
+        &mut self,
+        cx: &mut Ctx<'_, OftpTimer>,
+        c: &mut OftpConn,
+        _efid: Efid,
+        check: Result<(), EfnaReason>,
+    ) {
+        let id = cx.id();
+        let Some(mut inc) = c.incoming.take() else { return };
+        let outcome = match (check, inc.write_error.take()) {
+            (Err(reason), _) => Err((reason, None)),
+            (Ok(()), Some(e)) => Err((EfnaReason::AccessMethodFailure, Some(e))),
+            (Ok(()), None) => self.commit(&mut inc),
+        };
+        let (reason_code, reason_text) = match &outcome {
+            Ok(()) => (0, String::new()),
+            Err((reason, error)) => {
+                if let Some(text) = error {
+                    let code = if reason == &EfnaReason::DuplicateFile {
+                        OFTP_ERR_FILE_EXISTS
+                    } else {
+                        crate::core::error::codes::FILE
+                    };
+                    c.queued.push_back(OftpEvent::Error {
+                        connection_id: id,
+                        error_code: code,
+                        description: text.clone(),
+                    });
+                }
+                self.discard(&mut inc);
+                (end_transfer_reason(*reason), reason.text().to_string())
+            }
+        };
+        let response = outcome.map(|_| false).map_err(|(reason, _)| Efna { reason, text: String::new() });
+        let r = c.session.close_file_response(response);
+        self.run_outcome(cx, c, r);
+        c.queued.push_back(OftpEvent::EndTransfer {
+            connection_id: id,
+            direction: 0,
+            local_file: inc.local_file.clone(),
+            virtual_file_name: inc.sfid.dataset_name.clone(),
+            virtual_file_date: inc.date_text.clone(),
+            destination: inc.sfid.destination.clone(),
+            originator: inc.sfid.originator.clone(),
+            reason_code,
+            reason_text,
+            file_size: inc.bytes,
+            file_hash: Vec::new(),
+            send_end_response: reason_code == 0,
+        });
+        c.last_received = Some(inc.sfid);
+        cx.more_events();
+    }
+
+    /// Puts a complete file in place: flush, fsync, rename (no replace
+    /// unless Overwrite), fsync the directory.
+    fn commit(&self, inc: &mut Incoming) -> Result<(), (EfnaReason, Option<String>)> {
+        let Some(sink) = inc.sink.take() else { return Ok(()) };
+        let fail = |e: io::Error, what: &str| {
+            (EfnaReason::AccessMethodFailure, Some(format!("{what} {}: {e}", inc.local_file)))
+        };
+        match sink {
+            Sink::Stream(_) => Ok(()),
+            Sink::Partial { file, path } => {
+                let file = file.into_inner().map_err(|e| fail(e.into_error(), "Writing"))?;
+                file.sync_all().map_err(|e| fail(e, "Syncing"))?;
+                drop(file);
+                let dest = Path::new(&inc.local_file);
+                let moved = if inc.overwrite { fs::rename(&path, dest) } else { rename_no_replace(&path, dest) };
+                if let Err(e) = moved {
+                    let _ = fs::remove_file(&path);
+                    if e.kind() == io::ErrorKind::AlreadyExists {
+                        return Err((
+                            EfnaReason::DuplicateFile,
+                            Some(format!("{} exists and Overwrite is False", inc.local_file)),
+                        ));
+                    }
+                    return Err(fail(e, "Renaming into"));
+                }
+                let dir = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+                sync_dir(dir).map_err(|e| fail(e, "Syncing the directory of"))?;
+                Ok(())
+            }
+        }
+    }
+
+    /// A failed file: its partial is removed when DeleteOnError says so.
+    fn discard(&self, inc: &mut Incoming) {
+        if let Some(Sink::Partial { path, .. }) = inc.sink.take() {
+            if self.delete_on_error {
+                let _ = fs::remove_file(path);
+            }
+        }
+    }
+
+    /// The session ended or the connection closed mid-file: the partial is
+    /// kept (a restart resends the file; docs/OFTP.md) and EndTransfer
+    /// reports the failure.
+    pub(super) fn abandon(&self, c: &mut OftpConn, id: i32, mut inc: Box<Incoming>) {
+        let Some(sink) = inc.sink.take() else { return };
+        if let Sink::Partial { mut file, .. } = sink {
+            let _ = file.flush();
+        }
+        c.queued.push_back(OftpEvent::EndTransfer {
+            connection_id: id,
+            direction: 0,
+            local_file: inc.local_file.clone(),
+            virtual_file_name: inc.sfid.dataset_name.clone(),
+            virtual_file_date: inc.date_text.clone(),
+            destination: inc.sfid.destination.clone(),
+            originator: inc.sfid.originator.clone(),
+            reason_code: 99,
+            reason_text: "The session ended before the file was complete".into(),
+            file_size: inc.bytes,
+            file_hash: Vec::new(),
+            send_end_response: false,
+        });
+    }
+
+    /// After EndTransfer of a received file: the EERP waits for the
+    /// server's turn (RFC 5024 §3.3.4: the receiver speaks after the CD).
+    pub(super) fn end_transfer_done(&mut self, c: &mut OftpConn, send_end_response: bool) {
+        let Some(sfid) = c.last_received.take() else { return };
+        if send_end_response {
+            c.receipts.push_back(Receipt::Eerp(Eerp {
+                dataset_name: sfid.dataset_name,
+                stamp: sfid.stamp,
+                user_data: sfid.user_data,
+                destination: sfid.originator,
+                originator: sfid.destination,
+                hash: Vec::new(),
+                signature: Vec::new(),
+            }));
+        }
+    }
+}
+
+/// FNV-1a, 64 bits: a stable name for a file identity (not a secret).
+fn fnv1a(data: &[u8]) -> u64 {
+    data.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
+
+/// `%CurrentTime%`: UTC as `yyyyMMddHHmmssffff`.
+fn now_text() -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let s = crate::oftp::stamp::FileStamp::from_unix(secs.as_secs() as i64, (secs.subsec_micros() / 100) as u16);
+    format_stamp(&s, "yyyyMMddHHmmssffff")
+}
+
+/// `%GUID%`: a random version-4 UUID from the process's hasher keys.
+fn guid() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut parts = [0u64; 2];
+    for p in &mut parts {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos());
+        *p = h.finish();
+    }
+    let (a, b) = (parts[0], parts[1]);
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0x0fff,
+        (b >> 48) & 0x3fff | 0x8000,
+        b & 0xffff_ffff_ffff
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_replace_rename_refuses_an_existing_file_and_keeps_both() {
+        let dir = std::env::temp_dir().join(format!("pier-oftp-rename-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let (a, b) = (dir.join("a"), dir.join("b"));
+        fs::write(&a, "new").unwrap();
+        fs::write(&b, "old").unwrap();
+        let e = rename_no_replace(&a, &b).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::AlreadyExists);
+        assert_eq!(fs::read_to_string(&b).unwrap(), "old");
+        fs::remove_file(&b).unwrap();
+        rename_no_replace(&a, &b).unwrap();
+        assert_eq!(fs::read_to_string(&b).unwrap(), "new");
+        assert!(!a.exists());
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn end_transfer_reasons_are_the_nerp_codes_of_the_efna() {
+        assert_eq!(end_transfer_reason(EfnaReason::InvalidRecordCount), 20);
+        assert_eq!(end_transfer_reason(EfnaReason::InvalidByteCount), 21);
+        assert_eq!(end_transfer_reason(EfnaReason::AccessMethodFailure), 22);
+        assert_eq!(end_transfer_reason(EfnaReason::DuplicateFile), 23);
+        assert_eq!(end_transfer_reason(EfnaReason::MaximumRecordLengthNotSupported), 15);
+    }
+}

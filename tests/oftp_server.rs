@@ -1,0 +1,449 @@
+//! OFTPServer over real sockets on 127.0.0.1, driven by a minimal
+//! Initiator made of pier's own codec (commands encoded and decoded by
+//! `pier::oftp::command`, buffers framed by `pier::oftp::sth`): the session
+//! start, a file received into the download directory only once complete,
+//! the EERP at the server's turn, ReadyToSend, Logoff, and refusals.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use pier::core::value::Value;
+use pier::oftp::command::*;
+use pier::oftp::props::*;
+use pier::oftp::reason::{EsidReason, SfnaReason};
+use pier::oftp::stamp::FileStamp;
+use pier::oftp::subrecord::BufferFiller;
+use pier::oftp::{sth, Level, OftpEvent, OftpServer};
+
+const SERVER_SSID: &str = "O0013SERVER";
+const SERVER_SFID: &str = "O0013SERVER";
+
+struct Fixture {
+    server: Arc<OftpServer>,
+    port: u16,
+    events: Arc<Mutex<Vec<OftpEvent>>>,
+    dir: PathBuf,
+}
+
+/// A server receiving into a fresh directory; `decide` may change each
+/// event (the writable fields) before pier reads them back.
+fn server(name: &str, decide: impl Fn(&OftpServer, &mut OftpEvent) + Send + Sync + 'static) -> Fixture {
+    let dir = std::env::temp_dir().join(format!("pier-oftp-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let s = Arc::new(OftpServer::new().unwrap());
+    s.set(PIER_OFTPSERVER_PROP_LOCALHOST, 0, Value::text("127.0.0.1")).unwrap();
+    s.set(PIER_OFTPSERVER_PROP_LOCALPORT, 0, Value::Int(0)).unwrap();
+    s.set(PIER_OFTPSERVER_PROP_SERVERSSIDCODE, 0, Value::text(SERVER_SSID)).unwrap();
+    s.set(PIER_OFTPSERVER_PROP_SERVERSFIDCODE, 0, Value::text(SERVER_SFID)).unwrap();
+    s.set(PIER_OFTPSERVER_PROP_SERVERPASSWORD, 0, Value::text("SRVPW")).unwrap();
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let (log, weak, d) = (events.clone(), Arc::downgrade(&s), dir.clone());
+    s.set_handler(Some(Arc::new(move |ev: &mut OftpEvent| {
+        let srv = weak.upgrade().unwrap();
+        if let OftpEvent::AcceptConnection { connection_id, .. } = ev {
+            srv.set(PIER_OFTPSERVER_PROP_CONNDOWNLOADDIRECTORY, *connection_id, Value::text(d.to_string_lossy()))
+                .unwrap();
+        }
+        decide(&srv, ev);
+        log.lock().unwrap().push(ev.clone());
+    })));
+    s.start_listening().unwrap();
+    let port = s.get(PIER_OFTPSERVER_PROP_LOCALPORT, 0).unwrap().as_i64().unwrap() as u16;
+    Fixture { server: s, port, events, dir }
+}
+
+/// The Initiator's side of one connection.
+struct Initiator {
+    sock: TcpStream,
+    buf: Vec<u8>,
+    level: Level,
+}
+
+impl Initiator {
+    fn connect(port: u16) -> Initiator {
+        let sock = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        sock.set_read_timeout(Some(Duration::from_millis(5))).unwrap();
+        Initiator { sock, buf: Vec::new(), level: Level::V20 }
+    }
+
+    fn send(&mut self, cmd: &Command) {
+        let oeb = cmd.to_bytes(self.level).unwrap();
+        self.send_raw(&oeb);
+    }
+
+    fn send_raw(&mut self, oeb: &[u8]) {
+        let mut stb = Vec::new();
+        sth::encode(oeb, &mut stb).unwrap();
+        self.sock.write_all(&stb).unwrap();
+    }
+
+    /// The next command from the server, running its event loop meanwhile.
+    fn recv(&mut self, s: &OftpServer) -> Option<Command> {
+        let t = Instant::now();
+        loop {
+            if let Some((oeb, used)) = sth::next_exchange_buffer(&self.buf, 99_999).unwrap() {
+                let cmd = Command::decode(oeb, self.level).unwrap();
+                self.buf.drain(..used);
+                return Some(cmd);
+            }
+            assert!(t.elapsed() < Duration::from_secs(10), "no command from the server");
+            s.do_events().unwrap();
+            let mut b = [0u8; 65536];
+            match self.sock.read(&mut b) {
+                Ok(0) => return None,
+                Ok(n) => self.buf.extend_from_slice(&b[..n]),
+                Err(_) => {}
+            }
+        }
+    }
+
+    fn expect(&mut self, s: &OftpServer, what: &str) -> Command {
+        let c = self.recv(s).unwrap_or_else(|| panic!("closed; expected {what}"));
+        assert_eq!(c.name(), what, "{c:?}");
+        c
+    }
+
+    /// Whether the server closed the connection (within 10 s).
+    fn closed(&mut self, s: &OftpServer) -> bool {
+        self.recv(s).is_none()
+    }
+}
+
+fn ssid(level: u8) -> Ssid {
+    Ssid {
+        release_level: level,
+        code: "O0013CLIENT".into(),
+        password: "CLIPW".into(),
+        buffer_size: ExchangeBufferSize::new(512).unwrap(),
+        send_receive: SendReceive::Both,
+        compression: true,
+        restart: true,
+        special_logic: false,
+        credit: CreditCount::new(2).unwrap(),
+        secure_authentication: false,
+        user_data: String::new(),
+    }
+}
+
+fn sfid(name: &str, format: FileFormat) -> Sfid {
+    Sfid {
+        dataset_name: name.into(),
+        stamp: FileStamp { year: 2026, month: 12, day: 7, hour: 6, minute: 30, second: 0, counter: 1 },
+        user_data: String::new(),
+        destination: SERVER_SFID.into(),
+        originator: "O0013CLIENT".into(),
+        format,
+        max_record_size: if format.has_records() { 80 } else { 0 },
+        file_size: 1,
+        original_file_size: 1,
+        restart_position: 0,
+        security_level: SecurityLevel::None,
+        cipher_suite: 0,
+        compressed: false,
+        enveloped: false,
+        signed_eerp: false,
+        description: String::new(),
+    }
+}
+
+/// Up to the SSIDs: SSRM, our SSID, theirs.
+fn start(i: &mut Initiator, s: &OftpServer, level: u8) -> Ssid {
+    i.expect(s, "SSRM");
+    i.send(&Command::Ssid(ssid(level)));
+    i.level = Level::from_ssidlev(level).unwrap();
+    let Command::Ssid(theirs) = i.expect(s, "SSID") else { unreachable!() };
+    theirs
+}
+
+/// Sends `records` as one file (F/V: each a record; U: one) and EFID;
+/// returns the server's answer to EFID. Handles CDT as credit runs out.
+fn send_file(i: &mut Initiator, s: &OftpServer, sfid: Sfid, records: &[&[u8]], compression: bool) -> Command {
+    let fmt = sfid.format;
+    i.send(&Command::Sfid(sfid));
+    i.expect(s, "SFPA");
+    let mut filler = BufferFiller::new(512, compression);
+    let mut credit = 2;
+    let mut buffers = Vec::new();
+    for r in records {
+        let mut data = *r;
+        loop {
+            let p = filler.push(data, fmt.has_records());
+            data = &data[p.consumed..];
+            if filler.is_full() {
+                buffers.push(filler.finish().unwrap());
+            }
+            if data.is_empty() && (p.record_ended || !fmt.has_records()) {
+                break;
+            }
+        }
+    }
+    if let Some(b) = filler.finish() {
+        buffers.push(b);
+    }
+    let (rcnt, ucnt) = (filler.records(), filler.units());
+    for b in buffers {
+        if credit == 0 {
+            i.expect(s, "CDT");
+            credit = 2;
+        }
+        i.send_raw(&b);
+        credit -= 1;
+    }
+    if credit == 0 {
+        // The window is used up: CDT comes before EFID may go.
+        i.expect(s, "CDT");
+    }
+    let record_count = if fmt.has_records() { rcnt } else { 0 };
+    i.send(&Command::Efid(Efid { record_count, unit_count: ucnt }));
+    i.recv(s).expect("an answer to EFID")
+}
+
+fn names(events: &[OftpEvent]) -> Vec<&'static str> {
+    events
+        .iter()
+        .filter(|e| !matches!(e, OftpEvent::Log { .. } | OftpEvent::PiTrail { .. } | OftpEvent::Transfer { .. }))
+        .map(|e| match e {
+            OftpEvent::AcceptConnection { .. } => "AcceptConnection",
+            OftpEvent::AcceptFile { .. } => "AcceptFile",
+            OftpEvent::Connected { .. } => "Connected",
+            OftpEvent::ConnectionRequest { .. } => "ConnectionRequest",
+            OftpEvent::Disconnected { .. } => "Disconnected",
+            OftpEvent::EndResponse { .. } => "EndResponse",
+            OftpEvent::EndTransfer { .. } => "EndTransfer",
+            OftpEvent::Error { .. } => "Error",
+            OftpEvent::ReadyToSend { .. } => "ReadyToSend",
+            OftpEvent::StartTransfer { .. } => "StartTransfer",
+            _ => "other",
+        })
+        .collect()
+}
+
+fn logoff_on_ready(srv: &OftpServer, ev: &mut OftpEvent) {
+    if let OftpEvent::ReadyToSend { connection_id } = ev {
+        srv.logoff(*connection_id).unwrap();
+    }
+}
+
+#[test]
+fn a_file_is_received_whole_then_acknowledged_at_the_servers_turn() {
+    let f = server("receive", logoff_on_ready);
+    let s = &f.server;
+    let mut i = Initiator::connect(f.port);
+    let theirs = start(&mut i, s, 5);
+    assert_eq!((theirs.code.as_str(), theirs.password.as_str(), theirs.release_level), (SERVER_SSID, "SRVPW", 5));
+    assert_eq!((theirs.buffer_size.get(), theirs.credit.get()), (512, 2), "the smaller values");
+    assert!(theirs.compression && theirs.restart);
+
+    // A V file of five records (with runs that buffer compression shortens),
+    // spread over several buffers and credit windows.
+    let recs: Vec<Vec<u8>> = (0..5).map(|n| format!("record {n} {}", "x".repeat(60)).into_bytes()).collect();
+    let rs: Vec<&[u8]> = recs.iter().map(|r| r.as_slice()).collect();
+    let answer = send_file(&mut i, s, sfid("PAYROLL", FileFormat::Variable), &rs, true);
+    assert_eq!(answer, Command::Efpa(Efpa { change_direction: false }));
+    let stored = std::fs::read(f.dir.join("PAYROLL")).unwrap();
+    let want: Vec<u8> = recs.iter().flat_map(|r| r.iter().copied().chain(*b"\r\n")).collect();
+    assert_eq!(stored, want, "records stored one per CR-LF line");
+    let partial = f.dir.join(".oftp-partial");
+    assert_eq!(std::fs::read_dir(&partial).unwrap().count(), 0, "no partial file left");
+
+    // Our turn is over: the server speaks, the EERP first.
+    i.send(&Command::Cd);
+    let Command::Eerp(e) = i.expect(s, "EERP") else { unreachable!() };
+    assert_eq!(
+        (e.dataset_name.as_str(), e.destination.as_str(), e.originator.as_str()),
+        ("PAYROLL", "O0013CLIENT", SERVER_SFID)
+    );
+    assert_eq!(e.stamp, sfid("PAYROLL", FileFormat::Variable).stamp);
+    i.send(&Command::Rtr);
+    // ReadyToSend → Logoff: after an EERP the server is an ordinary Speaker,
+    // so it hands the turn back (RFC 5024 §9.10: only the Speaker that just
+    // got the CD may end the session); we have nothing more and end it.
+    i.expect(s, "CD");
+    i.send(&Command::Esid(Esid { reason: EsidReason::NormalTermination, text: String::new() }));
+    assert!(i.closed(s));
+    let ev = f.events.lock().unwrap().clone();
+    assert_eq!(
+        names(&ev),
+        [
+            "ConnectionRequest",
+            "AcceptConnection",
+            "Connected",
+            "AcceptFile",
+            "StartTransfer",
+            "EndTransfer",
+            "ReadyToSend",
+            "Disconnected"
+        ]
+    );
+    let Some(OftpEvent::EndTransfer { file_size, reason_code: 0, local_file, .. }) =
+        ev.iter().find(|e| matches!(e, OftpEvent::EndTransfer { .. }))
+    else {
+        panic!("no EndTransfer")
+    };
+    assert_eq!(*file_size as usize, want.len());
+    assert!(local_file.ends_with("PAYROLL"));
+    let Some(OftpEvent::Disconnected { status_code, .. }) = ev.last() else { panic!() };
+    assert_eq!(*status_code, 0);
+    let transferred: i64 = ev
+        .iter()
+        .filter_map(|e| match e {
+            OftpEvent::Transfer { text, .. } => Some(text.len() as i64),
+            _ => None,
+        })
+        .sum();
+    assert_eq!(transferred as usize, want.len(), "Transfer events carry the file");
+    assert!(
+        ev.iter().any(|e| matches!(e, OftpEvent::PiTrail { command_id: 0x58, direction: 0, .. })),
+        "PITrail of our SSID"
+    );
+    let _ = std::fs::remove_dir_all(&f.dir);
+}
+
+#[test]
+fn an_unstructured_file_at_1_3_and_an_existing_name_is_refused() {
+    let f = server("u13", logoff_on_ready);
+    let s = &f.server;
+    std::fs::write(f.dir.join("TAKEN"), b"keep me").unwrap();
+    let mut i = Initiator::connect(f.port);
+    let theirs = start(&mut i, s, 2);
+    assert_eq!(theirs.release_level, 2, "the client's lower level");
+    let data = vec![0xA5u8; 3000];
+    let answer = send_file(&mut i, s, sfid("BLOB", FileFormat::Unstructured), &[&data], false);
+    assert_eq!(answer.name(), "EFPA");
+    assert_eq!(std::fs::read(f.dir.join("BLOB")).unwrap(), data);
+
+    i.send(&Command::Sfid(sfid("TAKEN", FileFormat::Unstructured)));
+    let Command::Sfna(sfna) = i.expect(s, "SFNA") else { unreachable!() };
+    assert_eq!(sfna.reason, SfnaReason::DuplicateFile);
+    assert_eq!(std::fs::read(f.dir.join("TAKEN")).unwrap(), b"keep me");
+    let ev = f.events.lock().unwrap().clone();
+    assert!(ev.iter().any(|e| matches!(e, OftpEvent::Error { error_code: 681, .. })), "681 reported");
+    assert_eq!(
+        s.get(PIER_OFTPSERVER_PROP_CONNVERSION, ev.iter().find_map(|e| e.connection_id()).unwrap())
+            .unwrap()
+            .as_i64()
+            .unwrap(),
+        1
+    );
+    let _ = std::fs::remove_dir_all(&f.dir);
+}
+
+#[test]
+fn a_refused_client_gets_the_esid_the_application_chose() {
+    let f = server("refuse", |_, ev| {
+        if let OftpEvent::AcceptConnection { accept, error_code, client_password, .. } = ev {
+            if client_password != "RIGHT" {
+                *accept = false;
+                *error_code = 4;
+            }
+        }
+    });
+    let s = &f.server;
+    let mut i = Initiator::connect(f.port);
+    i.expect(s, "SSRM");
+    i.send(&Command::Ssid(ssid(5)));
+    let Command::Esid(esid) = i.expect(s, "ESID") else { unreachable!() };
+    assert_eq!(esid.reason, EsidReason::InvalidPassword);
+    assert!(i.closed(s));
+    let ev = f.events.lock().unwrap().clone();
+    assert!(!names(&ev).contains(&"Connected"), "the session never came up: {:?}", names(&ev));
+    let _ = std::fs::remove_dir_all(&f.dir);
+}
+
+#[test]
+fn a_file_for_another_destination_and_a_secured_file_are_refused_before_any_data() {
+    let f = server("dest", logoff_on_ready);
+    let s = &f.server;
+    let mut i = Initiator::connect(f.port);
+    start(&mut i, s, 5);
+    i.send(&Command::Sfid(Sfid { destination: "O0013ELSEWHERE".into(), ..sfid("X", FileFormat::Unstructured) }));
+    let Command::Sfna(sfna) = i.expect(s, "SFNA") else { unreachable!() };
+    assert_eq!(sfna.reason, SfnaReason::InvalidDestination);
+    i.send(&Command::Sfid(Sfid {
+        enveloped: true,
+        cipher_suite: 1,
+        security_level: SecurityLevel::Encrypted,
+        ..sfid("Y", FileFormat::Unstructured)
+    }));
+    let Command::Sfna(sfna) = i.expect(s, "SFNA") else { unreachable!() };
+    assert_eq!(sfna.reason, SfnaReason::EncryptedFileNotAllowed);
+    assert_eq!(std::fs::read_dir(&f.dir).unwrap().count(), 0, "nothing stored");
+    let _ = std::fs::remove_dir_all(&f.dir);
+}
+
+#[test]
+fn bad_input_ends_the_session_with_the_rfc_reason_and_a_partial_is_never_final() {
+    let f = server("bad", |_, _| {});
+    let s = &f.server;
+    let mut i = Initiator::connect(f.port);
+    start(&mut i, s, 5);
+    i.send(&Command::Sfid(sfid("HALF", FileFormat::Unstructured)));
+    i.expect(s, "SFPA");
+    let mut filler = BufferFiller::new(512, false);
+    filler.push(b"only part of it", false);
+    i.send_raw(&filler.finish().unwrap());
+    // An unknown command: ESID 01.
+    i.send_raw(b"Z");
+    let Command::Esid(esid) = i.expect(s, "ESID") else { unreachable!() };
+    assert_eq!(esid.reason, EsidReason::CommandNotRecognised);
+    assert!(i.closed(s));
+    assert!(!f.dir.join("HALF").exists(), "the partial never gets the final name");
+    let ev = f.events.lock().unwrap().clone();
+    assert!(ev.iter().any(|e| matches!(e, OftpEvent::Error { error_code: 671, .. })), "{:?}", names(&ev));
+    assert!(matches!(ev.last(), Some(OftpEvent::Disconnected { status_code: 671, .. })));
+    let _ = std::fs::remove_dir_all(&f.dir);
+}
+
+#[test]
+fn listening_needs_the_server_codes() {
+    let s = OftpServer::new().unwrap();
+    s.set(PIER_OFTPSERVER_PROP_LOCALPORT, 0, Value::Int(0)).unwrap();
+    assert_eq!(s.start_listening().unwrap_err().code, 672);
+    s.set(PIER_OFTPSERVER_PROP_SERVERSSIDCODE, 0, Value::text(SERVER_SSID)).unwrap();
+    assert_eq!(s.start_listening().unwrap_err().code, 673);
+    s.set(PIER_OFTPSERVER_PROP_SERVERSFIDCODE, 0, Value::text(SERVER_SFID)).unwrap();
+    s.start_listening().unwrap();
+    assert_eq!(s.get(PIER_OFTPSERVER_PROP_SERVERPASSWORD, 0).unwrap().into_string(), "");
+    assert_eq!(s.set(PIER_OFTPSERVER_PROP_SERVERPASSWORD, 0, Value::text("NINECHARS")).unwrap_err().code, 906);
+    assert!(s.get(PIER_OFTPSERVER_PROP_LOCALPORT, 0).unwrap().as_i64().unwrap() > 0);
+    assert_eq!(s.config("LogLevel").unwrap(), "1");
+    assert_eq!(s.config("ReceivedFileNameFormat").unwrap(), "%VirtualFileName%");
+    assert_eq!(s.config("ExchangeBufferSize=100").unwrap_err().code, 906);
+    assert_eq!(s.config("SecureAuthentication").unwrap(), "2");
+    s.config("TrustedCertsData=/etc/ssl/certs").unwrap();
+    assert_eq!(s.config("TrustedCertsData").unwrap(), "/etc/ssl/certs");
+}
+
+#[test]
+fn the_turn_right_after_the_clients_cd_ends_the_session_and_an_idle_application_logs_off() {
+    // Logoff right after the client's CD: ESID 00.
+    let f = server("cd", logoff_on_ready);
+    let s = &f.server;
+    let mut i = Initiator::connect(f.port);
+    start(&mut i, s, 5);
+    i.send(&Command::Cd);
+    let Command::Esid(esid) = i.expect(s, "ESID") else { unreachable!() };
+    assert_eq!(esid.reason, EsidReason::NormalTermination);
+    assert!(i.closed(s));
+    let _ = std::fs::remove_dir_all(&f.dir);
+
+    // An application that never answers ReadyToSend: after ConnTimeout the
+    // server logs off itself, so the client does not wait forever.
+    let f = server("idle", |_, _| {});
+    let s = &f.server;
+    s.set(PIER_OFTPSERVER_PROP_DEFAULTTIMEOUT, 0, Value::Int(1)).unwrap();
+    let mut i = Initiator::connect(f.port);
+    start(&mut i, s, 5);
+    let t = Instant::now();
+    i.send(&Command::Cd);
+    let Command::Esid(esid) = i.expect(s, "ESID") else { unreachable!() };
+    assert_eq!(esid.reason, EsidReason::NormalTermination);
+    assert!(t.elapsed() >= Duration::from_millis(900), "{:?}", t.elapsed());
+    let ev = f.events.lock().unwrap().clone();
+    assert!(names(&ev).contains(&"ReadyToSend"));
+    let _ = std::fs::remove_dir_all(&f.dir);
+}
