@@ -7,6 +7,7 @@
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -21,11 +22,46 @@ use pier::oftp::{sth, Level, OftpEvent, OftpServer};
 const SERVER_SSID: &str = "O0013SERVER";
 const SERVER_SFID: &str = "O0013SERVER";
 
+/// A server whose event loop runs on a thread of its own (a client is
+/// another party: a callback may block, e.g. in SendFile, while the client
+/// answers).
 struct Fixture {
     server: Arc<OftpServer>,
     port: u16,
     events: Arc<Mutex<Vec<OftpEvent>>>,
     dir: PathBuf,
+    stop: Arc<AtomicBool>,
+    pump: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Fixture {
+    /// The events so far, once `done` holds for them (10 s at most).
+    fn wait(&self, done: impl Fn(&[OftpEvent]) -> bool) -> Vec<OftpEvent> {
+        let t = Instant::now();
+        loop {
+            let ev = self.events.lock().unwrap().clone();
+            if done(&ev) {
+                return ev;
+            }
+            assert!(t.elapsed() < Duration::from_secs(10), "events so far: {:?}", names(&ev));
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
+    /// The events once the connection has ended.
+    fn ended(&self) -> Vec<OftpEvent> {
+        self.wait(|ev| ev.iter().any(|e| matches!(e, OftpEvent::Disconnected { .. })))
+    }
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.pump.take() {
+            let _ = t.join();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }
 
 /// A server receiving into a fresh directory; `decide` may change each
@@ -53,7 +89,14 @@ fn server(name: &str, decide: impl Fn(&OftpServer, &mut OftpEvent) + Send + Sync
     })));
     s.start_listening().unwrap();
     let port = s.get(PIER_OFTPSERVER_PROP_LOCALPORT, 0).unwrap().as_i64().unwrap() as u16;
-    Fixture { server: s, port, events, dir }
+    let stop = Arc::new(AtomicBool::new(false));
+    let (srv, st) = (s.clone(), stop.clone());
+    let pump = std::thread::spawn(move || {
+        while !st.load(Ordering::Relaxed) {
+            srv.do_events().unwrap();
+        }
+    });
+    Fixture { server: s, port, events, dir, stop, pump: Some(pump) }
 }
 
 /// The Initiator's side of one connection.
@@ -81,8 +124,8 @@ impl Initiator {
         self.sock.write_all(&stb).unwrap();
     }
 
-    /// The next command from the server, running its event loop meanwhile.
-    fn recv(&mut self, s: &OftpServer) -> Option<Command> {
+    /// The next command from the server (its loop runs on its own thread).
+    fn recv(&mut self, _s: &OftpServer) -> Option<Command> {
         let t = Instant::now();
         loop {
             if let Some((oeb, used)) = sth::next_exchange_buffer(&self.buf, 99_999).unwrap() {
@@ -90,8 +133,12 @@ impl Initiator {
                 self.buf.drain(..used);
                 return Some(cmd);
             }
-            assert!(t.elapsed() < Duration::from_secs(10), "no command from the server");
-            s.do_events().unwrap();
+            assert!(
+                t.elapsed() < Duration::from_secs(10),
+                "no command from the server; {} octets: {:?}",
+                self.buf.len(),
+                &self.buf[..self.buf.len().min(40)]
+            );
             let mut b = [0u8; 65536];
             match self.sock.read(&mut b) {
                 Ok(0) => return None,
@@ -265,7 +312,7 @@ fn a_file_is_received_whole_then_acknowledged_at_the_servers_turn() {
     i.expect(s, "CD");
     i.send(&Command::Esid(Esid { reason: EsidReason::NormalTermination, text: String::new() }));
     assert!(i.closed(s));
-    let ev = f.events.lock().unwrap().clone();
+    let ev = f.ended();
     assert_eq!(
         names(&ev),
         [
@@ -300,7 +347,6 @@ fn a_file_is_received_whole_then_acknowledged_at_the_servers_turn() {
         ev.iter().any(|e| matches!(e, OftpEvent::PiTrail { command_id: 0x58, direction: 0, .. })),
         "PITrail of our SSID"
     );
-    let _ = std::fs::remove_dir_all(&f.dir);
 }
 
 #[test]
@@ -320,7 +366,7 @@ fn an_unstructured_file_at_1_3_and_an_existing_name_is_refused() {
     let Command::Sfna(sfna) = i.expect(s, "SFNA") else { unreachable!() };
     assert_eq!(sfna.reason, SfnaReason::DuplicateFile);
     assert_eq!(std::fs::read(f.dir.join("TAKEN")).unwrap(), b"keep me");
-    let ev = f.events.lock().unwrap().clone();
+    let ev = f.wait(|ev| ev.iter().any(|e| matches!(e, OftpEvent::Error { error_code: 681, .. })));
     assert!(ev.iter().any(|e| matches!(e, OftpEvent::Error { error_code: 681, .. })), "681 reported");
     assert_eq!(
         s.get(PIER_OFTPSERVER_PROP_CONNVERSION, ev.iter().find_map(|e| e.connection_id()).unwrap())
@@ -329,7 +375,6 @@ fn an_unstructured_file_at_1_3_and_an_existing_name_is_refused() {
             .unwrap(),
         1
     );
-    let _ = std::fs::remove_dir_all(&f.dir);
 }
 
 #[test]
@@ -349,9 +394,8 @@ fn a_refused_client_gets_the_esid_the_application_chose() {
     let Command::Esid(esid) = i.expect(s, "ESID") else { unreachable!() };
     assert_eq!(esid.reason, EsidReason::InvalidPassword);
     assert!(i.closed(s));
-    let ev = f.events.lock().unwrap().clone();
+    let ev = f.ended();
     assert!(!names(&ev).contains(&"Connected"), "the session never came up: {:?}", names(&ev));
-    let _ = std::fs::remove_dir_all(&f.dir);
 }
 
 #[test]
@@ -372,7 +416,6 @@ fn a_file_for_another_destination_and_a_secured_file_are_refused_before_any_data
     let Command::Sfna(sfna) = i.expect(s, "SFNA") else { unreachable!() };
     assert_eq!(sfna.reason, SfnaReason::EncryptedFileNotAllowed);
     assert_eq!(std::fs::read_dir(&f.dir).unwrap().count(), 0, "nothing stored");
-    let _ = std::fs::remove_dir_all(&f.dir);
 }
 
 #[test]
@@ -392,10 +435,9 @@ fn bad_input_ends_the_session_with_the_rfc_reason_and_a_partial_is_never_final()
     assert_eq!(esid.reason, EsidReason::CommandNotRecognised);
     assert!(i.closed(s));
     assert!(!f.dir.join("HALF").exists(), "the partial never gets the final name");
-    let ev = f.events.lock().unwrap().clone();
+    let ev = f.ended();
     assert!(ev.iter().any(|e| matches!(e, OftpEvent::Error { error_code: 671, .. })), "{:?}", names(&ev));
     assert!(matches!(ev.last(), Some(OftpEvent::Disconnected { status_code: 671, .. })));
-    let _ = std::fs::remove_dir_all(&f.dir);
 }
 
 #[test]
@@ -429,7 +471,6 @@ fn the_turn_right_after_the_clients_cd_ends_the_session_and_an_idle_application_
     let Command::Esid(esid) = i.expect(s, "ESID") else { unreachable!() };
     assert_eq!(esid.reason, EsidReason::NormalTermination);
     assert!(i.closed(s));
-    let _ = std::fs::remove_dir_all(&f.dir);
 
     // An application that never answers ReadyToSend: after ConnTimeout the
     // server logs off itself, so the client does not wait forever.
@@ -443,7 +484,155 @@ fn the_turn_right_after_the_clients_cd_ends_the_session_and_an_idle_application_
     let Command::Esid(esid) = i.expect(s, "ESID") else { unreachable!() };
     assert_eq!(esid.reason, EsidReason::NormalTermination);
     assert!(t.elapsed() >= Duration::from_millis(900), "{:?}", t.elapsed());
-    let ev = f.events.lock().unwrap().clone();
+    let ev = f.ended();
     assert!(names(&ev).contains(&"ReadyToSend"));
-    let _ = std::fs::remove_dir_all(&f.dir);
+}
+
+/// Reads one file the server sends (SFID … EFID), granting credit, and
+/// answers EFPA; returns the SFID and its records.
+fn receive_file(i: &mut Initiator, s: &OftpServer) -> (Sfid, Vec<Vec<u8>>, Efid) {
+    let Command::Sfid(sfid) = i.expect(s, "SFID") else { unreachable!() };
+    i.send(&Command::Sfpa(Sfpa { answer_count: 0 }));
+    let mut reader = pier::oftp::record::RecordReader::new(sfid.format, sfid.max_record_size, true);
+    let (mut records, mut cur) = (Vec::new(), Vec::new());
+    let mut credit = 2;
+    loop {
+        match i.recv(s).expect("DATA or EFID") {
+            Command::Data(buf) => {
+                reader
+                    .feed(&buf, |ev| match ev {
+                        pier::oftp::record::RecordEvent::Data(d) => cur.extend_from_slice(d),
+                        pier::oftp::record::RecordEvent::Repeat { octet, count } => {
+                            cur.resize(cur.len() + usize::from(count), octet)
+                        }
+                        pier::oftp::record::RecordEvent::EndOfRecord => records.push(std::mem::take(&mut cur)),
+                    })
+                    .unwrap();
+                credit -= 1;
+                if credit == 0 {
+                    i.send(&Command::Cdt);
+                    credit = 2;
+                }
+            }
+            Command::Efid(efid) => {
+                reader.check_end(&efid).unwrap();
+                i.send(&Command::Efpa(Efpa { change_direction: false }));
+                return (sfid, records, efid);
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn send_file_from_the_ready_to_send_callback_and_the_clients_eerp() {
+    let src = std::env::temp_dir().join(format!("pier-oftp-out-{}.txt", std::process::id()));
+    let lines: Vec<String> = (0..400).map(|n| format!("line {n:04} {}", "z".repeat(n % 70))).collect();
+    std::fs::write(&src, lines.iter().map(|l| format!("{l}\r\n")).collect::<String>()).unwrap();
+    let path = src.to_string_lossy().into_owned();
+    let sent = Arc::new(Mutex::new(None));
+    let sent2 = sent.clone();
+    let f = server("send", move |srv, ev| {
+        if let OftpEvent::ReadyToSend { connection_id } = ev {
+            let id = *connection_id;
+            if sent2.lock().unwrap().is_none() {
+                srv.set(PIER_OFTPSERVER_PROP_CONNVIRTUALFILEFORMAT, id, Value::Int(3)).unwrap();
+                srv.set(PIER_OFTPSERVER_PROP_CONNMAXRECORDSIZE, id, Value::Int(80)).unwrap();
+                srv.set(PIER_OFTPSERVER_PROP_CONNVIRTUALFILEDATE, id, Value::text("12/24/2026 18:00:00")).unwrap();
+                let rq = pier::oftp::protocol::SendRequest {
+                    client_sfid_code: "O0013CLIENT",
+                    file_name: &path,
+                    virtual_file_name: "LINES",
+                };
+                *sent2.lock().unwrap() = Some(srv.send_file(id, &rq));
+                srv.logoff(id).unwrap();
+            }
+        }
+    });
+    let s = &f.server;
+    let mut i = Initiator::connect(f.port);
+    start(&mut i, s, 5);
+    i.send(&Command::Cd);
+    let (sfid, records, efid) = receive_file(&mut i, s);
+    assert_eq!(
+        (sfid.dataset_name.as_str(), sfid.destination.as_str(), sfid.originator.as_str()),
+        ("LINES", "O0013CLIENT", SERVER_SFID)
+    );
+    assert_eq!((sfid.format, sfid.max_record_size), (FileFormat::Variable, 80));
+    assert_eq!((sfid.stamp.year, sfid.stamp.month, sfid.stamp.day, sfid.stamp.hour), (2026, 12, 24, 18));
+    let want: Vec<Vec<u8>> = lines.iter().map(|l| l.as_bytes().to_vec()).collect();
+    assert_eq!(records, want, "every record, in order");
+    assert_eq!(efid.record_count, 400);
+    // SendFile returned Ok, then Logoff handed the turn back.
+    i.expect(s, "CD");
+    assert!(matches!(*sent.lock().unwrap(), Some(Ok(()))), "{:?}", sent.lock().unwrap());
+    // Our EERP for it, then we end the session.
+    i.send(&Command::Eerp(Eerp {
+        dataset_name: "LINES".into(),
+        stamp: sfid.stamp,
+        user_data: String::new(),
+        destination: SERVER_SFID.into(),
+        originator: "O0013CLIENT".into(),
+        hash: Vec::new(),
+        signature: Vec::new(),
+    }));
+    i.expect(s, "RTR");
+    i.send(&Command::Esid(Esid { reason: EsidReason::NormalTermination, text: String::new() }));
+    assert!(i.closed(s));
+    let ev = f.ended();
+    let n = names(&ev);
+    let at = |name: &str| n.iter().position(|x| *x == name).unwrap_or_else(|| panic!("{name} in {n:?}"));
+    assert!(
+        at("ReadyToSend") < at("StartTransfer")
+            && at("StartTransfer") < at("EndTransfer")
+            && at("EndTransfer") < at("EndResponse"),
+        "{n:?}"
+    );
+    assert!(ev.iter().any(|e| matches!(e, OftpEvent::EndTransfer { direction: 1, reason_code: 0, .. })));
+    assert!(ev.iter().any(|e| matches!(e, OftpEvent::EndResponse { direction: 0, reason_code: 0, virtual_file_name, .. } if virtual_file_name == "LINES")));
+    let _ = std::fs::remove_file(&src);
+}
+
+#[test]
+fn send_file_is_refused_when_the_client_speaks_and_reports_an_sfna() {
+    let outcome = Arc::new(Mutex::new(None));
+    let out2 = outcome.clone();
+    let f = server("sfna", move |srv, ev| {
+        if let OftpEvent::ReadyToSend { connection_id } = ev {
+            let id = *connection_id;
+            let rq = pier::oftp::protocol::SendRequest {
+                client_sfid_code: "X",
+                file_name: "/etc/hostname",
+                virtual_file_name: "",
+            };
+            let e = srv.send_file(id, &rq).err();
+            let retry = srv.config(&format!("Retry[{id}]")).unwrap();
+            *out2.lock().unwrap() = Some((e, retry));
+            srv.logoff(id).unwrap();
+        }
+    });
+    let s = &f.server;
+    let mut i = Initiator::connect(f.port);
+    start(&mut i, s, 5);
+    // The client speaks: no SendFile.
+    let ev = f.wait(|ev| ev.iter().any(|e| matches!(e, OftpEvent::Connected { .. })));
+    let id = ev.iter().find_map(|e| e.connection_id()).unwrap();
+    let rq =
+        pier::oftp::protocol::SendRequest { client_sfid_code: "X", file_name: "/etc/hostname", virtual_file_name: "" };
+    assert_eq!(s.send_file(id, &rq).unwrap_err().code, 687);
+    i.send(&Command::Cd);
+    let Command::Sfid(sfid) = i.expect(s, "SFID") else { unreachable!() };
+    assert_eq!(sfid.dataset_name, "hostname");
+    i.send(&Command::Sfna(Sfna { reason: SfnaReason::FileDirectionRefused, retry: true, text: String::new() }));
+    // SendFile failed with 687; the callback's Logoff hands the turn back
+    // (the server spoke since the CD), and we end the session.
+    i.expect(s, "CD");
+    i.send(&Command::Esid(Esid { reason: EsidReason::NormalTermination, text: String::new() }));
+    let (e, retry) = outcome.lock().unwrap().take().expect("SendFile ran");
+    let e = e.expect("SendFile failed");
+    assert_eq!(e.code, 687, "{}", e.text);
+    assert!(e.text.contains("SFNA 14"), "{}", e.text);
+    assert_eq!(retry, "True", "the client's SFNARRTR");
+    let ev = f.ended();
+    assert!(ev.iter().any(|e| matches!(e, OftpEvent::EndTransfer { direction: 1, reason_code: 24, .. })));
 }

@@ -59,8 +59,12 @@ pub enum Step<R> {
     Done(R),
     /// Some bytes moved: the inactivity timeout starts again.
     Progress,
-    /// Nothing could move; wait for the socket.
+    /// Nothing could move; wait for the socket to take data.
     Blocked,
+    /// Nothing to send: wait for the peer's answer (an OFTP SFPA or CDT).
+    /// From inside a callback the wait is for readability, and the step
+    /// reads the socket itself (no round runs there to read it).
+    AwaitingPeer,
 }
 
 pub type Handler<E> = Arc<dyn Fn(&mut E) + Send + Sync>;
@@ -266,7 +270,8 @@ impl<C: Component> Engine<C> {
     /// Runs a blocking operation: `step` is retried until it is done, firing
     /// the events of every connection while it waits (none from inside a
     /// callback). `timeout` bounds inactivity; `wait_fd` is the socket to wait
-    /// on for writability from inside a callback.
+    /// on from inside a callback: for writability, or for readability when
+    /// the step awaits the peer ([`Step::AwaitingPeer`]).
     pub fn block<R>(
         &self,
         connection_id: i64,
@@ -281,6 +286,7 @@ impl<C: Component> Engine<C> {
         let mut last_round = Instant::now();
         loop {
             let s = step(&mut self.lock())?;
+            let for_input = matches!(s, Step::AwaitingPeer);
             match s {
                 Step::Done(r) => return Ok(r),
                 Step::Progress => {
@@ -297,7 +303,7 @@ impl<C: Component> Engine<C> {
                     }
                     continue;
                 }
-                Step::Blocked => {}
+                Step::Blocked | Step::AwaitingPeer => {}
             }
             if self.take_interrupt(connection_id) {
                 return Err(Error::new(codes::INTERRUPTED, "Interrupted by Interrupt()"));
@@ -312,7 +318,7 @@ impl<C: Component> Engine<C> {
                 wait = wait.min(d - now);
             }
             if inside {
-                wait_writable(wait_fd, wait);
+                wait_for(wait_fd, if for_input { libc::POLLIN } else { libc::POLLOUT }, wait);
             } else {
                 last_round = Instant::now();
                 let mut ps = self.poll.lock();
@@ -352,8 +358,8 @@ impl<C: Component> Engine<C> {
     }
 }
 
-fn wait_writable(fd: RawFd, wait: Duration) {
-    let mut pfd = libc::pollfd { fd, events: libc::POLLOUT, revents: 0 };
+fn wait_for(fd: RawFd, events: libc::c_short, wait: Duration) {
+    let mut pfd = libc::pollfd { fd, events, revents: 0 };
     // SAFETY: one valid pollfd for the duration of the call.
     unsafe {
         libc::poll(&mut pfd, 1, wait.as_millis().max(1) as libc::c_int);

@@ -7,15 +7,17 @@
 use super::command::{Eerp, Nerp};
 use super::names::{format_stamp, parse_stamp};
 use super::props::{CertRole, OftpProp, TABLES};
-use super::protocol::{CertSelection, OftpProtocol, Receipt};
+use super::protocol::{CertSelection, OftpProtocol, Pump, Receipt, SendRequest};
 use super::reason::{EsidReason, NerpReason};
 use crate::core::component::Declared;
 use crate::core::config::Setting;
+use crate::core::engine::Step;
 use crate::core::error::{codes, Error, Result};
 use crate::core::props::{SettingDef, Tables};
 use crate::core::value::{bool_text, parse_bool, parse_int, Value};
 use crate::stream::{StreamProp as S, StreamServer};
 use crate::tls::certinfo::CertField;
+use std::time::Duration;
 
 /// The OFTPServer component (the OFTPServer reference).
 pub type OftpServer = StreamServer<OftpProtocol>;
@@ -37,6 +39,45 @@ pub struct EndResponse<'a> {
 }
 
 impl StreamServer<OftpProtocol> {
+    /// `SendFile`: sends a file (FileName "" reads ConnUploadStream) as the
+    /// Speaker, blocking until the client's EFPA (Ok) or refusal (687),
+    /// firing events meanwhile — also from inside a callback such as
+    /// ReadyToSend. Memory stays within one 64 KiB chunk and 256 KiB of out
+    /// queue whatever the file's size. ConnTimeout bounds the wait for each
+    /// answer; a timeout or Interrupt ends the session (ESID 99), as OFTP
+    /// cannot withdraw a file once announced (RFC 5024 §9.11).
+    pub fn send_file(&self, id: i32, rq: &SendRequest<'_>) -> Result<()> {
+        let (fd, timeout) = {
+            let mut st = self.engine().lock();
+            let (fd, timeout) = st.send_target(id)?;
+            st.with_protocol(id, |p, cx, c| p.start_outgoing(cx, c, rq))??;
+            (fd, timeout)
+        };
+        let limit = (timeout > 0).then(|| Duration::from_secs(timeout.into()));
+        let r = self.engine().block(id as i64, limit, fd, |t| {
+            // From inside a callback no round reads the socket: the answers
+            // are read here (outside, the rounds have read them already).
+            t.read_now(id)?;
+            let flushed = t.flush_step(id)?;
+            Ok(match t.with_protocol(id, |p, cx, c| p.pump(cx, c))? {
+                Pump::Done(r) => Step::Done(r),
+                Pump::Progress => Step::Progress,
+                Pump::Blocked => Step::Blocked,
+                Pump::AwaitingPeer if matches!(flushed, Step::Done(())) => Step::AwaitingPeer,
+                Pump::AwaitingPeer => Step::Blocked,
+            })
+        });
+        match r {
+            Ok(r) => r,
+            Err(e) => {
+                // Interrupted, timed out or closed mid-file.
+                let text = format!("SendFile: {}", e.text);
+                let _ = self.engine().lock().with_protocol(id, |p, cx, c| p.abort_outgoing(cx, c, &text));
+                Err(e)
+            }
+        }
+    }
+
     /// `Logoff`: ends the session when the client is done (right after its
     /// CD: ESID 00), else hands the turn back (CD; ConnReadyToSend False).
     pub fn logoff(&self, id: i32) -> Result<()> {

@@ -11,6 +11,7 @@
 //! ReadyToSend, Logoff). Decisions: docs/OFTP.md.
 
 mod receive;
+mod send;
 mod speak;
 
 use std::collections::{HashMap, VecDeque};
@@ -26,6 +27,7 @@ use crate::core::error::Error;
 use crate::stream::{Ctx, Protocol, Segment, StreamSettings};
 
 pub use receive::Incoming;
+pub use send::{Outgoing, Pump, SendRequest, QUEUE_HIGH_WATER};
 pub use speak::Receipt;
 
 /// The error of a client that closed the connection while the session was
@@ -152,6 +154,8 @@ pub struct OftpConn {
     pub opts: ConnDefaults,
     pub props: ConnProps,
     pub incoming: Option<Box<Incoming>>,
+    /// The file SendFile is sending.
+    pub outgoing: Option<Box<Outgoing>>,
     /// EERPs and NERPs to send once the server speaks.
     pub receipts: VecDeque<Receipt>,
     /// The server is the Speaker and told the application (ConnReadyToSend).
@@ -178,6 +182,16 @@ impl OftpConn {
 }
 
 impl OftpProtocol {
+    /// The wait for the application after ReadyToSend (ConnTimeout, then
+    /// Logoff); the session's response timer gives way to it.
+    fn arm_speaker_idle(&mut self, cx: &mut Ctx<'_, OftpTimer>, c: &mut OftpConn) {
+        c.timer_generation += 1;
+        if cx.timeout() > 0 {
+            let at = Instant::now() + Duration::from_secs(cx.timeout().into());
+            cx.schedule(at, OftpTimer::SpeakerIdle(c.timer_generation));
+        }
+    }
+
     /// The session's local constants for a connection (RFC 5024 §9.7).
     fn session_config(&self, c: &OftpConn) -> Config {
         let opts = &c.opts;
@@ -273,18 +287,12 @@ impl OftpProtocol {
             Event::EndResponse(eerp) => self.on_end_response(c, id, Ok(eerp)),
             Event::NegativeEndResponse(nerp) => self.on_end_response(c, id, Err(nerp)),
             Event::ReadyToSend | Event::ReadyToReceive => self.speak(cx, c),
-            Event::FileAccepted { .. }
+            e @ (Event::FileAccepted { .. }
             | Event::FileRefused(_)
             | Event::Credit
             | Event::CreditExhausted
             | Event::FileDelivered(_)
-            | Event::FileFailed(_) => {
-                // The server sends no files yet: the session never opens one.
-                let actions = c
-                    .session
-                    .abort(EsidReason::ProtocolViolation, "unexpected answer to a file the server did not send");
-                self.run(cx, c, actions);
-            }
+            | Event::FileFailed(_)) => self.outgoing_event(cx, c, e),
             Event::Ended { reason, text, by_peer, error_code } => {
                 let who = if by_peer { "client" } else { "server" };
                 let what = if text.is_empty() { reason.text().to_string() } else { text };
@@ -292,6 +300,7 @@ impl OftpProtocol {
                 if let Some(inc) = c.incoming.take() {
                     self.abandon(c, id, inc);
                 }
+                self.end_outgoing(id, c, &what);
                 let description =
                     if error_code == 0 { "OK".to_string() } else { format!("ESID {:02}: {what}", reason.code()) };
                 c.end = Some(Error::new(error_code, description));
@@ -496,6 +505,7 @@ impl Protocol for OftpProtocol {
                 ..ConnProps::default()
             },
             incoming: None,
+            outgoing: None,
             receipts: VecDeque::new(),
             speaker_ready: false,
             last_received: None,
@@ -520,6 +530,12 @@ impl Protocol for OftpProtocol {
     }
 
     fn next_event(&mut self, cx: &mut Ctx<'_, OftpTimer>, c: &mut OftpConn) -> Option<OftpEvent> {
+        if c.outgoing.is_some() {
+            // SendFile waits for SFPA, CDT or EFPA, maybe from inside a
+            // callback where no event is delivered: every whole buffer is
+            // handled now (none of them waits for an application decision).
+            while self.next_buffer(cx, c) {}
+        }
         loop {
             if let Some(ev) = c.queued.pop_front() {
                 if !c.queued.is_empty() {
@@ -540,9 +556,10 @@ impl Protocol for OftpProtocol {
         let id = cx.id();
         if let Some(inc) = c.incoming.take() {
             self.abandon(c, id, inc);
-            if let Some(ev) = c.queued.pop_front() {
-                return Some(ev);
-            }
+        }
+        self.end_outgoing(id, c, "the client closed the connection");
+        if let Some(ev) = c.queued.pop_front() {
+            return Some(ev);
         }
         match c.end.take() {
             // The session ended (ESID): the status it ended with.

@@ -5,8 +5,6 @@
 //! session (ESID 00); ChangeDirection sends CD. ConnTimeout after
 //! ReadyToSend without a request from the application is a Logoff.
 
-use std::time::{Duration, Instant};
-
 use super::{OftpConn, OftpProtocol, OftpTimer};
 use crate::core::error::{Error, Result};
 use crate::oftp::command::{Eerp, Nerp};
@@ -54,11 +52,7 @@ impl OftpProtocol {
         c.speaker_ready = true;
         // The session waits for nothing from the client now: its response
         // timer gives way to the wait for the application.
-        c.timer_generation += 1;
-        if cx.timeout() > 0 {
-            let at = Instant::now() + Duration::from_secs(cx.timeout().into());
-            cx.schedule(at, OftpTimer::SpeakerIdle(c.timer_generation));
-        }
+        self.arm_speaker_idle(cx, c);
         c.queued.push_back(OftpEvent::ReadyToSend { connection_id: id });
     }
 

@@ -169,4 +169,54 @@ impl<P: Protocol> Transport<P> {
         }
         None
     }
+
+    /// Reads what the socket holds for one connection now and hands it to
+    /// the protocol, outside the work list: for a blocking method that waits
+    /// for the peer from inside a callback (an OFTP SendFile waiting for
+    /// SFPA or CDT), where no round runs to read it. An event the protocol
+    /// returns waits in the queue for the round after the callback. Returns
+    /// whether anything was read.
+    pub fn read_now(&mut self, id: i32) -> Result<bool, Error> {
+        let slot = self.conns.slot_of(id).ok_or_else(|| Error::code(crate::core::error::codes::INVALID_CONNECTION))?;
+        let conn = self.conns.by_slot_mut(slot).expect("exists");
+        let c = &mut conn.core;
+        if c.closing || c.eof.is_some() || c.awaiting_app {
+            return Ok(false);
+        }
+        match c.stream.read_into(&mut self.scratch) {
+            ReadOutcome::Data(n) => {
+                c.last_activity = Instant::now();
+                self.stats.bytes_in += n as u64;
+                let data = &mut self.scratch[..n];
+                let mut cx = Ctx { core: &mut conn.core, req: &mut self.requests };
+                let ev = self.proto.on_input(&mut cx, &mut conn.proto, data);
+                self.after_call(id);
+                if let Some(ev) = ev {
+                    self.queue.push_back(ev);
+                }
+                self.rework(id);
+                Ok(true)
+            }
+            ReadOutcome::WouldBlock => Ok(false),
+            ReadOutcome::Closed => {
+                c.eof = Some(Box::new(Error::new(0, "OK")));
+                self.rework(id);
+                Ok(false)
+            }
+            ReadOutcome::Failed(e) => {
+                c.eof = Some(Box::new(Error::from_io(&e)));
+                self.rework(id);
+                Ok(false)
+            }
+            ReadOutcome::Tls(p) => {
+                self.on_tls_progress(id, p);
+                Ok(true)
+            }
+            ReadOutcome::TlsFailed(e) => {
+                self.drain_tls_status(id);
+                self.close_conn(id, e, true);
+                Ok(false)
+            }
+        }
+    }
 }

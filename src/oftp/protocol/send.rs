@@ -1,0 +1,479 @@
+//! Files to the client (RFC 5024 §9.10–§9.11, the Speaker): SendFile sends
+//! SFID and waits for SFPA (StartTransfer) or SFNA; the file is read in
+//! 64 KiB pieces — F and V files one record per CR-LF line, as they are
+//! stored when received — and goes out as DATA buffers filled to the
+//! negotiated size, never more than the credit window ahead and never more
+//! than [`QUEUE_HIGH_WATER`] queued; EFID carries the counts; EFPA or EFNA
+//! ends it (EndTransfer). The method blocks; [`OftpProtocol::pump`] is its
+//! step, driven by the engine's blocking loop.
+
+use std::fs::File;
+use std::io::Read;
+use std::mem::ManuallyDrop;
+
+use super::{OftpConn, OftpProtocol, OftpTimer};
+use crate::core::error::{Error, Result};
+use crate::oftp::command::{Efid, FileFormat, SecurityLevel, Sfid};
+use crate::oftp::event::OftpEvent;
+use crate::oftp::names::{format_stamp, parse_stamp};
+use crate::oftp::reason::EsidReason;
+use crate::oftp::record::{LineSplitter, RecordEvent};
+use crate::oftp::session::State;
+use crate::oftp::stamp::FileStamp;
+use crate::oftp::subrecord::BufferFiller;
+use crate::stream::Ctx;
+
+/// Bytes the out queue may hold before SendFile waits for the socket.
+pub const QUEUE_HIGH_WATER: usize = 256 * 1024;
+/// File bytes read at a time.
+const CHUNK: usize = 64 * 1024;
+/// Component error 687: the client refused the file (SFNA) or its
+/// reception (EFNA), or the session ended first.
+pub const OFTP_ERR_SEND_FAILED: i32 = 687;
+/// Component error 679: the file to send cannot be read.
+pub const OFTP_ERR_READ_FILE: i32 = 679;
+
+/// Where SendFile reads.
+enum Source {
+    File(File),
+    /// ConnUploadStream: closed after the transfer only with
+    /// CloseStreamAfterTransfer.
+    Stream {
+        file: ManuallyDrop<File>,
+        close: bool,
+    },
+}
+
+impl Source {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Source::File(f) => f.read(buf),
+            Source::Stream { file, .. } => (&**file).read(buf),
+        }
+    }
+}
+
+impl Drop for Source {
+    fn drop(&mut self) {
+        if let Source::Stream { file, close: true } = self {
+            // SAFETY: the application handed the descriptor to pier for this
+            // transfer with CloseStreamAfterTransfer True; closed once, here.
+            unsafe { ManuallyDrop::drop(file) }
+        }
+    }
+}
+
+/// Where an outgoing file is.
+#[derive(Debug, PartialEq, Eq)]
+enum Phase {
+    /// SFID sent; SFPA or SFNA to come.
+    Answer,
+    /// Sending DATA.
+    Data,
+    /// EFID sent; EFPA or EFNA to come.
+    Closing,
+    Done(std::result::Result<(), Error>),
+}
+
+/// A file being sent.
+pub struct Outgoing {
+    sfid: Sfid,
+    local_file: String,
+    date_text: String,
+    source: Source,
+    phase: Phase,
+    filler: BufferFiller,
+    lines: Option<LineSplitter>,
+    /// DATA buffers filled and not sent yet (at most one chunk's worth).
+    ready: std::collections::VecDeque<Vec<u8>>,
+    chunk: Vec<u8>,
+    eof: bool,
+    /// File octets read so far.
+    bytes: i64,
+}
+
+/// What the step of SendFile found.
+pub enum Pump {
+    Done(Result<()>),
+    /// Buffers went out.
+    Progress,
+    /// The out queue is full: wait for the socket.
+    Blocked,
+    /// Waiting for SFPA, CDT or EFPA.
+    AwaitingPeer,
+}
+
+/// What SendFile is asked to send.
+pub struct SendRequest<'a> {
+    pub client_sfid_code: &'a str,
+    pub file_name: &'a str,
+    pub virtual_file_name: &'a str,
+}
+
+impl OftpProtocol {
+    /// Starts SendFile: checks the turn and the file, sends SFID.
+    pub fn start_outgoing(
+        &mut self,
+        cx: &mut Ctx<'_, OftpTimer>,
+        c: &mut OftpConn,
+        rq: &SendRequest<'_>,
+    ) -> Result<()> {
+        if c.outgoing.is_some() {
+            return Err(Error::new(OFTP_ERR_SEND_FAILED, "Send failed: a file is being sent on this connection"));
+        }
+        if !matches!(c.session.state(), State::SpeakerIdle | State::SpeakerIdleAfterCd) {
+            return Err(Error::new(
+                OFTP_ERR_SEND_FAILED,
+                format!(
+                    "Send failed: the server is not the Speaker (state {}); wait for ReadyToSend",
+                    c.session.state().rfc_name()
+                ),
+            ));
+        }
+        if c.props.virtual_file_security_level != 0 || c.props.compress {
+            return Err(Error::new(
+                crate::core::error::codes::NOT_SUPPORTED,
+                "Signed, encrypted and compressed files need the security layer, which is not available yet",
+            ));
+        }
+        let (source, local_file, size) = if rq.file_name.is_empty() {
+            if c.props.upload_stream < 0 {
+                return Err(Error::invalid_value("SendFile: FileName is empty and ConnUploadStream is not set"));
+            }
+            use std::os::fd::FromRawFd;
+            // SAFETY: ConnUploadStream is a descriptor the application gave
+            // pier to read; ManuallyDrop keeps it open unless
+            // CloseStreamAfterTransfer says pier closes it.
+            let file = unsafe { File::from_raw_fd(c.props.upload_stream) };
+            let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+            if self.close_stream_after_transfer {
+                c.props.upload_stream = -1;
+            }
+            (
+                Source::Stream { file: ManuallyDrop::new(file), close: self.close_stream_after_transfer },
+                String::new(),
+                size,
+            )
+        } else {
+            let f =
+                crate::core::files::open_regular(rq.file_name).map_err(|e| Error::new(OFTP_ERR_READ_FILE, e.text))?;
+            let size = f.metadata().map(|m| m.len()).unwrap_or(0);
+            (Source::File(f), rq.file_name.to_string(), size)
+        };
+        let name = if rq.virtual_file_name.is_empty() {
+            std::path::Path::new(rq.file_name).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+        } else {
+            rq.virtual_file_name.to_string()
+        };
+        let stamp = match parse_stamp(&c.props.virtual_file_date) {
+            Some(s) => s,
+            None => now_stamp(),
+        };
+        let format = match c.props.virtual_file_format {
+            1 => FileFormat::Text,
+            2 => FileFormat::Fixed,
+            3 => FileFormat::Variable,
+            _ => FileFormat::Unstructured,
+        };
+        let max_record_size = if format.has_records() { c.props.max_record_size.max(0) as u32 } else { 0 };
+        if format.has_records() && max_record_size == 0 {
+            return Err(Error::invalid_value("SendFile: F and V files need ConnMaxRecordSize > 0"));
+        }
+        let destination =
+            if rq.client_sfid_code.is_empty() { c.props.sfid_code.clone() } else { rq.client_sfid_code.to_string() };
+        let blocks = size.div_ceil(1024).max(1);
+        let sfid = Sfid {
+            dataset_name: name,
+            stamp,
+            user_data: String::new(),
+            destination,
+            originator: c.sfid_code(self).to_string(),
+            format,
+            max_record_size,
+            file_size: blocks,
+            original_file_size: blocks,
+            restart_position: 0,
+            security_level: SecurityLevel::None,
+            cipher_suite: 0,
+            compressed: false,
+            enveloped: false,
+            signed_eerp: false,
+            description: c.props.file_description.clone(),
+        };
+        let n = *c.session.negotiated().expect("the session speaks, so it is up");
+        let actions = c.session.start_file(sfid.clone()).map_err(super::speak::session_error)?;
+        c.speaker_ready = false;
+        let date_text = format_stamp(&sfid.stamp, &self.virtual_file_date_format);
+        c.outgoing = Some(Box::new(Outgoing {
+            lines: format.has_records().then(|| LineSplitter::new(max_record_size)),
+            sfid,
+            local_file,
+            date_text,
+            source,
+            phase: Phase::Answer,
+            filler: BufferFiller::new(n.buffer_size.get() as usize, n.compression),
+            ready: std::collections::VecDeque::new(),
+            chunk: vec![0; CHUNK],
+            eof: false,
+            bytes: 0,
+        }));
+        self.run(cx, c, actions);
+        Ok(())
+    }
+
+    /// The step of SendFile: sends what the credit and the out queue allow.
+    pub fn pump(&mut self, cx: &mut Ctx<'_, OftpTimer>, c: &mut OftpConn) -> Pump {
+        let Some(out) = c.outgoing.as_mut() else {
+            return Pump::Done(Err(Error::new(OFTP_ERR_SEND_FAILED, "Send failed: no file is being sent")));
+        };
+        match out.phase {
+            Phase::Answer | Phase::Closing => return Pump::AwaitingPeer,
+            Phase::Done(_) => {
+                let out = c.outgoing.take().expect("checked");
+                let Phase::Done(r) = out.phase else { unreachable!() };
+                self.after_outgoing(cx, c);
+                return Pump::Done(r);
+            }
+            Phase::Data => {}
+        }
+        let mut moved = false;
+        loop {
+            let out = c.outgoing.as_mut().expect("checked");
+            if !c.session.can_send_data() {
+                return if moved { Pump::Progress } else { Pump::AwaitingPeer };
+            }
+            if cx.queued() > QUEUE_HIGH_WATER {
+                return if moved { Pump::Progress } else { Pump::Blocked };
+            }
+            if let Some(buf) = out.ready.pop_front() {
+                match c.session.send_data(buf) {
+                    Ok(actions) => self.run(cx, c, actions),
+                    Err(e) => return self.fail_outgoing(cx, c, super::speak::session_error(e)),
+                }
+                moved = true;
+                continue;
+            }
+            if out.eof {
+                let has_records = out.sfid.format.has_records();
+                let efid = Efid {
+                    record_count: if has_records { out.filler.records() } else { 0 },
+                    unit_count: out.filler.units(),
+                };
+                out.phase = Phase::Closing;
+                match c.session.close_file(efid) {
+                    Ok(actions) => self.run(cx, c, actions),
+                    Err(e) => return self.fail_outgoing(cx, c, super::speak::session_error(e)),
+                }
+                return Pump::Progress;
+            }
+            if let Err(e) = self.fill(cx.id(), c) {
+                return self.fail_outgoing(cx, c, e);
+            }
+            moved = true;
+        }
+    }
+
+    /// Reads the next chunk into DATA buffers (`ready`), and the last
+    /// buffer at the end of the file.
+    fn fill(&mut self, id: i32, c: &mut OftpConn) -> Result<()> {
+        let out = c.outgoing.as_mut().expect("checked");
+        let n = out.source.read(&mut out.chunk).map_err(|e| {
+            Error::new(
+                OFTP_ERR_READ_FILE,
+                format!(
+                    "Reading {}: {e}",
+                    if out.local_file.is_empty() { "ConnUploadStream" } else { &out.local_file }
+                ),
+            )
+        })?;
+        let Outgoing { filler, lines, ready, chunk, .. } = &mut **out;
+        let mut push = |ev: RecordEvent<'_>| match ev {
+            RecordEvent::Data(mut d) => {
+                while !d.is_empty() {
+                    let p = filler.push(d, false);
+                    d = &d[p.consumed..];
+                    if filler.is_full() {
+                        ready.extend(filler.finish());
+                    }
+                }
+            }
+            RecordEvent::EndOfRecord => {
+                while !filler.push(&[], true).record_ended {
+                    ready.extend(filler.finish());
+                }
+            }
+            RecordEvent::Repeat { .. } => unreachable!("splitters give data and record ends"),
+        };
+        if n == 0 {
+            out_end(lines, &mut push)?;
+            ready.extend(filler.finish());
+            out.eof = true;
+            return Ok(());
+        }
+        let data = &chunk[..n];
+        match lines {
+            Some(l) => l
+                .feed(data, &mut push)
+                .map_err(|e| Error::new(OFTP_ERR_READ_FILE, format!("{}: {e}", out.local_file)))?,
+            None => push(RecordEvent::Data(data)),
+        }
+        out.bytes += n as i64;
+        let ev = OftpEvent::Transfer {
+            connection_id: id,
+            direction: 1,
+            local_file: out.local_file.clone(),
+            virtual_file_name: out.sfid.dataset_name.clone(),
+            virtual_file_date: out.date_text.clone(),
+            destination: out.sfid.destination.clone(),
+            originator: out.sfid.originator.clone(),
+            bytes_transferred: out.bytes,
+            text: Vec::new(),
+        };
+        c.queued.push_back(ev);
+        Ok(())
+    }
+
+    /// Ends SendFile with an error the server ran into (the file cannot be
+    /// read, a value cannot be encoded): OFTP cannot withdraw a file once
+    /// its SFID went out (RFC 5024 §9.11), so the session ends (ESID 99).
+    pub(super) fn fail_outgoing(&mut self, cx: &mut Ctx<'_, OftpTimer>, c: &mut OftpConn, e: Error) -> Pump {
+        let actions = c.session.abort(EsidReason::UnspecifiedAbortCode, &e.text);
+        c.end = Some(e.clone());
+        self.finish_outgoing(cx.id(), c, Err(e.clone()), 99, e.text.clone());
+        c.outgoing = None;
+        self.run(cx, c, actions);
+        Pump::Done(Err(e))
+    }
+
+    /// SendFile gave up (Interrupt, a timeout): the session ends (ESID 99).
+    pub fn abort_outgoing(&mut self, cx: &mut Ctx<'_, OftpTimer>, c: &mut OftpConn, text: &str) {
+        if c.outgoing.is_some() {
+            self.fail_outgoing(cx, c, Error::new(OFTP_ERR_SEND_FAILED, text.to_string()));
+        }
+    }
+
+    /// The session's answers about the outgoing file.
+    pub(super) fn outgoing_event(
+        &mut self,
+        cx: &mut Ctx<'_, OftpTimer>,
+        c: &mut OftpConn,
+        e: crate::oftp::session::Event,
+    ) {
+        use crate::oftp::session::Event;
+        let id = cx.id();
+        if c.outgoing.is_none() {
+            let actions = c.session.abort(EsidReason::ProtocolViolation, "an answer to a file the server did not send");
+            return self.run(cx, c, actions);
+        }
+        match e {
+            Event::FileAccepted { .. } => {
+                let out = c.outgoing.as_mut().expect("checked");
+                out.phase = Phase::Data;
+                c.queued.push_back(OftpEvent::StartTransfer {
+                    connection_id: id,
+                    direction: 1,
+                    local_file: out.local_file.clone(),
+                    virtual_file_name: out.sfid.dataset_name.clone(),
+                    virtual_file_date: out.date_text.clone(),
+                    destination: out.sfid.destination.clone(),
+                    originator: out.sfid.originator.clone(),
+                });
+            }
+            Event::FileRefused(sfna) => {
+                c.props.retry = sfna.retry;
+                let text = format!(
+                    "Send failed: SFNA {:02} {}",
+                    sfna.reason.code(),
+                    if sfna.text.is_empty() { sfna.reason.text() } else { &sfna.text }
+                );
+                let code = 10 + i32::from(sfna.reason.code());
+                self.finish_outgoing(
+                    id,
+                    c,
+                    Err(Error::new(OFTP_ERR_SEND_FAILED, text.clone())),
+                    if code <= 36 { code } else { 99 },
+                    text,
+                );
+            }
+            Event::FileDelivered(efpa) => {
+                self.finish_outgoing(id, c, Ok(()), 0, String::new());
+                if !efpa.change_direction && self.send_cd_after_efpa {
+                    if let Ok(actions) = c.session.change_direction() {
+                        self.run(cx, c, actions);
+                    }
+                }
+            }
+            Event::FileFailed(efna) => {
+                let text = format!(
+                    "Send failed: EFNA {:02} {}",
+                    efna.reason.code(),
+                    if efna.text.is_empty() { efna.reason.text() } else { &efna.text }
+                );
+                let code = 10 + i32::from(efna.reason.code());
+                self.finish_outgoing(
+                    id,
+                    c,
+                    Err(Error::new(OFTP_ERR_SEND_FAILED, text.clone())),
+                    if code <= 36 { code } else { 99 },
+                    text,
+                );
+            }
+            // CDT: the pump sends on.
+            _ => {}
+        }
+    }
+
+    /// EndTransfer for the outgoing file; SendFile returns `r`.
+    fn finish_outgoing(&mut self, id: i32, c: &mut OftpConn, r: Result<()>, reason_code: i32, reason_text: String) {
+        let Some(out) = c.outgoing.as_mut() else { return };
+        c.queued.push_back(OftpEvent::EndTransfer {
+            connection_id: id,
+            direction: 1,
+            local_file: out.local_file.clone(),
+            virtual_file_name: out.sfid.dataset_name.clone(),
+            virtual_file_date: out.date_text.clone(),
+            destination: out.sfid.destination.clone(),
+            originator: out.sfid.originator.clone(),
+            reason_code,
+            reason_text,
+            file_size: out.bytes,
+            file_hash: Vec::new(),
+            send_end_response: false,
+        });
+        out.phase = Phase::Done(r);
+    }
+
+    /// The session ended while a file was going out.
+    pub(super) fn end_outgoing(&mut self, id: i32, c: &mut OftpConn, text: &str) {
+        if c.outgoing.as_ref().is_some_and(|o| !matches!(o.phase, Phase::Done(_))) {
+            let t = format!("Send failed: the session ended ({text})");
+            self.finish_outgoing(id, c, Err(Error::new(OFTP_ERR_SEND_FAILED, t.clone())), 99, t);
+        }
+    }
+
+    /// SendFile is over: if the server still speaks, the wait for the
+    /// application starts again (ConnTimeout, then Logoff).
+    fn after_outgoing(&mut self, cx: &mut Ctx<'_, OftpTimer>, c: &mut OftpConn) {
+        if c.session.state() == State::SpeakerIdle {
+            c.speaker_ready = true;
+            self.arm_speaker_idle(cx, c);
+        }
+    }
+}
+
+fn out_end(lines: &mut Option<LineSplitter>, push: &mut impl FnMut(RecordEvent<'_>)) -> Result<()> {
+    match lines {
+        Some(l) => l.finish(&mut *push).map_err(|e| Error::new(OFTP_ERR_READ_FILE, e.to_string())),
+        // U and T files are one record: E on the last subrecord.
+        None => {
+            push(RecordEvent::EndOfRecord);
+            Ok(())
+        }
+    }
+}
+
+/// The current UTC time as a Virtual File stamp.
+fn now_stamp() -> FileStamp {
+    let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    FileStamp::from_unix(d.as_secs() as i64, (d.subsec_micros() / 100) as u16)
+}
