@@ -1,11 +1,12 @@
 /*
  * pier — embeddable, event-driven network servers with a C ABI.
  *
- * This version ships three components, each an opaque handle that runs
+ * This version ships four components, each an opaque handle that runs
  * inside the caller's own thread: TCPServer (pier_tcpserver_*: plain TCP and
- * TLS), WSServer (pier_wsserver_*: WebSocket, ws:// and wss://) and
- * TFTPServer (pier_tftpserver_*). OFTPServer is planned; it is not part of
- * this header. Every component has one procedural shape:
+ * TLS), WSServer (pier_wsserver_*: WebSocket, ws:// and wss://), TFTPServer
+ * (pier_tftpserver_*) and OFTPServer (pier_oftpserver_*: ODETTE FTP 1.2-2.0,
+ * plain and over TLS; its CMS security is not in this version, see
+ * docs/OFTP.md). Every component has one procedural shape:
  *
  *   pier_<component>_open / _close / _register_callback
  *   pier_<component>_get_last_error / _get_last_error_code
@@ -195,6 +196,691 @@
  * `direction` of StartTransfer, Transfer and EndTransfer: the server sends (RRQ, a download).
  */
 #define PIER_TFTPSERVER_DIRECTION_SERVER 1
+
+/**
+ * OFTPServer property `CertificateEffectiveDate` (text, read-only): The date the certificate becomes valid (`dd-MMM-yyyy HH:mm:ss`, UTC).
+ */
+#define PIER_OFTPSERVER_PROP_CERTIFICATEEFFECTIVEDATE 1
+
+/**
+ * OFTPServer property `CertificateExpirationDate` (text, read-only): The date the certificate expires (`dd-MMM-yyyy HH:mm:ss`, UTC).
+ */
+#define PIER_OFTPSERVER_PROP_CERTIFICATEEXPIRATIONDATE 2
+
+/**
+ * OFTPServer property `CertificateExtendedKeyUsage` (text, read-only): Comma-separated extended key usage OIDs.
+ */
+#define PIER_OFTPSERVER_PROP_CERTIFICATEEXTENDEDKEYUSAGE 3
+
+/**
+ * OFTPServer property `CertificateFingerprint` (text, read-only): MD5 hash of the certificate, hex bytes separated by `:`.
+ */
+#define PIER_OFTPSERVER_PROP_CERTIFICATEFINGERPRINT 4
+
+/**
+ * OFTPServer property `CertificateFingerprintSHA1` (text, read-only): SHA-1 hash of the certificate, hex bytes separated by `:`.
+ */
+#define PIER_OFTPSERVER_PROP_CERTIFICATEFINGERPRINTSHA1 5
+
+/**
+ * OFTPServer property `CertificateFingerprintSHA256` (text, read-only): SHA-256 hash of the certificate, hex bytes separated by `:`.
+ */
+#define PIER_OFTPSERVER_PROP_CERTIFICATEFINGERPRINTSHA256 6
+
+/**
+ * OFTPServer property `CertificateIssuer` (text, read-only): Issuer of the certificate (`CN=..., O=...`).
+ */
+#define PIER_OFTPSERVER_PROP_CERTIFICATEISSUER 7
+
+/**
+ * OFTPServer property `CertificateKeyPassword` (text): Password of the private key when it is encrypted apart from the store; stored.
+ */
+#define PIER_OFTPSERVER_PROP_CERTIFICATEKEYPASSWORD 8
+
+/**
+ * OFTPServer property `CertificatePrivateKey` (text, read-only): Never exported: always empty (PrivateKeyAvailable says whether there is a key).
+ */
+#define PIER_OFTPSERVER_PROP_CERTIFICATEPRIVATEKEY 9
+
+/**
+ * OFTPServer property `CertificatePrivateKeyAvailable` (bool, read-only): Whether the certificate came with its private key.
+ */
+#define PIER_OFTPSERVER_PROP_CERTIFICATEPRIVATEKEYAVAILABLE 10
+
+/**
+ * OFTPServer property `CertificatePrivateKeyContainer` (text, read-only): No key containers on this platform: always empty.
+ */
+#define PIER_OFTPSERVER_PROP_CERTIFICATEPRIVATEKEYCONTAINER 11
+
+/**
+ * OFTPServer property `CertificatePublicKey` (text, read-only): The SubjectPublicKeyInfo, Base64 DER.
+ */
+#define PIER_OFTPSERVER_PROP_CERTIFICATEPUBLICKEY 12
+
+/**
+ * OFTPServer property `CertificatePublicKeyAlgorithm` (text, read-only): RSA, ECDSA, Ed25519, or the algorithm's OID.
+ */
+#define PIER_OFTPSERVER_PROP_CERTIFICATEPUBLICKEYALGORITHM 13
+
+/**
+ * OFTPServer property `CertificatePublicKeyLength` (int, read-only): Bits of the public key (RSA modulus, EC field size).
+ */
+#define PIER_OFTPSERVER_PROP_CERTIFICATEPUBLICKEYLENGTH 14
+
+/**
+ * OFTPServer property `CertificateSerialNumber` (text, read-only): Serial number, upper-case hex.
+ */
+#define PIER_OFTPSERVER_PROP_CERTIFICATESERIALNUMBER 15
+
+/**
+ * OFTPServer property `CertificateSignatureAlgorithm` (text, read-only): Signature algorithm of the certificate (e.g. sha256RSA), or its OID.
+ */
+#define PIER_OFTPSERVER_PROP_CERTIFICATESIGNATUREALGORITHM 16
+
+/**
+ * OFTPServer property `CertificateStore` (binary, default MY): The certificate store: a file name or the store's bytes, per StoreType.
+ */
+#define PIER_OFTPSERVER_PROP_CERTIFICATESTORE 17
+
+/**
+ * OFTPServer property `CertificateStorePassword` (text): Password of the certificate store.
+ */
+#define PIER_OFTPSERVER_PROP_CERTIFICATESTOREPASSWORD 18
+
+/**
+ * OFTPServer property `CertificateStoreType` (int, default 0, 0 to 99): Type of Store (2 PFX file, 3 PFX blob, 6 PEM key file, 7 PEM key blob, 8/9 public key, 11/12 P7B, 99 auto).
+ */
+#define PIER_OFTPSERVER_PROP_CERTIFICATESTORETYPE 19
+
+/**
+ * OFTPServer property `CertificateSubjectAltNames` (text, read-only): Comma-separated subject alternative names (DNS names, IP addresses, e-mail).
+ */
+#define PIER_OFTPSERVER_PROP_CERTIFICATESUBJECTALTNAMES 20
+
+/**
+ * OFTPServer property `CertificateThumbprintMD5` (text, read-only): As Fingerprint.
+ */
+#define PIER_OFTPSERVER_PROP_CERTIFICATETHUMBPRINTMD5 21
+
+/**
+ * OFTPServer property `CertificateThumbprintSHA1` (text, read-only): As FingerprintSHA1.
+ */
+#define PIER_OFTPSERVER_PROP_CERTIFICATETHUMBPRINTSHA1 22
+
+/**
+ * OFTPServer property `CertificateThumbprintSHA256` (text, read-only): As FingerprintSHA256.
+ */
+#define PIER_OFTPSERVER_PROP_CERTIFICATETHUMBPRINTSHA256 23
+
+/**
+ * OFTPServer property `CertificateUsage` (text, read-only): Key usage names, comma-separated (Digital Signature, Key Encipherment, ...).
+ */
+#define PIER_OFTPSERVER_PROP_CERTIFICATEUSAGE 24
+
+/**
+ * OFTPServer property `CertificateUsageFlags` (int, read-only): Key usage bits (0x80 digitalSignature ... 0x8000 decipherOnly).
+ */
+#define PIER_OFTPSERVER_PROP_CERTIFICATEUSAGEFLAGS 25
+
+/**
+ * OFTPServer property `CertificateVersion` (text, read-only): X.509 version ("V3").
+ */
+#define PIER_OFTPSERVER_PROP_CERTIFICATEVERSION 26
+
+/**
+ * OFTPServer property `CertificateSubject` (text): Subject of the certificate to select (exact, then substring; "*" = the first); reads back the full subject.
+ */
+#define PIER_OFTPSERVER_PROP_CERTIFICATESUBJECT 27
+
+/**
+ * OFTPServer property `CertificateEncoded` (binary): The certificate (PEM/Base64); setting it selects the matching certificate of the store.
+ */
+#define PIER_OFTPSERVER_PROP_CERTIFICATEENCODED 28
+
+/**
+ * OFTPServer property `ConnectionBacklog` (int, default SOMAXCONN, 1 to 2147483647): Maximum number of pending connections kept by the TCP/IP stack (the reference's 5 drops connections under bursts on Linux).
+ */
+#define PIER_OFTPSERVER_PROP_CONNECTIONBACKLOG 29
+
+/**
+ * OFTPServer property `ConnCount` (int, read-only, default 0): Number of open connections; ConnConnectionId positions run 0..ConnCount-1.
+ */
+#define PIER_OFTPSERVER_PROP_CONNCOUNT 30
+
+/**
+ * OFTPServer property `ConnCompress` (bool, per connection, default False): Sending: compress outgoing files (CMS CompressedData, 2.0). Receiving: whether the file being received is compressed (SFIDCOMP).
+ */
+#define PIER_OFTPSERVER_PROP_CONNCOMPRESS 31
+
+/**
+ * OFTPServer property `ConnConnected` (bool, per connection, read-only): Whether the connection is open (use Disconnect to close it).
+ */
+#define PIER_OFTPSERVER_PROP_CONNCONNECTED 32
+
+/**
+ * OFTPServer property `ConnConnectionId` (text, by position, read-only): The connection id (decimal text) at position index (0..ConnCount-1); 913 beyond.
+ */
+#define PIER_OFTPSERVER_PROP_CONNCONNECTIONID 33
+
+/**
+ * OFTPServer property `ConnDownloadDirectory` (text, per connection): The directory received files are stored in (set it in ConnectionRequest, Connected or AcceptConnection); files are written under `.oftp-partial/` there and renamed when complete.
+ */
+#define PIER_OFTPSERVER_PROP_CONNDOWNLOADDIRECTORY 34
+
+/**
+ * OFTPServer property `ConnDownloadStream` (int, per connection, default -1, -1 to 2147483647): A file descriptor received files are written to instead of a file (-1 none); CloseStreamAfterTransfer says whether pier closes it. No restart.
+ */
+#define PIER_OFTPSERVER_PROP_CONNDOWNLOADSTREAM 35
+
+/**
+ * OFTPServer property `ConnEncryptionAlgorithm` (int, per connection, default 0, 0 to 3): Cipher of outgoing encrypted files: 0 3DES, 1 AES-128 (the reference's values), 2 AES-192, 3 AES-256 (pier).
+ */
+#define PIER_OFTPSERVER_PROP_CONNENCRYPTIONALGORITHM 36
+
+/**
+ * OFTPServer property `ConnLocalAddress` (text, per connection, read-only): Local IP address of the interface the connection uses.
+ */
+#define PIER_OFTPSERVER_PROP_CONNLOCALADDRESS 37
+
+/**
+ * OFTPServer property `ConnMaxRecordSize` (int, per connection, default 0, 0 to 99999): SFIDLRECL of outgoing F and V files (0 for U and T files).
+ */
+#define PIER_OFTPSERVER_PROP_CONNMAXRECORDSIZE 38
+
+/**
+ * OFTPServer property `ConnReadyToSend` (bool, per connection, read-only, default False): True while the server is the Speaker (after the client's CD): SendFile may be called.
+ */
+#define PIER_OFTPSERVER_PROP_CONNREADYTOSEND 39
+
+/**
+ * OFTPServer property `ConnRecipientCertStore` (binary, per connection, default MY): The store of the partner's certificate (encryption of outgoing files, verification of signed receipts).
+ */
+#define PIER_OFTPSERVER_PROP_CONNRECIPIENTCERTSTORE 40
+
+/**
+ * OFTPServer property `ConnRecipientCertStorePassword` (text, per connection): Password of ConnRecipientCertStore.
+ */
+#define PIER_OFTPSERVER_PROP_CONNRECIPIENTCERTSTOREPASSWORD 41
+
+/**
+ * OFTPServer property `ConnRecipientCertStoreType` (int, per connection, default 0, 0 to 99): Type of ConnRecipientCertStore (as SSLCertStoreType).
+ */
+#define PIER_OFTPSERVER_PROP_CONNRECIPIENTCERTSTORETYPE 42
+
+/**
+ * OFTPServer property `ConnRecipientCertSubject` (text, per connection): Subject of the partner's certificate in ConnRecipientCertStore.
+ */
+#define PIER_OFTPSERVER_PROP_CONNRECIPIENTCERTSUBJECT 43
+
+/**
+ * OFTPServer property `ConnRemoteHost` (text, per connection, read-only): IP address of the client.
+ */
+#define PIER_OFTPSERVER_PROP_CONNREMOTEHOST 44
+
+/**
+ * OFTPServer property `ConnRemotePort` (int, per connection, read-only): TCP port of the client.
+ */
+#define PIER_OFTPSERVER_PROP_CONNREMOTEPORT 45
+
+/**
+ * OFTPServer property `ConnSFIDCode` (text, per connection): The client's SFID code: SFIDORIG of the last file received; SFIDDEST of files SendFile sends when its ClientSFIDCode is empty.
+ */
+#define PIER_OFTPSERVER_PROP_CONNSFIDCODE 46
+
+/**
+ * OFTPServer property `ConnSignedReceipt` (bool, per connection, default False): Sending: ask for a signed EERP (SFIDSIGN). Receiving: whether the client asked for one.
+ */
+#define PIER_OFTPSERVER_PROP_CONNSIGNEDRECEIPT 47
+
+/**
+ * OFTPServer property `ConnSSIDCode` (text, per connection, read-only): The client's SSID code (SSIDCODE of its SSID).
+ */
+#define PIER_OFTPSERVER_PROP_CONNSSIDCODE 48
+
+/**
+ * OFTPServer property `ConnTimeout` (int, per connection, default DefaultTimeout, 0 to 4294967295): Seconds of silence the session waits for the client (the RFC 5024 §9 response timer; then ESID 09 and Disconnected 10060; 0 = no limit), and that a SendFile may block without progress.
+ */
+#define PIER_OFTPSERVER_PROP_CONNTIMEOUT 49
+
+/**
+ * OFTPServer property `ConnUploadStream` (int, per connection, default -1, -1 to 2147483647): A file descriptor SendFile reads when its FileName is "" (-1 none); CloseStreamAfterTransfer says whether pier closes it.
+ */
+#define PIER_OFTPSERVER_PROP_CONNUPLOADSTREAM 50
+
+/**
+ * OFTPServer property `ConnVersion` (int, per connection, read-only, default 3): The session's OFTP level: 0 1.2, 1 1.3, 2 1.4, 3 2.0.
+ */
+#define PIER_OFTPSERVER_PROP_CONNVERSION 51
+
+/**
+ * OFTPServer property `ConnVirtualFileDate` (text, per connection): The stamp of the next file SendFile sends ("" = now); reads back as `MM/dd/yyyy HH:mm:ss`.
+ */
+#define PIER_OFTPSERVER_PROP_CONNVIRTUALFILEDATE 52
+
+/**
+ * OFTPServer property `ConnVirtualFileFormat` (int, per connection, default 0, 0 to 3): Format of outgoing files (0 U unstructured, 1 T text, 2 F fixed, 3 V variable); of the file being received.
+ */
+#define PIER_OFTPSERVER_PROP_CONNVIRTUALFILEFORMAT 53
+
+/**
+ * OFTPServer property `ConnVirtualFileSecurityLevel` (int, per connection, default 0, 0 to 3): Security of outgoing files (0 none, 1 encrypted, 2 signed, 3 both; 2.0); of the file being received.
+ */
+#define PIER_OFTPSERVER_PROP_CONNVIRTUALFILESECURITYLEVEL 54
+
+/**
+ * OFTPServer property `DefaultTimeout` (int, default 60, 0 to 4294967295): ConnTimeout given to each new connection.
+ */
+#define PIER_OFTPSERVER_PROP_DEFAULTTIMEOUT 55
+
+/**
+ * OFTPServer property `Listening` (bool, default False): Whether the server is listening; setting it starts or stops listening.
+ */
+#define PIER_OFTPSERVER_PROP_LISTENING 56
+
+/**
+ * OFTPServer property `LocalHost` (text): Local interface to listen on ("" = every interface); 107 while listening.
+ */
+#define PIER_OFTPSERVER_PROP_LOCALHOST 57
+
+/**
+ * OFTPServer property `LocalPort` (int, default 3305, 0 to 65535): TCP port to listen on (3305; 6619 is the convention for TLS; 0 = the system picks one, readable once listening); 106 while listening.
+ */
+#define PIER_OFTPSERVER_PROP_LOCALPORT 58
+
+/**
+ * OFTPServer property `ServerPassword` (text): The server's SSIDPSWD (at most 8 characters).
+ */
+#define PIER_OFTPSERVER_PROP_SERVERPASSWORD 59
+
+/**
+ * OFTPServer property `ServerSFIDCode` (text): The server's SFID code (at most 25 characters): SFIDORIG of files it sends; files whose SFIDDEST differs are refused with SFNA 02 unless AcceptFile accepts them. Required to listen (673).
+ */
+#define PIER_OFTPSERVER_PROP_SERVERSFIDCODE 60
+
+/**
+ * OFTPServer property `ServerSSIDCode` (text): The server's SSIDCODE (at most 25 characters). Required to listen (672).
+ */
+#define PIER_OFTPSERVER_PROP_SERVERSSIDCODE 61
+
+/**
+ * OFTPServer property `SSLAuthenticateClients` (bool, default False): Ask clients for a certificate (see the SSLClientAuthentication event).
+ */
+#define PIER_OFTPSERVER_PROP_SSLAUTHENTICATECLIENTS 62
+
+/**
+ * OFTPServer property `SSLCertEffectiveDate` (text, read-only): The date the certificate becomes valid (`dd-MMM-yyyy HH:mm:ss`, UTC).
+ */
+#define PIER_OFTPSERVER_PROP_SSLCERTEFFECTIVEDATE 63
+
+/**
+ * OFTPServer property `SSLCertExpirationDate` (text, read-only): The date the certificate expires (`dd-MMM-yyyy HH:mm:ss`, UTC).
+ */
+#define PIER_OFTPSERVER_PROP_SSLCERTEXPIRATIONDATE 64
+
+/**
+ * OFTPServer property `SSLCertExtendedKeyUsage` (text, read-only): Comma-separated extended key usage OIDs.
+ */
+#define PIER_OFTPSERVER_PROP_SSLCERTEXTENDEDKEYUSAGE 65
+
+/**
+ * OFTPServer property `SSLCertFingerprint` (text, read-only): MD5 hash of the certificate, hex bytes separated by `:`.
+ */
+#define PIER_OFTPSERVER_PROP_SSLCERTFINGERPRINT 66
+
+/**
+ * OFTPServer property `SSLCertFingerprintSHA1` (text, read-only): SHA-1 hash of the certificate, hex bytes separated by `:`.
+ */
+#define PIER_OFTPSERVER_PROP_SSLCERTFINGERPRINTSHA1 67
+
+/**
+ * OFTPServer property `SSLCertFingerprintSHA256` (text, read-only): SHA-256 hash of the certificate, hex bytes separated by `:`.
+ */
+#define PIER_OFTPSERVER_PROP_SSLCERTFINGERPRINTSHA256 68
+
+/**
+ * OFTPServer property `SSLCertIssuer` (text, read-only): Issuer of the certificate (`CN=..., O=...`).
+ */
+#define PIER_OFTPSERVER_PROP_SSLCERTISSUER 69
+
+/**
+ * OFTPServer property `SSLCertKeyPassword` (text): Password of the private key when it is encrypted apart from the store; stored.
+ */
+#define PIER_OFTPSERVER_PROP_SSLCERTKEYPASSWORD 70
+
+/**
+ * OFTPServer property `SSLCertPrivateKey` (text, read-only): Never exported: always empty (PrivateKeyAvailable says whether there is a key).
+ */
+#define PIER_OFTPSERVER_PROP_SSLCERTPRIVATEKEY 71
+
+/**
+ * OFTPServer property `SSLCertPrivateKeyAvailable` (bool, read-only): Whether the certificate came with its private key.
+ */
+#define PIER_OFTPSERVER_PROP_SSLCERTPRIVATEKEYAVAILABLE 72
+
+/**
+ * OFTPServer property `SSLCertPrivateKeyContainer` (text, read-only): No key containers on this platform: always empty.
+ */
+#define PIER_OFTPSERVER_PROP_SSLCERTPRIVATEKEYCONTAINER 73
+
+/**
+ * OFTPServer property `SSLCertPublicKey` (text, read-only): The SubjectPublicKeyInfo, Base64 DER.
+ */
+#define PIER_OFTPSERVER_PROP_SSLCERTPUBLICKEY 74
+
+/**
+ * OFTPServer property `SSLCertPublicKeyAlgorithm` (text, read-only): RSA, ECDSA, Ed25519, or the algorithm's OID.
+ */
+#define PIER_OFTPSERVER_PROP_SSLCERTPUBLICKEYALGORITHM 75
+
+/**
+ * OFTPServer property `SSLCertPublicKeyLength` (int, read-only): Bits of the public key (RSA modulus, EC field size).
+ */
+#define PIER_OFTPSERVER_PROP_SSLCERTPUBLICKEYLENGTH 76
+
+/**
+ * OFTPServer property `SSLCertSerialNumber` (text, read-only): Serial number, upper-case hex.
+ */
+#define PIER_OFTPSERVER_PROP_SSLCERTSERIALNUMBER 77
+
+/**
+ * OFTPServer property `SSLCertSignatureAlgorithm` (text, read-only): Signature algorithm of the certificate (e.g. sha256RSA), or its OID.
+ */
+#define PIER_OFTPSERVER_PROP_SSLCERTSIGNATUREALGORITHM 78
+
+/**
+ * OFTPServer property `SSLCertStore` (binary, default MY): The certificate store: a file name or the store's bytes, per StoreType.
+ */
+#define PIER_OFTPSERVER_PROP_SSLCERTSTORE 79
+
+/**
+ * OFTPServer property `SSLCertStorePassword` (text): Password of the certificate store.
+ */
+#define PIER_OFTPSERVER_PROP_SSLCERTSTOREPASSWORD 80
+
+/**
+ * OFTPServer property `SSLCertStoreType` (int, default 0, 0 to 99): Type of Store (2 PFX file, 3 PFX blob, 6 PEM key file, 7 PEM key blob, 8/9 public key, 11/12 P7B, 99 auto).
+ */
+#define PIER_OFTPSERVER_PROP_SSLCERTSTORETYPE 81
+
+/**
+ * OFTPServer property `SSLCertSubjectAltNames` (text, read-only): Comma-separated subject alternative names (DNS names, IP addresses, e-mail).
+ */
+#define PIER_OFTPSERVER_PROP_SSLCERTSUBJECTALTNAMES 82
+
+/**
+ * OFTPServer property `SSLCertThumbprintMD5` (text, read-only): As Fingerprint.
+ */
+#define PIER_OFTPSERVER_PROP_SSLCERTTHUMBPRINTMD5 83
+
+/**
+ * OFTPServer property `SSLCertThumbprintSHA1` (text, read-only): As FingerprintSHA1.
+ */
+#define PIER_OFTPSERVER_PROP_SSLCERTTHUMBPRINTSHA1 84
+
+/**
+ * OFTPServer property `SSLCertThumbprintSHA256` (text, read-only): As FingerprintSHA256.
+ */
+#define PIER_OFTPSERVER_PROP_SSLCERTTHUMBPRINTSHA256 85
+
+/**
+ * OFTPServer property `SSLCertUsage` (text, read-only): Key usage names, comma-separated (Digital Signature, Key Encipherment, ...).
+ */
+#define PIER_OFTPSERVER_PROP_SSLCERTUSAGE 86
+
+/**
+ * OFTPServer property `SSLCertUsageFlags` (int, read-only): Key usage bits (0x80 digitalSignature ... 0x8000 decipherOnly).
+ */
+#define PIER_OFTPSERVER_PROP_SSLCERTUSAGEFLAGS 87
+
+/**
+ * OFTPServer property `SSLCertVersion` (text, read-only): X.509 version ("V3").
+ */
+#define PIER_OFTPSERVER_PROP_SSLCERTVERSION 88
+
+/**
+ * OFTPServer property `SSLCertSubject` (text): Subject of the certificate to select (exact, then substring; "*" = the first); reads back the full subject.
+ */
+#define PIER_OFTPSERVER_PROP_SSLCERTSUBJECT 89
+
+/**
+ * OFTPServer property `SSLCertEncoded` (binary): The certificate (PEM/Base64); setting it selects the matching certificate of the store.
+ */
+#define PIER_OFTPSERVER_PROP_SSLCERTENCODED 90
+
+/**
+ * OFTPServer property `TrustedCertCount` (int, read-only, default 0): Number of trusted CA certificates (ImportTrustedCerts); TrustedCert<Field> positions run 0..TrustedCertCount-1.
+ */
+#define PIER_OFTPSERVER_PROP_TRUSTEDCERTCOUNT 91
+
+/**
+ * OFTPServer property `TrustedCertEffectiveDate` (text, by position, read-only): The date the certificate becomes valid (`dd-MMM-yyyy HH:mm:ss`, UTC).
+ */
+#define PIER_OFTPSERVER_PROP_TRUSTEDCERTEFFECTIVEDATE 92
+
+/**
+ * OFTPServer property `TrustedCertExpirationDate` (text, by position, read-only): The date the certificate expires (`dd-MMM-yyyy HH:mm:ss`, UTC).
+ */
+#define PIER_OFTPSERVER_PROP_TRUSTEDCERTEXPIRATIONDATE 93
+
+/**
+ * OFTPServer property `TrustedCertExtendedKeyUsage` (text, by position, read-only): Comma-separated extended key usage OIDs.
+ */
+#define PIER_OFTPSERVER_PROP_TRUSTEDCERTEXTENDEDKEYUSAGE 94
+
+/**
+ * OFTPServer property `TrustedCertFingerprint` (text, by position, read-only): MD5 hash of the certificate, hex bytes separated by `:`.
+ */
+#define PIER_OFTPSERVER_PROP_TRUSTEDCERTFINGERPRINT 95
+
+/**
+ * OFTPServer property `TrustedCertFingerprintSHA1` (text, by position, read-only): SHA-1 hash of the certificate, hex bytes separated by `:`.
+ */
+#define PIER_OFTPSERVER_PROP_TRUSTEDCERTFINGERPRINTSHA1 96
+
+/**
+ * OFTPServer property `TrustedCertFingerprintSHA256` (text, by position, read-only): SHA-256 hash of the certificate, hex bytes separated by `:`.
+ */
+#define PIER_OFTPSERVER_PROP_TRUSTEDCERTFINGERPRINTSHA256 97
+
+/**
+ * OFTPServer property `TrustedCertIssuer` (text, by position, read-only): Issuer of the certificate (`CN=..., O=...`).
+ */
+#define PIER_OFTPSERVER_PROP_TRUSTEDCERTISSUER 98
+
+/**
+ * OFTPServer property `TrustedCertKeyPassword` (text, by position, read-only): Password of the private key when it is encrypted apart from the store; stored.
+ */
+#define PIER_OFTPSERVER_PROP_TRUSTEDCERTKEYPASSWORD 99
+
+/**
+ * OFTPServer property `TrustedCertPrivateKey` (text, by position, read-only): Never exported: always empty (PrivateKeyAvailable says whether there is a key).
+ */
+#define PIER_OFTPSERVER_PROP_TRUSTEDCERTPRIVATEKEY 100
+
+/**
+ * OFTPServer property `TrustedCertPrivateKeyAvailable` (bool, by position, read-only): Whether the certificate came with its private key.
+ */
+#define PIER_OFTPSERVER_PROP_TRUSTEDCERTPRIVATEKEYAVAILABLE 101
+
+/**
+ * OFTPServer property `TrustedCertPrivateKeyContainer` (text, by position, read-only): No key containers on this platform: always empty.
+ */
+#define PIER_OFTPSERVER_PROP_TRUSTEDCERTPRIVATEKEYCONTAINER 102
+
+/**
+ * OFTPServer property `TrustedCertPublicKey` (text, by position, read-only): The SubjectPublicKeyInfo, Base64 DER.
+ */
+#define PIER_OFTPSERVER_PROP_TRUSTEDCERTPUBLICKEY 103
+
+/**
+ * OFTPServer property `TrustedCertPublicKeyAlgorithm` (text, by position, read-only): RSA, ECDSA, Ed25519, or the algorithm's OID.
+ */
+#define PIER_OFTPSERVER_PROP_TRUSTEDCERTPUBLICKEYALGORITHM 104
+
+/**
+ * OFTPServer property `TrustedCertPublicKeyLength` (int, by position, read-only): Bits of the public key (RSA modulus, EC field size).
+ */
+#define PIER_OFTPSERVER_PROP_TRUSTEDCERTPUBLICKEYLENGTH 105
+
+/**
+ * OFTPServer property `TrustedCertSerialNumber` (text, by position, read-only): Serial number, upper-case hex.
+ */
+#define PIER_OFTPSERVER_PROP_TRUSTEDCERTSERIALNUMBER 106
+
+/**
+ * OFTPServer property `TrustedCertSignatureAlgorithm` (text, by position, read-only): Signature algorithm of the certificate (e.g. sha256RSA), or its OID.
+ */
+#define PIER_OFTPSERVER_PROP_TRUSTEDCERTSIGNATUREALGORITHM 107
+
+/**
+ * OFTPServer property `TrustedCertStore` (binary, by position, read-only): The certificate store: a file name or the store's bytes, per StoreType.
+ */
+#define PIER_OFTPSERVER_PROP_TRUSTEDCERTSTORE 108
+
+/**
+ * OFTPServer property `TrustedCertStorePassword` (text, by position, read-only): Password of the certificate store.
+ */
+#define PIER_OFTPSERVER_PROP_TRUSTEDCERTSTOREPASSWORD 109
+
+/**
+ * OFTPServer property `TrustedCertStoreType` (int, by position, read-only): Type of Store (2 PFX file, 3 PFX blob, 6 PEM key file, 7 PEM key blob, 8/9 public key, 11/12 P7B, 99 auto).
+ */
+#define PIER_OFTPSERVER_PROP_TRUSTEDCERTSTORETYPE 110
+
+/**
+ * OFTPServer property `TrustedCertSubjectAltNames` (text, by position, read-only): Comma-separated subject alternative names (DNS names, IP addresses, e-mail).
+ */
+#define PIER_OFTPSERVER_PROP_TRUSTEDCERTSUBJECTALTNAMES 111
+
+/**
+ * OFTPServer property `TrustedCertThumbprintMD5` (text, by position, read-only): As Fingerprint.
+ */
+#define PIER_OFTPSERVER_PROP_TRUSTEDCERTTHUMBPRINTMD5 112
+
+/**
+ * OFTPServer property `TrustedCertThumbprintSHA1` (text, by position, read-only): As FingerprintSHA1.
+ */
+#define PIER_OFTPSERVER_PROP_TRUSTEDCERTTHUMBPRINTSHA1 113
+
+/**
+ * OFTPServer property `TrustedCertThumbprintSHA256` (text, by position, read-only): As FingerprintSHA256.
+ */
+#define PIER_OFTPSERVER_PROP_TRUSTEDCERTTHUMBPRINTSHA256 114
+
+/**
+ * OFTPServer property `TrustedCertUsage` (text, by position, read-only): Key usage names, comma-separated (Digital Signature, Key Encipherment, ...).
+ */
+#define PIER_OFTPSERVER_PROP_TRUSTEDCERTUSAGE 115
+
+/**
+ * OFTPServer property `TrustedCertUsageFlags` (int, by position, read-only): Key usage bits (0x80 digitalSignature ... 0x8000 decipherOnly).
+ */
+#define PIER_OFTPSERVER_PROP_TRUSTEDCERTUSAGEFLAGS 116
+
+/**
+ * OFTPServer property `TrustedCertVersion` (text, by position, read-only): X.509 version ("V3").
+ */
+#define PIER_OFTPSERVER_PROP_TRUSTEDCERTVERSION 117
+
+/**
+ * OFTPServer property `TrustedCertSubject` (text, by position, read-only): Subject of the certificate to select (exact, then substring; "*" = the first); reads back the full subject.
+ */
+#define PIER_OFTPSERVER_PROP_TRUSTEDCERTSUBJECT 118
+
+/**
+ * OFTPServer property `TrustedCertEncoded` (binary, by position, read-only): The certificate (PEM/Base64); setting it selects the matching certificate of the store.
+ */
+#define PIER_OFTPSERVER_PROP_TRUSTEDCERTENCODED 119
+
+/**
+ * OFTPServer property `UseSSL` (bool, default False): Negotiate TLS with every client at accept (OFTP 2.0 only, unless AllowOFTP14OverTLS).
+ */
+#define PIER_OFTPSERVER_PROP_USESSL 120
+
+/**
+ * OFTPServer event `AcceptConnection` (params: `pier_oftpserver_acceptconnection_params`): Fired when the client's SSID arrives; ServerVersion, Accept, ErrorCode (the ESID reason) and ErrorDescription are writable.
+ */
+#define PIER_OFTPSERVER_EVENT_ACCEPTCONNECTION 1
+
+/**
+ * OFTPServer event `AcceptFile` (params: `pier_oftpserver_acceptfile_params`): Fired for the client's SFID; Accept, FileName, Overwrite, ErrorCode (the SFNA reason, default 99) and ErrorDescription are writable.
+ */
+#define PIER_OFTPSERVER_EVENT_ACCEPTFILE 2
+
+/**
+ * OFTPServer event `CertificateReceived` (params: `pier_oftpserver_certificatereceived_params`): Fired when the client delivered a certificate (RFC 5024 §6.4 certificate exchange).
+ */
+#define PIER_OFTPSERVER_EVENT_CERTIFICATERECEIVED 3
+
+/**
+ * OFTPServer event `Connected` (params: `pier_oftpserver_connected_params`): Fired when the OFTP session is up (the SSIDs agreed), or with the error it failed with.
+ */
+#define PIER_OFTPSERVER_EVENT_CONNECTED 4
+
+/**
+ * OFTPServer event `ConnectionRequest` (params: `pier_oftpserver_connectionrequest_params`): Fired when a client asks to connect (before TLS and SSRM); Accept is writable.
+ */
+#define PIER_OFTPSERVER_EVENT_CONNECTIONREQUEST 5
+
+/**
+ * OFTPServer event `Disconnected` (params: `pier_oftpserver_disconnected_params`): Fired when a connection ends: 0 after an orderly ESID 00, else the error (671 protocol, 675/677 a refused identity, 10060 a time-out, ...).
+ */
+#define PIER_OFTPSERVER_EVENT_DISCONNECTED 6
+
+/**
+ * OFTPServer event `EndResponse` (params: `pier_oftpserver_endresponse_params`): Fired for each EERP or NERP received (Direction 0), or sent with FireEndResponseOnSend (Direction 1); FileHash is writable.
+ */
+#define PIER_OFTPSERVER_EVENT_ENDRESPONSE 7
+
+/**
+ * OFTPServer event `EndTransfer` (params: `pier_oftpserver_endtransfer_params`): Fired when a file was received or sent (ReasonCode 0) or failed; SendEndResponse is writable.
+ */
+#define PIER_OFTPSERVER_EVENT_ENDTRANSFER 8
+
+/**
+ * OFTPServer event `Error` (params: `pier_oftpserver_error_params`): Fired for failures no return value can report (a protocol violation by the client, a failed write).
+ */
+#define PIER_OFTPSERVER_EVENT_ERROR 9
+
+/**
+ * OFTPServer event `Log` (params: `pier_oftpserver_log_params`): Fired for log lines at or under LogLevel (LogType "Info" or "OFTP").
+ */
+#define PIER_OFTPSERVER_EVENT_LOG 10
+
+/**
+ * OFTPServer event `PITrail` (params: `pier_oftpserver_pitrail_params`): Fired for every command sent and received: the raw Exchange Buffer, its command octet and name.
+ */
+#define PIER_OFTPSERVER_EVENT_PITRAIL 11
+
+/**
+ * OFTPServer event `ReadyToSend` (params: `pier_oftpserver_readytosend_params`): Fired when the client hands the server the turn to speak (its CD): SendFile may be called.
+ */
+#define PIER_OFTPSERVER_EVENT_READYTOSEND 12
+
+/**
+ * OFTPServer event `SSLClientAuthentication` (params: `pier_oftpserver_sslclientauthentication_params`): Fired when the client presents its certificate; Accept is writable.
+ */
+#define PIER_OFTPSERVER_EVENT_SSLCLIENTAUTHENTICATION 13
+
+/**
+ * OFTPServer event `SSLConnectionRequest` (params: `pier_oftpserver_sslconnectionrequest_params`): Fired when a TLS ClientHello arrives; the certificate fields are writable.
+ */
+#define PIER_OFTPSERVER_EVENT_SSLCONNECTIONREQUEST 14
+
+/**
+ * OFTPServer event `SSLStatus` (params: `pier_oftpserver_sslstatus_params`): Fired with TLS handshake progress messages.
+ */
+#define PIER_OFTPSERVER_EVENT_SSLSTATUS 15
+
+/**
+ * OFTPServer event `StartTransfer` (params: `pier_oftpserver_starttransfer_params`): Fired when a file starts to be received or sent; LocalFile is writable.
+ */
+#define PIER_OFTPSERVER_EVENT_STARTTRANSFER 16
+
+/**
+ * OFTPServer event `Transfer` (params: `pier_oftpserver_transfer_params`): Fired as file data is received or sent: BytesTransferred so far, and the data.
+ */
+#define PIER_OFTPSERVER_EVENT_TRANSFER 17
 
 /**
  * TCPServer property `ConnectionBacklog` (int, default SOMAXCONN, 1 to 2147483647): Maximum number of pending connections kept by the TCP/IP stack (the reference's 5 drops connections under bursts on Linux).
@@ -862,6 +1548,11 @@
 #define PIER_WSSERVER_EVENT_WEBSOCKETOPENREQUEST 12
 
 /**
+ * Opaque OFTPServer handle.
+ */
+typedef struct pier_oftpserver pier_oftpserver;
+
+/**
  * Opaque TCPServer handle.
  */
 typedef struct pier_tcpserver pier_tcpserver;
@@ -883,6 +1574,358 @@ typedef struct pier_wsserver pier_wsserver;
  * ignores it).
  */
 typedef int (*pier_callback)(void *handle, int event_id, void *params, void *user_data);
+
+/**
+ * Parameters of the AcceptConnection event (PIER_OFTPSERVER_EVENT_ACCEPTCONNECTION):
+ * the client's SSID arrived. Pointers written into the writable fields must
+ * stay valid until the callback has returned.
+ */
+typedef struct pier_oftpserver_acceptconnection_params {
+    int connection_id;
+    const char *client_ssid_code;
+    const char *client_password;
+    /**
+     * 0 OFTP 1.2, 1 1.3, 2 1.4, 3 2.0.
+     */
+    int client_version;
+    /**
+     * Writable: the level to use (never above the client's).
+     */
+    int server_version;
+    /**
+     * Writable: false refuses the client with ESID error_code.
+     */
+    bool accept;
+    /**
+     * Writable: the ESID reason of a refusal (3 unknown user code, 4 invalid password, 10 incompatible, 99).
+     */
+    int error_code;
+    /**
+     * Writable: the reason text (2.0).
+     */
+    const char *error_description;
+} pier_oftpserver_acceptconnection_params;
+
+/**
+ * Parameters of the AcceptFile event (PIER_OFTPSERVER_EVENT_ACCEPTFILE): the
+ * client's SFID. Pointers written into the writable fields must stay valid
+ * until the callback has returned.
+ */
+typedef struct pier_oftpserver_acceptfile_params {
+    int connection_id;
+    const char *virtual_file_name;
+    /**
+     * In VirtualFileDateFormat (default MM/dd/yyyy HH:mm:ss).
+     */
+    const char *virtual_file_date;
+    const char *destination;
+    const char *originator;
+    /**
+     * Writable: false refuses the file with SFNA error_code.
+     */
+    bool accept;
+    /**
+     * Writable: where the file is stored (DownloadDirectory + ReceivedFileNameFormat).
+     */
+    const char *file_name;
+    /**
+     * Writable: replace an existing file of that name.
+     */
+    bool overwrite;
+    /**
+     * Writable: the SFNA reason of a refusal (default 99).
+     */
+    int error_code;
+    /**
+     * Writable: the reason text (2.0).
+     */
+    const char *error_description;
+} pier_oftpserver_acceptfile_params;
+
+/**
+ * Parameters of the CertificateReceived event (PIER_OFTPSERVER_EVENT_CERTIFICATERECEIVED).
+ */
+typedef struct pier_oftpserver_certificatereceived_params {
+    int connection_id;
+    const char *certificate_file_name;
+    /**
+     * 0 request, 1 replace, 2 deliver.
+     */
+    int certificate_exchange_type;
+} pier_oftpserver_certificatereceived_params;
+
+/**
+ * Parameters of the Connected event (PIER_OFTPSERVER_EVENT_CONNECTED): the session is up.
+ */
+typedef struct pier_oftpserver_connected_params {
+    int connection_id;
+    int status_code;
+    const char *description;
+} pier_oftpserver_connected_params;
+
+/**
+ * Parameters of the ConnectionRequest event (PIER_OFTPSERVER_EVENT_CONNECTIONREQUEST).
+ */
+typedef struct pier_oftpserver_connectionrequest_params {
+    /**
+     * The client's IP address.
+     */
+    const char *address;
+    int port;
+    /**
+     * Writable: set false to refuse the client (closed with a FIN, no events).
+     */
+    bool accept;
+} pier_oftpserver_connectionrequest_params;
+
+/**
+ * Parameters of the Disconnected event (PIER_OFTPSERVER_EVENT_DISCONNECTED).
+ */
+typedef struct pier_oftpserver_disconnected_params {
+    int connection_id;
+    /**
+     * 0 after an orderly end (ESID 00, or a refusal the application chose);
+     * else 671 protocol, 675/677 the client refused our identity, 10060 a
+     * time-out, or a TCP/IP or SSL error.
+     */
+    int status_code;
+    const char *description;
+} pier_oftpserver_disconnected_params;
+
+/**
+ * Parameters of the EndResponse event (PIER_OFTPSERVER_EVENT_ENDRESPONSE).
+ */
+typedef struct pier_oftpserver_endresponse_params {
+    int connection_id;
+    const char *virtual_file_name;
+    const char *virtual_file_date;
+    const char *destination;
+    const char *originator;
+    const char *creator;
+    /**
+     * 0 for an EERP, else the NERP reason.
+     */
+    int reason_code;
+    const char *reason_text;
+    /**
+     * Writable: the hash the file was sent with (binary; point it at memory
+     * valid until the callback returns and set file_hash_len).
+     */
+    const uint8_t *file_hash;
+    int file_hash_len;
+    const uint8_t *signature;
+    int signature_len;
+    /**
+     * 0 received, 1 sent (FireEndResponseOnSend).
+     */
+    int direction;
+} pier_oftpserver_endresponse_params;
+
+/**
+ * Parameters of the EndTransfer event (PIER_OFTPSERVER_EVENT_ENDTRANSFER).
+ */
+typedef struct pier_oftpserver_endtransfer_params {
+    int connection_id;
+    /**
+     * 0 from the client, 1 from the server.
+     */
+    int direction;
+    const char *local_file;
+    const char *virtual_file_name;
+    const char *virtual_file_date;
+    const char *destination;
+    const char *originator;
+    /**
+     * 0 when the file is in place (or delivered); else the reason (NERP codes).
+     */
+    int reason_code;
+    const char *reason_text;
+    int64_t file_size;
+    const uint8_t *file_hash;
+    int file_hash_len;
+    /**
+     * Writable: false keeps the EERP back (send it later with pier_oftpserver_do_sendendresponse).
+     */
+    bool send_end_response;
+} pier_oftpserver_endtransfer_params;
+
+/**
+ * Parameters of the Error event (PIER_OFTPSERVER_EVENT_ERROR).
+ */
+typedef struct pier_oftpserver_error_params {
+    /**
+     * The connection the error is about (0: the listener).
+     */
+    int connection_id;
+    int error_code;
+    const char *description;
+} pier_oftpserver_error_params;
+
+/**
+ * Parameters of the Log event (PIER_OFTPSERVER_EVENT_LOG).
+ */
+typedef struct pier_oftpserver_log_params {
+    int connection_id;
+    /**
+     * 1 Info, 2 Verbose, 3 Debug (fired up to the LogLevel setting).
+     */
+    int log_level;
+    const char *message;
+    /**
+     * "Info" or "OFTP".
+     */
+    const char *log_type;
+} pier_oftpserver_log_params;
+
+/**
+ * Parameters of the PITrail event (PIER_OFTPSERVER_EVENT_PITRAIL).
+ */
+typedef struct pier_oftpserver_pitrail_params {
+    int connection_id;
+    /**
+     * 0 from the client, 1 from the server.
+     */
+    int direction;
+    /**
+     * The Exchange Buffer (the command without its Stream Transmission Header).
+     */
+    const uint8_t *data;
+    int data_len;
+    /**
+     * The command octet ('X' 88 SSID, 'H' 72 SFID, 'D' 68 DATA, ...).
+     */
+    int command_id;
+    const char *command_description;
+} pier_oftpserver_pitrail_params;
+
+/**
+ * Parameters of the ReadyToSend event (PIER_OFTPSERVER_EVENT_READYTOSEND): the server speaks.
+ */
+typedef struct pier_oftpserver_readytosend_params {
+    int connection_id;
+} pier_oftpserver_readytosend_params;
+
+/**
+ * Parameters of an SSLClientAuthentication event (every TLS-capable component).
+ */
+typedef struct pier_sslclientauthentication_params {
+    int connection_id;
+    /**
+     * The client's certificate (DER), followed by a NUL not counted in cert_encoded_len.
+     */
+    const uint8_t *cert_encoded;
+    int cert_encoded_len;
+    const char *cert_subject;
+    const char *cert_issuer;
+    /**
+     * "OK", or why verification failed.
+     */
+    const char *status;
+    /**
+     * Writable: the recommendation (true when verification succeeded); it decides.
+     */
+    bool accept;
+} pier_sslclientauthentication_params;
+
+/**
+ * Parameters of the SSLClientAuthentication event (PIER_OFTPSERVER_EVENT_SSLCLIENTAUTHENTICATION).
+ */
+typedef struct pier_sslclientauthentication_params pier_oftpserver_sslclientauthentication_params;
+
+/**
+ * Parameters of an SSLConnectionRequest event (every TLS-capable component).
+ */
+typedef struct pier_sslconnectionrequest_params {
+    int connection_id;
+    /**
+     * Comma-separated cipher suites the client offers.
+     */
+    const char *supported_cipher_suites;
+    /**
+     * Comma-separated signature algorithms the client offers.
+     */
+    const char *supported_signature_algs;
+    /**
+     * Writable: store type of a certificate to use for this connection.
+     * Pointers written into the writable fields must stay valid until the
+     * callback has returned (static, heap or user_data memory, not a local
+     * of the callback); cert_store_len -1 means NUL-terminated.
+     */
+    int cert_store_type;
+    /**
+     * Writable: the store (file name or bytes).
+     */
+    const uint8_t *cert_store;
+    int cert_store_len;
+    /**
+     * Writable: the store's password.
+     */
+    const char *cert_password;
+    /**
+     * Writable: the subject to select ("" keeps the server's certificate).
+     */
+    const char *cert_subject;
+} pier_sslconnectionrequest_params;
+
+/**
+ * Parameters of the SSLConnectionRequest event (PIER_OFTPSERVER_EVENT_SSLCONNECTIONREQUEST).
+ */
+typedef struct pier_sslconnectionrequest_params pier_oftpserver_sslconnectionrequest_params;
+
+/**
+ * Parameters of an SSLStatus event (every TLS-capable component).
+ */
+typedef struct pier_sslstatus_params {
+    int connection_id;
+    const char *message;
+} pier_sslstatus_params;
+
+/**
+ * Parameters of the SSLStatus event (PIER_OFTPSERVER_EVENT_SSLSTATUS).
+ */
+typedef struct pier_sslstatus_params pier_oftpserver_sslstatus_params;
+
+/**
+ * Parameters of the StartTransfer event (PIER_OFTPSERVER_EVENT_STARTTRANSFER).
+ * A pointer written into local_file must stay valid until the callback has returned.
+ */
+typedef struct pier_oftpserver_starttransfer_params {
+    int connection_id;
+    /**
+     * 0 from the client, 1 from the server.
+     */
+    int direction;
+    /**
+     * Writable (receiving): where the file is stored.
+     */
+    const char *local_file;
+    const char *virtual_file_name;
+    const char *virtual_file_date;
+    const char *destination;
+    const char *originator;
+} pier_oftpserver_starttransfer_params;
+
+/**
+ * Parameters of the Transfer event (PIER_OFTPSERVER_EVENT_TRANSFER).
+ */
+typedef struct pier_oftpserver_transfer_params {
+    int connection_id;
+    int direction;
+    const char *local_file;
+    const char *virtual_file_name;
+    const char *virtual_file_date;
+    const char *destination;
+    const char *originator;
+    /**
+     * File octets so far in this direction.
+     */
+    int64_t bytes_transferred;
+    /**
+     * Receiving: the data just received; sending: empty.
+     */
+    const uint8_t *text;
+    int text_len;
+} pier_oftpserver_transfer_params;
 
 /**
  * Parameters of the Connected event (PIER_TCPSERVER_EVENT_CONNECTED).
@@ -963,79 +2006,14 @@ typedef struct pier_tcpserver_readytosend_params {
 } pier_tcpserver_readytosend_params;
 
 /**
- * Parameters of an SSLClientAuthentication event (every TLS-capable component).
- */
-typedef struct pier_sslclientauthentication_params {
-    int connection_id;
-    /**
-     * The client's certificate (DER), followed by a NUL not counted in cert_encoded_len.
-     */
-    const uint8_t *cert_encoded;
-    int cert_encoded_len;
-    const char *cert_subject;
-    const char *cert_issuer;
-    /**
-     * "OK", or why verification failed.
-     */
-    const char *status;
-    /**
-     * Writable: the recommendation (true when verification succeeded); it decides.
-     */
-    bool accept;
-} pier_sslclientauthentication_params;
-
-/**
  * Parameters of the SSLClientAuthentication event (PIER_TCPSERVER_EVENT_SSLCLIENTAUTHENTICATION).
  */
 typedef struct pier_sslclientauthentication_params pier_tcpserver_sslclientauthentication_params;
 
 /**
- * Parameters of an SSLConnectionRequest event (every TLS-capable component).
- */
-typedef struct pier_sslconnectionrequest_params {
-    int connection_id;
-    /**
-     * Comma-separated cipher suites the client offers.
-     */
-    const char *supported_cipher_suites;
-    /**
-     * Comma-separated signature algorithms the client offers.
-     */
-    const char *supported_signature_algs;
-    /**
-     * Writable: store type of a certificate to use for this connection.
-     * Pointers written into the writable fields must stay valid until the
-     * callback has returned (static, heap or user_data memory, not a local
-     * of the callback); cert_store_len -1 means NUL-terminated.
-     */
-    int cert_store_type;
-    /**
-     * Writable: the store (file name or bytes).
-     */
-    const uint8_t *cert_store;
-    int cert_store_len;
-    /**
-     * Writable: the store's password.
-     */
-    const char *cert_password;
-    /**
-     * Writable: the subject to select ("" keeps the server's certificate).
-     */
-    const char *cert_subject;
-} pier_sslconnectionrequest_params;
-
-/**
  * Parameters of the SSLConnectionRequest event (PIER_TCPSERVER_EVENT_SSLCONNECTIONREQUEST).
  */
 typedef struct pier_sslconnectionrequest_params pier_tcpserver_sslconnectionrequest_params;
-
-/**
- * Parameters of an SSLStatus event (every TLS-capable component).
- */
-typedef struct pier_sslstatus_params {
-    int connection_id;
-    const char *message;
-} pier_sslstatus_params;
 
 /**
  * Parameters of the SSLStatus event (PIER_TCPSERVER_EVENT_SSLSTATUS).
@@ -1358,6 +2336,196 @@ const char *pier_strerror(int code);
  * The library version, e.g. "0.1.0" (static; never NULL).
  */
 const char *pier_version(void);
+
+/**
+ * Creates an OFTPServer (LocalPort 3305, DefaultTimeout 60). Returns NULL only if out of memory.
+ */
+struct pier_oftpserver *pier_oftpserver_open(void);
+
+/**
+ * Stops listening, closes every connection (no ESID) and frees the handle.
+ * Fires no events. close(NULL) returns 0; a second close returns 901.
+ */
+int pier_oftpserver_close(struct pier_oftpserver *h);
+
+/**
+ * Registers `cb` for `event_id` (PIER_OFTPSERVER_EVENT_*); `cb` NULL unregisters.
+ * `params` points to the event's pier_oftpserver_<event>_params struct.
+ */
+int pier_oftpserver_register_callback(struct pier_oftpserver *h,
+                                      int event_id,
+                                      pier_callback cb,
+                                      void *user_data);
+
+/**
+ * Text of the most recent failed call on the handle ("" after a success).
+ */
+const char *pier_oftpserver_get_last_error(struct pier_oftpserver *h);
+
+/**
+ * Code of the most recent failed call on the handle (0 after a success).
+ */
+int pier_oftpserver_get_last_error_code(struct pier_oftpserver *h);
+
+/**
+ * Sets property `prop_id` (at `index`: a connection id for Conn* properties,
+ * a position for TrustedCert*, else 0) from `len` bytes (`len` -1: NUL-terminated).
+ * Example: `pier_oftpserver_set(h, PIER_OFTPSERVER_PROP_SERVERSSIDCODE, 0, "O0013SERVER", -1);`
+ */
+int pier_oftpserver_set(struct pier_oftpserver *h,
+                        int prop_id,
+                        int index,
+                        const void *value,
+                        int len);
+
+/**
+ * Reads property `prop_id` into a handle-owned, NUL-terminated buffer valid
+ * until the next get or do_config on the handle; `*len` (if not NULL) gets its
+ * length. NULL on failure.
+ */
+const void *pier_oftpserver_get(struct pier_oftpserver *h, int prop_id, int index, int *len);
+
+/**
+ * Sets an integer or boolean property (0 = False).
+ */
+int pier_oftpserver_set_int(struct pier_oftpserver *h, int prop_id, int index, int64_t value);
+
+/**
+ * Reads an integer or boolean property; 0 on failure (check the last error).
+ */
+int64_t pier_oftpserver_get_int(struct pier_oftpserver *h, int prop_id, int index);
+
+/**
+ * "Name=Value" sets a config setting (returns ""), "Name" reads it;
+ * "Name[ConnectionId]" for per-connection settings. NULL on failure.
+ * Example: `pier_oftpserver_do_config(h, "ReceivedFileNameFormat=%Originator%_%VirtualFileName%");`
+ */
+const char *pier_oftpserver_do_config(struct pier_oftpserver *h, const char *setting);
+
+/**
+ * Handles ready I/O and due timers, firing events; waits up to
+ * SelectWaitMillis when nothing is ready. 909 from inside a callback.
+ */
+int pier_oftpserver_do_doevents(struct pier_oftpserver *h);
+
+/**
+ * Starts listening on LocalHost:LocalPort (TLS on every connection with
+ * UseSSL). 672 without ServerSSIDCode, 673 without ServerSFIDCode.
+ */
+int pier_oftpserver_do_startlistening(struct pier_oftpserver *h);
+
+/**
+ * Stops listening; existing connections stay.
+ */
+int pier_oftpserver_do_stoplistening(struct pier_oftpserver *h);
+
+/**
+ * Stops listening and ends every session (ESID 00, then the close).
+ */
+int pier_oftpserver_do_shutdown(struct pier_oftpserver *h);
+
+/**
+ * Ends the connection's session with ESID 00 and closes it; Disconnected reports 0.
+ */
+int pier_oftpserver_do_disconnect(struct pier_oftpserver *h, int connection_id);
+
+/**
+ * Interrupts a SendFile on the connection: it fails with 911 and the session
+ * ends (ESID 99; OFTP cannot withdraw a file). Callable from any thread.
+ */
+int pier_oftpserver_do_interrupt(struct pier_oftpserver *h, int connection_id);
+
+/**
+ * Sends CD: the client speaks (only while the server speaks after sending).
+ */
+int pier_oftpserver_do_changedirection(struct pier_oftpserver *h, int connection_id);
+
+/**
+ * Ends the session when the client is done (right after its CD: ESID 00), or
+ * hands the turn back with CD (ConnReadyToSend False).
+ */
+int pier_oftpserver_do_logoff(struct pier_oftpserver *h, int connection_id);
+
+/**
+ * Stops listening, closes every connection without events, and sets every
+ * property and setting back to its default.
+ */
+int pier_oftpserver_do_reset(struct pier_oftpserver *h);
+
+/**
+ * Sends an EERP (reason_code 0) or a NERP for a file received earlier: now
+ * if the server speaks, else at its next turn. virtual_file_date in any form
+ * ConnVirtualFileDate takes (keep VirtualFileDateFormat=yyyyMMddHHmmssffff to
+ * keep the stamp exact); file_hash and signature are binary (NULL/0 for none).
+ */
+int pier_oftpserver_do_sendendresponse(struct pier_oftpserver *h,
+                                       int connection_id,
+                                       const char *virtual_file_name,
+                                       const char *virtual_file_date,
+                                       const char *destination,
+                                       const char *originator,
+                                       const char *creator,
+                                       int reason_code,
+                                       const char *reason_text,
+                                       const uint8_t *file_hash,
+                                       int file_hash_len,
+                                       const uint8_t *signature,
+                                       int signature_len);
+
+/**
+ * Sends a file to the client as the Speaker (after ReadyToSend; also from its
+ * callback), blocking until the client's EFPA; events keep firing meanwhile.
+ * file_name "" reads ConnUploadStream; virtual_file_name "" uses the file's
+ * name; client_sfid_code "" uses ConnSFIDCode. 687 when the client refuses it
+ * (SFNA/EFNA, the reason in the last error), 679 when it cannot be read.
+ */
+int pier_oftpserver_do_sendfile(struct pier_oftpserver *h,
+                                int connection_id,
+                                const char *client_sfid_code,
+                                const char *file_name,
+                                const char *virtual_file_name);
+
+/**
+ * Exchanges a certificate with the client (RFC 5024 §6.4). 910 until the
+ * security layer lands (docs/OFTP.md).
+ */
+int pier_oftpserver_do_exchangecertificate(struct pier_oftpserver *h,
+                                           int connection_id,
+                                           const char *client_sfid_code,
+                                           const char *certificate_store,
+                                           int certificate_exchange_type);
+
+/**
+ * Imports the trusted CA certificates of TrustedCertsData. 910 until the
+ * security layer lands (docs/OFTP.md).
+ */
+int pier_oftpserver_do_importtrustedcerts(struct pier_oftpserver *h);
+
+/**
+ * Validates the Certificate (dates, chain to TrustedCerts); `*valid` (if not
+ * NULL) gets the result. 910 until the security layer lands (docs/OFTP.md).
+ */
+int pier_oftpserver_do_validatecert(struct pier_oftpserver *h, bool *valid);
+
+/**
+ * Validates the connection's recipient certificate; `*valid` (if not NULL)
+ * gets the result. 910 until the security layer lands (docs/OFTP.md).
+ */
+int pier_oftpserver_do_validaterecipientcert(struct pier_oftpserver *h,
+                                             int connection_id,
+                                             bool *valid);
+
+/**
+ * A descriptor that is readable while do_doevents has work, for a host event
+ * loop (set SelectWaitMillis=0, wait on it with get_timeout_ms, then call
+ * do_doevents). -1 on failure.
+ */
+int pier_oftpserver_get_pollfd(struct pier_oftpserver *h);
+
+/**
+ * Milliseconds until the next timer is due (0: work is pending), -1 when none.
+ */
+int pier_oftpserver_get_timeout_ms(struct pier_oftpserver *h);
 
 /**
  * Creates a TCPServer. Returns NULL only if out of memory.

@@ -30,15 +30,17 @@ HEADER = HERE.parent / "include" / "pier.h"
 OUTPUT = HERE / "pier" / "_generated.py"
 
 # The components and their class names (the references' spelling).
-COMPONENTS = {"tcpserver": "TCPServer", "tftpserver": "TFTPServer", "wsserver": "WSServer"}
+COMPONENTS = {"tcpserver": "TCPServer", "tftpserver": "TFTPServer", "wsserver": "WSServer", "oftpserver": "OFTPServer"}
 
 # Words the method names of the header are made of ("do_changerecordlength"
 # → ChangeRecordLength → change_record_length).  A method whose name these
 # words cannot spell makes the generator fail, so a new method is noticed.
 METHOD_WORDS = [
-    "broadcast", "bytes", "change", "data", "disconnect", "file", "interrupt",
-    "length", "line", "listening", "mode", "pause", "ping", "process",
-    "record", "reset", "send", "shutdown", "ssl", "start", "stop", "text",
+    "broadcast", "bytes", "cert", "certificate", "certs", "change", "data",
+    "direction", "disconnect", "end", "exchange", "file", "import", "interrupt",
+    "length", "line", "listening", "logoff", "mode", "pause", "ping", "process",
+    "recipient", "record", "reset", "response", "send", "shutdown", "ssl",
+    "start", "stop", "text", "trusted", "validate",
 ]
 
 # The calls every component has and the base class wraps itself.
@@ -229,6 +231,7 @@ CTYPES = {
     "const char*": "ctypes.c_char_p", "const uint8_t*": "ctypes.c_void_p",
     "const void*": "ctypes.c_void_p", "const int*": "ctypes.POINTER(ctypes.c_int)",
     "void*": "ctypes.c_void_p", "pier_callback": "CALLBACK", "int*": "ctypes.POINTER(ctypes.c_int)",
+    "bool*": "ctypes.POINTER(ctypes.c_bool)",
 }
 
 
@@ -440,6 +443,10 @@ def emit_prop(w, cls: str, p: Prop, attr: str, per_conn: bool) -> None:
 def emit_method(w, f: Func, mname: str) -> None:
     params, call = [], []
     args = f.args[1:]
+    # A trailing `bool*` is the method's result (ValidateCert's `valid`).
+    result = args[-1][1] if args and args[-1][0] == "bool*" else None
+    if result:
+        args = args[:-1]
     i = 0
     while i < len(args):
         ctype, name = args[i]
@@ -465,9 +472,14 @@ def emit_method(w, f: Func, mname: str) -> None:
             call.append(name)
         i += 1
     sig = ", ".join(["self"] + params)
-    w(f"\n    def {mname}({sig}) -> None:\n")
+    w(f"\n    def {mname}({sig}) -> {'bool' if result else 'None'}:\n")
     w(pydoc(f"``{f.name}``: {f.doc}", "        "))
+    if result:
+        w(f"        {result} = ctypes.c_bool(False)\n")
+        call.append(f"ctypes.byref({result})")
     w(f'        self._call("{f.name}"{"".join(", " + c for c in call)})\n')
+    if result:
+        w(f"        return {result}.value\n")
 
 
 def main() -> int:

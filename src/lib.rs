@@ -4,7 +4,6 @@
 
 pub mod core;
 pub mod ffi;
-/// cbindgen:ignore
 pub mod oftp;
 /// cbindgen:ignore
 pub mod stream;

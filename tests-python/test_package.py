@@ -79,7 +79,7 @@ def test_package_version_matches_header_and_library():
     assert pier.version() == pier.__version__
 
 
-COMPONENTS = [pier.TCPServer, pier.TFTPServer, pier.WSServer]
+COMPONENTS = [pier.TCPServer, pier.TFTPServer, pier.WSServer, pier.OFTPServer]
 
 
 @pytest.mark.parametrize("cls", COMPONENTS, ids=lambda c: c.__name__)

@@ -1,4 +1,4 @@
-"""pier from Python: TCPServer (with TLS), TFTPServer and WSServer.
+"""pier from Python: TCPServer (with TLS), TFTPServer, WSServer and OFTPServer.
 
     import pier
 
@@ -24,12 +24,12 @@ docs/API.md in the repository, the Python specifics docs/PYTHON.md.
 
 from ._base import Component, Connection, Connections, Error, Event
 from ._generated import *  # noqa: F401,F403  (ids, error classes, components)
-from ._generated import HEADER_VERSION, TCPServer, TFTPServer, WSServer
+from ._generated import HEADER_VERSION, OFTPServer, TCPServer, TFTPServer, WSServer
 from ._lib import strerror, version
 
 __version__ = HEADER_VERSION
 
 __all__ = [
     "Component", "Connection", "Connections", "Error", "Event",
-    "TCPServer", "TFTPServer", "WSServer", "strerror", "version",
+    "OFTPServer", "TCPServer", "TFTPServer", "WSServer", "strerror", "version",
 ]

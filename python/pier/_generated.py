@@ -230,6 +230,33 @@ TFTPSERVER_DIRECTION_SERVER = 1
 FUNCTIONS = [
     ("pier_strerror", ctypes.c_char_p, [ctypes.c_int]),
     ("pier_version", ctypes.c_char_p, []),
+    ("pier_oftpserver_open", ctypes.c_void_p, []),
+    ("pier_oftpserver_close", ctypes.c_int, [ctypes.c_void_p]),
+    ("pier_oftpserver_register_callback", ctypes.c_int, [ctypes.c_void_p, ctypes.c_int, CALLBACK, ctypes.c_void_p]),
+    ("pier_oftpserver_get_last_error", ctypes.c_char_p, [ctypes.c_void_p]),
+    ("pier_oftpserver_get_last_error_code", ctypes.c_int, [ctypes.c_void_p]),
+    ("pier_oftpserver_set", ctypes.c_int, [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_void_p, ctypes.c_int]),
+    ("pier_oftpserver_get", ctypes.c_void_p, [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.POINTER(ctypes.c_int)]),
+    ("pier_oftpserver_set_int", ctypes.c_int, [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_int64]),
+    ("pier_oftpserver_get_int", ctypes.c_int64, [ctypes.c_void_p, ctypes.c_int, ctypes.c_int]),
+    ("pier_oftpserver_do_config", ctypes.c_char_p, [ctypes.c_void_p, ctypes.c_char_p]),
+    ("pier_oftpserver_do_doevents", ctypes.c_int, [ctypes.c_void_p]),
+    ("pier_oftpserver_do_startlistening", ctypes.c_int, [ctypes.c_void_p]),
+    ("pier_oftpserver_do_stoplistening", ctypes.c_int, [ctypes.c_void_p]),
+    ("pier_oftpserver_do_shutdown", ctypes.c_int, [ctypes.c_void_p]),
+    ("pier_oftpserver_do_disconnect", ctypes.c_int, [ctypes.c_void_p, ctypes.c_int]),
+    ("pier_oftpserver_do_interrupt", ctypes.c_int, [ctypes.c_void_p, ctypes.c_int]),
+    ("pier_oftpserver_do_changedirection", ctypes.c_int, [ctypes.c_void_p, ctypes.c_int]),
+    ("pier_oftpserver_do_logoff", ctypes.c_int, [ctypes.c_void_p, ctypes.c_int]),
+    ("pier_oftpserver_do_reset", ctypes.c_int, [ctypes.c_void_p]),
+    ("pier_oftpserver_do_sendendresponse", ctypes.c_int, [ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p, ctypes.c_int]),
+    ("pier_oftpserver_do_sendfile", ctypes.c_int, [ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p]),
+    ("pier_oftpserver_do_exchangecertificate", ctypes.c_int, [ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int]),
+    ("pier_oftpserver_do_importtrustedcerts", ctypes.c_int, [ctypes.c_void_p]),
+    ("pier_oftpserver_do_validatecert", ctypes.c_int, [ctypes.c_void_p, ctypes.POINTER(ctypes.c_bool)]),
+    ("pier_oftpserver_do_validaterecipientcert", ctypes.c_int, [ctypes.c_void_p, ctypes.c_int, ctypes.POINTER(ctypes.c_bool)]),
+    ("pier_oftpserver_get_pollfd", ctypes.c_int, [ctypes.c_void_p]),
+    ("pier_oftpserver_get_timeout_ms", ctypes.c_int, [ctypes.c_void_p]),
     ("pier_tcpserver_open", ctypes.c_void_p, []),
     ("pier_tcpserver_close", ctypes.c_int, [ctypes.c_void_p]),
     ("pier_tcpserver_register_callback", ctypes.c_int, [ctypes.c_void_p, ctypes.c_int, CALLBACK, ctypes.c_void_p]),
@@ -303,6 +330,759 @@ FUNCTIONS = [
 # --- event parameter structs (pier_<component>_<event>_params), and a view
 # --- of each: its fields as typed attributes (one per struct, shared by the
 # --- events of every component that use it, e.g. the SSL events) -----------
+
+
+class _pier_oftpserver_acceptconnection_params(ctypes.Structure):
+    _fields_ = [("connection_id", ctypes.c_int), ("client_ssid_code", ctypes.c_char_p), ("client_password", ctypes.c_char_p), ("client_version", ctypes.c_int), ("server_version", ctypes.c_int), ("accept", ctypes.c_bool), ("error_code", ctypes.c_int), ("error_description", ctypes.c_char_p)]
+
+
+class _pier_oftpserver_acceptconnection_params_view(Event):
+    __slots__ = ()
+    _struct = _pier_oftpserver_acceptconnection_params
+
+    @property
+    def connection_id(self) -> int:
+        """The event's connection_id parameter."""
+        return self._s().connection_id
+
+    @property
+    def client_ssid_code(self) -> str:
+        """The event's client_ssid_code parameter."""
+        return self._str('client_ssid_code')
+
+    @property
+    def client_password(self) -> str:
+        """The event's client_password parameter."""
+        return self._str('client_password')
+
+    @property
+    def client_version(self) -> int:
+        """0 OFTP 1.2, 1 1.3, 2 1.4, 3 2.0."""
+        return self._s().client_version
+
+    @property
+    def server_version(self) -> int:
+        """Writable: the level to use (never above the client's)."""
+        return self._s().server_version
+
+    @server_version.setter
+    def server_version(self, value: int) -> None:
+        setattr(self._s(), 'server_version', value)
+
+    @property
+    def accept(self) -> bool:
+        """Writable: false refuses the client with ESID error_code."""
+        return bool(self._s().accept)
+
+    @accept.setter
+    def accept(self, value: bool) -> None:
+        setattr(self._s(), 'accept', value)
+
+    @property
+    def error_code(self) -> int:
+        """Writable: the ESID reason of a refusal (3 unknown user code, 4 invalid password, 10 incompatible, 99)."""
+        return self._s().error_code
+
+    @error_code.setter
+    def error_code(self, value: int) -> None:
+        setattr(self._s(), 'error_code', value)
+
+    @property
+    def error_description(self) -> str:
+        """Writable: the reason text (2.0)."""
+        return self._str('error_description')
+
+    @error_description.setter
+    def error_description(self, value: str) -> None:
+        self._set_str('error_description', value)
+
+    fields = ('connection_id', 'client_ssid_code', 'client_password', 'client_version', 'server_version', 'accept', 'error_code', 'error_description')
+
+
+class _pier_oftpserver_acceptfile_params(ctypes.Structure):
+    _fields_ = [("connection_id", ctypes.c_int), ("virtual_file_name", ctypes.c_char_p), ("virtual_file_date", ctypes.c_char_p), ("destination", ctypes.c_char_p), ("originator", ctypes.c_char_p), ("accept", ctypes.c_bool), ("file_name", ctypes.c_char_p), ("overwrite", ctypes.c_bool), ("error_code", ctypes.c_int), ("error_description", ctypes.c_char_p)]
+
+
+class _pier_oftpserver_acceptfile_params_view(Event):
+    __slots__ = ()
+    _struct = _pier_oftpserver_acceptfile_params
+
+    @property
+    def connection_id(self) -> int:
+        """The event's connection_id parameter."""
+        return self._s().connection_id
+
+    @property
+    def virtual_file_name(self) -> str:
+        """The event's virtual_file_name parameter."""
+        return self._str('virtual_file_name')
+
+    @property
+    def virtual_file_date(self) -> str:
+        """In VirtualFileDateFormat (default MM/dd/yyyy HH:mm:ss)."""
+        return self._str('virtual_file_date')
+
+    @property
+    def destination(self) -> str:
+        """The event's destination parameter."""
+        return self._str('destination')
+
+    @property
+    def originator(self) -> str:
+        """The event's originator parameter."""
+        return self._str('originator')
+
+    @property
+    def accept(self) -> bool:
+        """Writable: false refuses the file with SFNA error_code."""
+        return bool(self._s().accept)
+
+    @accept.setter
+    def accept(self, value: bool) -> None:
+        setattr(self._s(), 'accept', value)
+
+    @property
+    def file_name(self) -> str:
+        """Writable: where the file is stored (DownloadDirectory + ReceivedFileNameFormat)."""
+        return self._str('file_name')
+
+    @file_name.setter
+    def file_name(self, value: str) -> None:
+        self._set_str('file_name', value)
+
+    @property
+    def overwrite(self) -> bool:
+        """Writable: replace an existing file of that name."""
+        return bool(self._s().overwrite)
+
+    @overwrite.setter
+    def overwrite(self, value: bool) -> None:
+        setattr(self._s(), 'overwrite', value)
+
+    @property
+    def error_code(self) -> int:
+        """Writable: the SFNA reason of a refusal (default 99)."""
+        return self._s().error_code
+
+    @error_code.setter
+    def error_code(self, value: int) -> None:
+        setattr(self._s(), 'error_code', value)
+
+    @property
+    def error_description(self) -> str:
+        """Writable: the reason text (2.0)."""
+        return self._str('error_description')
+
+    @error_description.setter
+    def error_description(self, value: str) -> None:
+        self._set_str('error_description', value)
+
+    fields = ('connection_id', 'virtual_file_name', 'virtual_file_date', 'destination', 'originator', 'accept', 'file_name', 'overwrite', 'error_code', 'error_description')
+
+
+class _pier_oftpserver_certificatereceived_params(ctypes.Structure):
+    _fields_ = [("connection_id", ctypes.c_int), ("certificate_file_name", ctypes.c_char_p), ("certificate_exchange_type", ctypes.c_int)]
+
+
+class _pier_oftpserver_certificatereceived_params_view(Event):
+    __slots__ = ()
+    _struct = _pier_oftpserver_certificatereceived_params
+
+    @property
+    def connection_id(self) -> int:
+        """The event's connection_id parameter."""
+        return self._s().connection_id
+
+    @property
+    def certificate_file_name(self) -> str:
+        """The event's certificate_file_name parameter."""
+        return self._str('certificate_file_name')
+
+    @property
+    def certificate_exchange_type(self) -> int:
+        """0 request, 1 replace, 2 deliver."""
+        return self._s().certificate_exchange_type
+
+    fields = ('connection_id', 'certificate_file_name', 'certificate_exchange_type')
+
+
+class _pier_oftpserver_connected_params(ctypes.Structure):
+    _fields_ = [("connection_id", ctypes.c_int), ("status_code", ctypes.c_int), ("description", ctypes.c_char_p)]
+
+
+class _pier_oftpserver_connected_params_view(Event):
+    __slots__ = ()
+    _struct = _pier_oftpserver_connected_params
+
+    @property
+    def connection_id(self) -> int:
+        """The event's connection_id parameter."""
+        return self._s().connection_id
+
+    @property
+    def status_code(self) -> int:
+        """The event's status_code parameter."""
+        return self._s().status_code
+
+    @property
+    def description(self) -> str:
+        """The event's description parameter."""
+        return self._str('description')
+
+    fields = ('connection_id', 'status_code', 'description')
+
+
+class _pier_oftpserver_connectionrequest_params(ctypes.Structure):
+    _fields_ = [("address", ctypes.c_char_p), ("port", ctypes.c_int), ("accept", ctypes.c_bool)]
+
+
+class _pier_oftpserver_connectionrequest_params_view(Event):
+    __slots__ = ()
+    _struct = _pier_oftpserver_connectionrequest_params
+
+    @property
+    def address(self) -> str:
+        """The client's IP address."""
+        return self._str('address')
+
+    @property
+    def port(self) -> int:
+        """The event's port parameter."""
+        return self._s().port
+
+    @property
+    def accept(self) -> bool:
+        """Writable: set false to refuse the client (closed with a FIN, no events)."""
+        return bool(self._s().accept)
+
+    @accept.setter
+    def accept(self, value: bool) -> None:
+        setattr(self._s(), 'accept', value)
+
+    fields = ('address', 'port', 'accept')
+
+
+class _pier_oftpserver_disconnected_params(ctypes.Structure):
+    _fields_ = [("connection_id", ctypes.c_int), ("status_code", ctypes.c_int), ("description", ctypes.c_char_p)]
+
+
+class _pier_oftpserver_disconnected_params_view(Event):
+    __slots__ = ()
+    _struct = _pier_oftpserver_disconnected_params
+
+    @property
+    def connection_id(self) -> int:
+        """The event's connection_id parameter."""
+        return self._s().connection_id
+
+    @property
+    def status_code(self) -> int:
+        """0 after an orderly end (ESID 00, or a refusal the application chose);
+        else 671 protocol, 675/677 the client refused our identity, 10060 a
+        time-out, or a TCP/IP or SSL error.
+        """
+        return self._s().status_code
+
+    @property
+    def description(self) -> str:
+        """The event's description parameter."""
+        return self._str('description')
+
+    fields = ('connection_id', 'status_code', 'description')
+
+
+class _pier_oftpserver_endresponse_params(ctypes.Structure):
+    _fields_ = [("connection_id", ctypes.c_int), ("virtual_file_name", ctypes.c_char_p), ("virtual_file_date", ctypes.c_char_p), ("destination", ctypes.c_char_p), ("originator", ctypes.c_char_p), ("creator", ctypes.c_char_p), ("reason_code", ctypes.c_int), ("reason_text", ctypes.c_char_p), ("file_hash", ctypes.c_void_p), ("file_hash_len", ctypes.c_int), ("signature", ctypes.c_void_p), ("signature_len", ctypes.c_int), ("direction", ctypes.c_int)]
+
+
+class _pier_oftpserver_endresponse_params_view(Event):
+    __slots__ = ()
+    _struct = _pier_oftpserver_endresponse_params
+
+    @property
+    def connection_id(self) -> int:
+        """The event's connection_id parameter."""
+        return self._s().connection_id
+
+    @property
+    def virtual_file_name(self) -> str:
+        """The event's virtual_file_name parameter."""
+        return self._str('virtual_file_name')
+
+    @property
+    def virtual_file_date(self) -> str:
+        """The event's virtual_file_date parameter."""
+        return self._str('virtual_file_date')
+
+    @property
+    def destination(self) -> str:
+        """The event's destination parameter."""
+        return self._str('destination')
+
+    @property
+    def originator(self) -> str:
+        """The event's originator parameter."""
+        return self._str('originator')
+
+    @property
+    def creator(self) -> str:
+        """The event's creator parameter."""
+        return self._str('creator')
+
+    @property
+    def reason_code(self) -> int:
+        """0 for an EERP, else the NERP reason."""
+        return self._s().reason_code
+
+    @property
+    def reason_text(self) -> str:
+        """The event's reason_text parameter."""
+        return self._str('reason_text')
+
+    @property
+    def file_hash(self) -> bytes:
+        """Writable: the hash the file was sent with (binary; point it at memory
+        valid until the callback returns and set file_hash_len).
+        """
+        return self._blob('file_hash')
+
+    @file_hash.setter
+    def file_hash(self, value: Union[bytes, str]) -> None:
+        self._set_blob('file_hash', value)
+
+    @property
+    def signature(self) -> bytes:
+        """The event's signature parameter."""
+        return self._blob('signature')
+
+    @property
+    def direction(self) -> int:
+        """0 received, 1 sent (FireEndResponseOnSend)."""
+        return self._s().direction
+
+    fields = ('connection_id', 'virtual_file_name', 'virtual_file_date', 'destination', 'originator', 'creator', 'reason_code', 'reason_text', 'file_hash', 'signature', 'direction')
+
+
+class _pier_oftpserver_endtransfer_params(ctypes.Structure):
+    _fields_ = [("connection_id", ctypes.c_int), ("direction", ctypes.c_int), ("local_file", ctypes.c_char_p), ("virtual_file_name", ctypes.c_char_p), ("virtual_file_date", ctypes.c_char_p), ("destination", ctypes.c_char_p), ("originator", ctypes.c_char_p), ("reason_code", ctypes.c_int), ("reason_text", ctypes.c_char_p), ("file_size", ctypes.c_int64), ("file_hash", ctypes.c_void_p), ("file_hash_len", ctypes.c_int), ("send_end_response", ctypes.c_bool)]
+
+
+class _pier_oftpserver_endtransfer_params_view(Event):
+    __slots__ = ()
+    _struct = _pier_oftpserver_endtransfer_params
+
+    @property
+    def connection_id(self) -> int:
+        """The event's connection_id parameter."""
+        return self._s().connection_id
+
+    @property
+    def direction(self) -> int:
+        """0 from the client, 1 from the server."""
+        return self._s().direction
+
+    @property
+    def local_file(self) -> str:
+        """The event's local_file parameter."""
+        return self._str('local_file')
+
+    @property
+    def virtual_file_name(self) -> str:
+        """The event's virtual_file_name parameter."""
+        return self._str('virtual_file_name')
+
+    @property
+    def virtual_file_date(self) -> str:
+        """The event's virtual_file_date parameter."""
+        return self._str('virtual_file_date')
+
+    @property
+    def destination(self) -> str:
+        """The event's destination parameter."""
+        return self._str('destination')
+
+    @property
+    def originator(self) -> str:
+        """The event's originator parameter."""
+        return self._str('originator')
+
+    @property
+    def reason_code(self) -> int:
+        """0 when the file is in place (or delivered); else the reason (NERP codes)."""
+        return self._s().reason_code
+
+    @property
+    def reason_text(self) -> str:
+        """The event's reason_text parameter."""
+        return self._str('reason_text')
+
+    @property
+    def file_size(self) -> int:
+        """The event's file_size parameter."""
+        return self._s().file_size
+
+    @property
+    def file_hash(self) -> bytes:
+        """The event's file_hash parameter."""
+        return self._blob('file_hash')
+
+    @property
+    def send_end_response(self) -> bool:
+        """Writable: false keeps the EERP back (send it later with pier_oftpserver_do_sendendresponse)."""
+        return bool(self._s().send_end_response)
+
+    @send_end_response.setter
+    def send_end_response(self, value: bool) -> None:
+        setattr(self._s(), 'send_end_response', value)
+
+    fields = ('connection_id', 'direction', 'local_file', 'virtual_file_name', 'virtual_file_date', 'destination', 'originator', 'reason_code', 'reason_text', 'file_size', 'file_hash', 'send_end_response')
+
+
+class _pier_oftpserver_error_params(ctypes.Structure):
+    _fields_ = [("connection_id", ctypes.c_int), ("error_code", ctypes.c_int), ("description", ctypes.c_char_p)]
+
+
+class _pier_oftpserver_error_params_view(Event):
+    __slots__ = ()
+    _struct = _pier_oftpserver_error_params
+
+    @property
+    def connection_id(self) -> int:
+        """The connection the error is about (0: the listener)."""
+        return self._s().connection_id
+
+    @property
+    def error_code(self) -> int:
+        """The event's error_code parameter."""
+        return self._s().error_code
+
+    @property
+    def description(self) -> str:
+        """The event's description parameter."""
+        return self._str('description')
+
+    fields = ('connection_id', 'error_code', 'description')
+
+
+class _pier_oftpserver_log_params(ctypes.Structure):
+    _fields_ = [("connection_id", ctypes.c_int), ("log_level", ctypes.c_int), ("message", ctypes.c_char_p), ("log_type", ctypes.c_char_p)]
+
+
+class _pier_oftpserver_log_params_view(Event):
+    __slots__ = ()
+    _struct = _pier_oftpserver_log_params
+
+    @property
+    def connection_id(self) -> int:
+        """The event's connection_id parameter."""
+        return self._s().connection_id
+
+    @property
+    def log_level(self) -> int:
+        """1 Info, 2 Verbose, 3 Debug (fired up to the LogLevel setting)."""
+        return self._s().log_level
+
+    @property
+    def message(self) -> str:
+        """The event's message parameter."""
+        return self._str('message')
+
+    @property
+    def log_type(self) -> str:
+        """"Info" or "OFTP"."""
+        return self._str('log_type')
+
+    fields = ('connection_id', 'log_level', 'message', 'log_type')
+
+
+class _pier_oftpserver_pitrail_params(ctypes.Structure):
+    _fields_ = [("connection_id", ctypes.c_int), ("direction", ctypes.c_int), ("data", ctypes.c_void_p), ("data_len", ctypes.c_int), ("command_id", ctypes.c_int), ("command_description", ctypes.c_char_p)]
+
+
+class _pier_oftpserver_pitrail_params_view(Event):
+    __slots__ = ()
+    _struct = _pier_oftpserver_pitrail_params
+
+    @property
+    def connection_id(self) -> int:
+        """The event's connection_id parameter."""
+        return self._s().connection_id
+
+    @property
+    def direction(self) -> int:
+        """0 from the client, 1 from the server."""
+        return self._s().direction
+
+    @property
+    def data(self) -> bytes:
+        """The Exchange Buffer (the command without its Stream Transmission Header)."""
+        return self._blob('data')
+
+    @property
+    def command_id(self) -> int:
+        """The command octet ('X' 88 SSID, 'H' 72 SFID, 'D' 68 DATA, ...)."""
+        return self._s().command_id
+
+    @property
+    def command_description(self) -> str:
+        """The event's command_description parameter."""
+        return self._str('command_description')
+
+    fields = ('connection_id', 'direction', 'data', 'command_id', 'command_description')
+
+
+class _pier_oftpserver_readytosend_params(ctypes.Structure):
+    _fields_ = [("connection_id", ctypes.c_int)]
+
+
+class _pier_oftpserver_readytosend_params_view(Event):
+    __slots__ = ()
+    _struct = _pier_oftpserver_readytosend_params
+
+    @property
+    def connection_id(self) -> int:
+        """The event's connection_id parameter."""
+        return self._s().connection_id
+
+    fields = ('connection_id',)
+
+
+class _pier_sslclientauthentication_params(ctypes.Structure):
+    _fields_ = [("connection_id", ctypes.c_int), ("cert_encoded", ctypes.c_void_p), ("cert_encoded_len", ctypes.c_int), ("cert_subject", ctypes.c_char_p), ("cert_issuer", ctypes.c_char_p), ("status", ctypes.c_char_p), ("accept", ctypes.c_bool)]
+
+
+class _pier_sslclientauthentication_params_view(Event):
+    __slots__ = ()
+    _struct = _pier_sslclientauthentication_params
+
+    @property
+    def connection_id(self) -> int:
+        """The event's connection_id parameter."""
+        return self._s().connection_id
+
+    @property
+    def cert_encoded(self) -> bytes:
+        """The client's certificate (DER), followed by a NUL not counted in cert_encoded_len."""
+        return self._blob('cert_encoded')
+
+    @property
+    def cert_subject(self) -> str:
+        """The event's cert_subject parameter."""
+        return self._str('cert_subject')
+
+    @property
+    def cert_issuer(self) -> str:
+        """The event's cert_issuer parameter."""
+        return self._str('cert_issuer')
+
+    @property
+    def status(self) -> str:
+        """"OK", or why verification failed."""
+        return self._str('status')
+
+    @property
+    def accept(self) -> bool:
+        """Writable: the recommendation (true when verification succeeded); it decides."""
+        return bool(self._s().accept)
+
+    @accept.setter
+    def accept(self, value: bool) -> None:
+        setattr(self._s(), 'accept', value)
+
+    fields = ('connection_id', 'cert_encoded', 'cert_subject', 'cert_issuer', 'status', 'accept')
+
+
+class _pier_sslconnectionrequest_params(ctypes.Structure):
+    _fields_ = [("connection_id", ctypes.c_int), ("supported_cipher_suites", ctypes.c_char_p), ("supported_signature_algs", ctypes.c_char_p), ("cert_store_type", ctypes.c_int), ("cert_store", ctypes.c_void_p), ("cert_store_len", ctypes.c_int), ("cert_password", ctypes.c_char_p), ("cert_subject", ctypes.c_char_p)]
+
+
+class _pier_sslconnectionrequest_params_view(Event):
+    __slots__ = ()
+    _struct = _pier_sslconnectionrequest_params
+
+    @property
+    def connection_id(self) -> int:
+        """The event's connection_id parameter."""
+        return self._s().connection_id
+
+    @property
+    def supported_cipher_suites(self) -> str:
+        """Comma-separated cipher suites the client offers."""
+        return self._str('supported_cipher_suites')
+
+    @property
+    def supported_signature_algs(self) -> str:
+        """Comma-separated signature algorithms the client offers."""
+        return self._str('supported_signature_algs')
+
+    @property
+    def cert_store_type(self) -> int:
+        """Writable: store type of a certificate to use for this connection.
+        Pointers written into the writable fields must stay valid until the
+        callback has returned (static, heap or user_data memory, not a local
+        of the callback); cert_store_len -1 means NUL-terminated.
+        """
+        return self._s().cert_store_type
+
+    @cert_store_type.setter
+    def cert_store_type(self, value: int) -> None:
+        setattr(self._s(), 'cert_store_type', value)
+
+    @property
+    def cert_store(self) -> bytes:
+        """Writable: the store (file name or bytes)."""
+        return self._blob('cert_store')
+
+    @cert_store.setter
+    def cert_store(self, value: Union[bytes, str]) -> None:
+        self._set_blob('cert_store', value)
+
+    @property
+    def cert_password(self) -> str:
+        """Writable: the store's password."""
+        return self._str('cert_password')
+
+    @cert_password.setter
+    def cert_password(self, value: str) -> None:
+        self._set_str('cert_password', value)
+
+    @property
+    def cert_subject(self) -> str:
+        """Writable: the subject to select ("" keeps the server's certificate)."""
+        return self._str('cert_subject')
+
+    @cert_subject.setter
+    def cert_subject(self, value: str) -> None:
+        self._set_str('cert_subject', value)
+
+    fields = ('connection_id', 'supported_cipher_suites', 'supported_signature_algs', 'cert_store_type', 'cert_store', 'cert_password', 'cert_subject')
+
+
+class _pier_sslstatus_params(ctypes.Structure):
+    _fields_ = [("connection_id", ctypes.c_int), ("message", ctypes.c_char_p)]
+
+
+class _pier_sslstatus_params_view(Event):
+    __slots__ = ()
+    _struct = _pier_sslstatus_params
+
+    @property
+    def connection_id(self) -> int:
+        """The event's connection_id parameter."""
+        return self._s().connection_id
+
+    @property
+    def message(self) -> str:
+        """The event's message parameter."""
+        return self._str('message')
+
+    fields = ('connection_id', 'message')
+
+
+class _pier_oftpserver_starttransfer_params(ctypes.Structure):
+    _fields_ = [("connection_id", ctypes.c_int), ("direction", ctypes.c_int), ("local_file", ctypes.c_char_p), ("virtual_file_name", ctypes.c_char_p), ("virtual_file_date", ctypes.c_char_p), ("destination", ctypes.c_char_p), ("originator", ctypes.c_char_p)]
+
+
+class _pier_oftpserver_starttransfer_params_view(Event):
+    __slots__ = ()
+    _struct = _pier_oftpserver_starttransfer_params
+
+    @property
+    def connection_id(self) -> int:
+        """The event's connection_id parameter."""
+        return self._s().connection_id
+
+    @property
+    def direction(self) -> int:
+        """0 from the client, 1 from the server."""
+        return self._s().direction
+
+    @property
+    def local_file(self) -> str:
+        """Writable (receiving): where the file is stored."""
+        return self._str('local_file')
+
+    @local_file.setter
+    def local_file(self, value: str) -> None:
+        self._set_str('local_file', value)
+
+    @property
+    def virtual_file_name(self) -> str:
+        """The event's virtual_file_name parameter."""
+        return self._str('virtual_file_name')
+
+    @property
+    def virtual_file_date(self) -> str:
+        """The event's virtual_file_date parameter."""
+        return self._str('virtual_file_date')
+
+    @property
+    def destination(self) -> str:
+        """The event's destination parameter."""
+        return self._str('destination')
+
+    @property
+    def originator(self) -> str:
+        """The event's originator parameter."""
+        return self._str('originator')
+
+    fields = ('connection_id', 'direction', 'local_file', 'virtual_file_name', 'virtual_file_date', 'destination', 'originator')
+
+
+class _pier_oftpserver_transfer_params(ctypes.Structure):
+    _fields_ = [("connection_id", ctypes.c_int), ("direction", ctypes.c_int), ("local_file", ctypes.c_char_p), ("virtual_file_name", ctypes.c_char_p), ("virtual_file_date", ctypes.c_char_p), ("destination", ctypes.c_char_p), ("originator", ctypes.c_char_p), ("bytes_transferred", ctypes.c_int64), ("text", ctypes.c_void_p), ("text_len", ctypes.c_int)]
+
+
+class _pier_oftpserver_transfer_params_view(Event):
+    __slots__ = ()
+    _struct = _pier_oftpserver_transfer_params
+
+    @property
+    def connection_id(self) -> int:
+        """The event's connection_id parameter."""
+        return self._s().connection_id
+
+    @property
+    def direction(self) -> int:
+        """The event's direction parameter."""
+        return self._s().direction
+
+    @property
+    def local_file(self) -> str:
+        """The event's local_file parameter."""
+        return self._str('local_file')
+
+    @property
+    def virtual_file_name(self) -> str:
+        """The event's virtual_file_name parameter."""
+        return self._str('virtual_file_name')
+
+    @property
+    def virtual_file_date(self) -> str:
+        """The event's virtual_file_date parameter."""
+        return self._str('virtual_file_date')
+
+    @property
+    def destination(self) -> str:
+        """The event's destination parameter."""
+        return self._str('destination')
+
+    @property
+    def originator(self) -> str:
+        """The event's originator parameter."""
+        return self._str('originator')
+
+    @property
+    def bytes_transferred(self) -> int:
+        """File octets so far in this direction."""
+        return self._s().bytes_transferred
+
+    @property
+    def text(self) -> bytes:
+        """Receiving: the data just received; sending: empty."""
+        return self._blob('text')
+
+    fields = ('connection_id', 'direction', 'local_file', 'virtual_file_name', 'virtual_file_date', 'destination', 'originator', 'bytes_transferred', 'text')
 
 
 class _pier_tcpserver_connected_params(ctypes.Structure):
@@ -455,138 +1235,6 @@ class _pier_tcpserver_readytosend_params_view(Event):
         return self._s().connection_id
 
     fields = ('connection_id',)
-
-
-class _pier_sslclientauthentication_params(ctypes.Structure):
-    _fields_ = [("connection_id", ctypes.c_int), ("cert_encoded", ctypes.c_void_p), ("cert_encoded_len", ctypes.c_int), ("cert_subject", ctypes.c_char_p), ("cert_issuer", ctypes.c_char_p), ("status", ctypes.c_char_p), ("accept", ctypes.c_bool)]
-
-
-class _pier_sslclientauthentication_params_view(Event):
-    __slots__ = ()
-    _struct = _pier_sslclientauthentication_params
-
-    @property
-    def connection_id(self) -> int:
-        """The event's connection_id parameter."""
-        return self._s().connection_id
-
-    @property
-    def cert_encoded(self) -> bytes:
-        """The client's certificate (DER), followed by a NUL not counted in cert_encoded_len."""
-        return self._blob('cert_encoded')
-
-    @property
-    def cert_subject(self) -> str:
-        """The event's cert_subject parameter."""
-        return self._str('cert_subject')
-
-    @property
-    def cert_issuer(self) -> str:
-        """The event's cert_issuer parameter."""
-        return self._str('cert_issuer')
-
-    @property
-    def status(self) -> str:
-        """"OK", or why verification failed."""
-        return self._str('status')
-
-    @property
-    def accept(self) -> bool:
-        """Writable: the recommendation (true when verification succeeded); it decides."""
-        return bool(self._s().accept)
-
-    @accept.setter
-    def accept(self, value: bool) -> None:
-        setattr(self._s(), 'accept', value)
-
-    fields = ('connection_id', 'cert_encoded', 'cert_subject', 'cert_issuer', 'status', 'accept')
-
-
-class _pier_sslconnectionrequest_params(ctypes.Structure):
-    _fields_ = [("connection_id", ctypes.c_int), ("supported_cipher_suites", ctypes.c_char_p), ("supported_signature_algs", ctypes.c_char_p), ("cert_store_type", ctypes.c_int), ("cert_store", ctypes.c_void_p), ("cert_store_len", ctypes.c_int), ("cert_password", ctypes.c_char_p), ("cert_subject", ctypes.c_char_p)]
-
-
-class _pier_sslconnectionrequest_params_view(Event):
-    __slots__ = ()
-    _struct = _pier_sslconnectionrequest_params
-
-    @property
-    def connection_id(self) -> int:
-        """The event's connection_id parameter."""
-        return self._s().connection_id
-
-    @property
-    def supported_cipher_suites(self) -> str:
-        """Comma-separated cipher suites the client offers."""
-        return self._str('supported_cipher_suites')
-
-    @property
-    def supported_signature_algs(self) -> str:
-        """Comma-separated signature algorithms the client offers."""
-        return self._str('supported_signature_algs')
-
-    @property
-    def cert_store_type(self) -> int:
-        """Writable: store type of a certificate to use for this connection.
-        Pointers written into the writable fields must stay valid until the
-        callback has returned (static, heap or user_data memory, not a local
-        of the callback); cert_store_len -1 means NUL-terminated.
-        """
-        return self._s().cert_store_type
-
-    @cert_store_type.setter
-    def cert_store_type(self, value: int) -> None:
-        setattr(self._s(), 'cert_store_type', value)
-
-    @property
-    def cert_store(self) -> bytes:
-        """Writable: the store (file name or bytes)."""
-        return self._blob('cert_store')
-
-    @cert_store.setter
-    def cert_store(self, value: Union[bytes, str]) -> None:
-        self._set_blob('cert_store', value)
-
-    @property
-    def cert_password(self) -> str:
-        """Writable: the store's password."""
-        return self._str('cert_password')
-
-    @cert_password.setter
-    def cert_password(self, value: str) -> None:
-        self._set_str('cert_password', value)
-
-    @property
-    def cert_subject(self) -> str:
-        """Writable: the subject to select ("" keeps the server's certificate)."""
-        return self._str('cert_subject')
-
-    @cert_subject.setter
-    def cert_subject(self, value: str) -> None:
-        self._set_str('cert_subject', value)
-
-    fields = ('connection_id', 'supported_cipher_suites', 'supported_signature_algs', 'cert_store_type', 'cert_store', 'cert_password', 'cert_subject')
-
-
-class _pier_sslstatus_params(ctypes.Structure):
-    _fields_ = [("connection_id", ctypes.c_int), ("message", ctypes.c_char_p)]
-
-
-class _pier_sslstatus_params_view(Event):
-    __slots__ = ()
-    _struct = _pier_sslstatus_params
-
-    @property
-    def connection_id(self) -> int:
-        """The event's connection_id parameter."""
-        return self._s().connection_id
-
-    @property
-    def message(self) -> str:
-        """The event's message parameter."""
-        return self._str('message')
-
-    fields = ('connection_id', 'message')
 
 
 class _pier_tftpserver_connected_params(ctypes.Structure):
@@ -2476,4 +3124,1029 @@ class WSServer(Component):
         file, a directory or a FIFO fails with 912.
         """
         self._call("pier_wsserver_do_sendfile", connection_id, _text_arg(filename))
+
+
+# === OFTPServer ============================================================
+
+OFTPSERVER_PROP_CERTIFICATEEFFECTIVEDATE = 1
+OFTPSERVER_PROP_CERTIFICATEEXPIRATIONDATE = 2
+OFTPSERVER_PROP_CERTIFICATEEXTENDEDKEYUSAGE = 3
+OFTPSERVER_PROP_CERTIFICATEFINGERPRINT = 4
+OFTPSERVER_PROP_CERTIFICATEFINGERPRINTSHA1 = 5
+OFTPSERVER_PROP_CERTIFICATEFINGERPRINTSHA256 = 6
+OFTPSERVER_PROP_CERTIFICATEISSUER = 7
+OFTPSERVER_PROP_CERTIFICATEKEYPASSWORD = 8
+OFTPSERVER_PROP_CERTIFICATEPRIVATEKEY = 9
+OFTPSERVER_PROP_CERTIFICATEPRIVATEKEYAVAILABLE = 10
+OFTPSERVER_PROP_CERTIFICATEPRIVATEKEYCONTAINER = 11
+OFTPSERVER_PROP_CERTIFICATEPUBLICKEY = 12
+OFTPSERVER_PROP_CERTIFICATEPUBLICKEYALGORITHM = 13
+OFTPSERVER_PROP_CERTIFICATEPUBLICKEYLENGTH = 14
+OFTPSERVER_PROP_CERTIFICATESERIALNUMBER = 15
+OFTPSERVER_PROP_CERTIFICATESIGNATUREALGORITHM = 16
+OFTPSERVER_PROP_CERTIFICATESTORE = 17
+OFTPSERVER_PROP_CERTIFICATESTOREPASSWORD = 18
+OFTPSERVER_PROP_CERTIFICATESTORETYPE = 19
+OFTPSERVER_PROP_CERTIFICATESUBJECTALTNAMES = 20
+OFTPSERVER_PROP_CERTIFICATETHUMBPRINTMD5 = 21
+OFTPSERVER_PROP_CERTIFICATETHUMBPRINTSHA1 = 22
+OFTPSERVER_PROP_CERTIFICATETHUMBPRINTSHA256 = 23
+OFTPSERVER_PROP_CERTIFICATEUSAGE = 24
+OFTPSERVER_PROP_CERTIFICATEUSAGEFLAGS = 25
+OFTPSERVER_PROP_CERTIFICATEVERSION = 26
+OFTPSERVER_PROP_CERTIFICATESUBJECT = 27
+OFTPSERVER_PROP_CERTIFICATEENCODED = 28
+OFTPSERVER_PROP_CONNECTIONBACKLOG = 29
+OFTPSERVER_PROP_CONNCOUNT = 30
+OFTPSERVER_PROP_CONNCOMPRESS = 31
+OFTPSERVER_PROP_CONNCONNECTED = 32
+OFTPSERVER_PROP_CONNCONNECTIONID = 33
+OFTPSERVER_PROP_CONNDOWNLOADDIRECTORY = 34
+OFTPSERVER_PROP_CONNDOWNLOADSTREAM = 35
+OFTPSERVER_PROP_CONNENCRYPTIONALGORITHM = 36
+OFTPSERVER_PROP_CONNLOCALADDRESS = 37
+OFTPSERVER_PROP_CONNMAXRECORDSIZE = 38
+OFTPSERVER_PROP_CONNREADYTOSEND = 39
+OFTPSERVER_PROP_CONNRECIPIENTCERTSTORE = 40
+OFTPSERVER_PROP_CONNRECIPIENTCERTSTOREPASSWORD = 41
+OFTPSERVER_PROP_CONNRECIPIENTCERTSTORETYPE = 42
+OFTPSERVER_PROP_CONNRECIPIENTCERTSUBJECT = 43
+OFTPSERVER_PROP_CONNREMOTEHOST = 44
+OFTPSERVER_PROP_CONNREMOTEPORT = 45
+OFTPSERVER_PROP_CONNSFIDCODE = 46
+OFTPSERVER_PROP_CONNSIGNEDRECEIPT = 47
+OFTPSERVER_PROP_CONNSSIDCODE = 48
+OFTPSERVER_PROP_CONNTIMEOUT = 49
+OFTPSERVER_PROP_CONNUPLOADSTREAM = 50
+OFTPSERVER_PROP_CONNVERSION = 51
+OFTPSERVER_PROP_CONNVIRTUALFILEDATE = 52
+OFTPSERVER_PROP_CONNVIRTUALFILEFORMAT = 53
+OFTPSERVER_PROP_CONNVIRTUALFILESECURITYLEVEL = 54
+OFTPSERVER_PROP_DEFAULTTIMEOUT = 55
+OFTPSERVER_PROP_LISTENING = 56
+OFTPSERVER_PROP_LOCALHOST = 57
+OFTPSERVER_PROP_LOCALPORT = 58
+OFTPSERVER_PROP_SERVERPASSWORD = 59
+OFTPSERVER_PROP_SERVERSFIDCODE = 60
+OFTPSERVER_PROP_SERVERSSIDCODE = 61
+OFTPSERVER_PROP_SSLAUTHENTICATECLIENTS = 62
+OFTPSERVER_PROP_SSLCERTEFFECTIVEDATE = 63
+OFTPSERVER_PROP_SSLCERTEXPIRATIONDATE = 64
+OFTPSERVER_PROP_SSLCERTEXTENDEDKEYUSAGE = 65
+OFTPSERVER_PROP_SSLCERTFINGERPRINT = 66
+OFTPSERVER_PROP_SSLCERTFINGERPRINTSHA1 = 67
+OFTPSERVER_PROP_SSLCERTFINGERPRINTSHA256 = 68
+OFTPSERVER_PROP_SSLCERTISSUER = 69
+OFTPSERVER_PROP_SSLCERTKEYPASSWORD = 70
+OFTPSERVER_PROP_SSLCERTPRIVATEKEY = 71
+OFTPSERVER_PROP_SSLCERTPRIVATEKEYAVAILABLE = 72
+OFTPSERVER_PROP_SSLCERTPRIVATEKEYCONTAINER = 73
+OFTPSERVER_PROP_SSLCERTPUBLICKEY = 74
+OFTPSERVER_PROP_SSLCERTPUBLICKEYALGORITHM = 75
+OFTPSERVER_PROP_SSLCERTPUBLICKEYLENGTH = 76
+OFTPSERVER_PROP_SSLCERTSERIALNUMBER = 77
+OFTPSERVER_PROP_SSLCERTSIGNATUREALGORITHM = 78
+OFTPSERVER_PROP_SSLCERTSTORE = 79
+OFTPSERVER_PROP_SSLCERTSTOREPASSWORD = 80
+OFTPSERVER_PROP_SSLCERTSTORETYPE = 81
+OFTPSERVER_PROP_SSLCERTSUBJECTALTNAMES = 82
+OFTPSERVER_PROP_SSLCERTTHUMBPRINTMD5 = 83
+OFTPSERVER_PROP_SSLCERTTHUMBPRINTSHA1 = 84
+OFTPSERVER_PROP_SSLCERTTHUMBPRINTSHA256 = 85
+OFTPSERVER_PROP_SSLCERTUSAGE = 86
+OFTPSERVER_PROP_SSLCERTUSAGEFLAGS = 87
+OFTPSERVER_PROP_SSLCERTVERSION = 88
+OFTPSERVER_PROP_SSLCERTSUBJECT = 89
+OFTPSERVER_PROP_SSLCERTENCODED = 90
+OFTPSERVER_PROP_TRUSTEDCERTCOUNT = 91
+OFTPSERVER_PROP_TRUSTEDCERTEFFECTIVEDATE = 92
+OFTPSERVER_PROP_TRUSTEDCERTEXPIRATIONDATE = 93
+OFTPSERVER_PROP_TRUSTEDCERTEXTENDEDKEYUSAGE = 94
+OFTPSERVER_PROP_TRUSTEDCERTFINGERPRINT = 95
+OFTPSERVER_PROP_TRUSTEDCERTFINGERPRINTSHA1 = 96
+OFTPSERVER_PROP_TRUSTEDCERTFINGERPRINTSHA256 = 97
+OFTPSERVER_PROP_TRUSTEDCERTISSUER = 98
+OFTPSERVER_PROP_TRUSTEDCERTKEYPASSWORD = 99
+OFTPSERVER_PROP_TRUSTEDCERTPRIVATEKEY = 100
+OFTPSERVER_PROP_TRUSTEDCERTPRIVATEKEYAVAILABLE = 101
+OFTPSERVER_PROP_TRUSTEDCERTPRIVATEKEYCONTAINER = 102
+OFTPSERVER_PROP_TRUSTEDCERTPUBLICKEY = 103
+OFTPSERVER_PROP_TRUSTEDCERTPUBLICKEYALGORITHM = 104
+OFTPSERVER_PROP_TRUSTEDCERTPUBLICKEYLENGTH = 105
+OFTPSERVER_PROP_TRUSTEDCERTSERIALNUMBER = 106
+OFTPSERVER_PROP_TRUSTEDCERTSIGNATUREALGORITHM = 107
+OFTPSERVER_PROP_TRUSTEDCERTSTORE = 108
+OFTPSERVER_PROP_TRUSTEDCERTSTOREPASSWORD = 109
+OFTPSERVER_PROP_TRUSTEDCERTSTORETYPE = 110
+OFTPSERVER_PROP_TRUSTEDCERTSUBJECTALTNAMES = 111
+OFTPSERVER_PROP_TRUSTEDCERTTHUMBPRINTMD5 = 112
+OFTPSERVER_PROP_TRUSTEDCERTTHUMBPRINTSHA1 = 113
+OFTPSERVER_PROP_TRUSTEDCERTTHUMBPRINTSHA256 = 114
+OFTPSERVER_PROP_TRUSTEDCERTUSAGE = 115
+OFTPSERVER_PROP_TRUSTEDCERTUSAGEFLAGS = 116
+OFTPSERVER_PROP_TRUSTEDCERTVERSION = 117
+OFTPSERVER_PROP_TRUSTEDCERTSUBJECT = 118
+OFTPSERVER_PROP_TRUSTEDCERTENCODED = 119
+OFTPSERVER_PROP_USESSL = 120
+OFTPSERVER_EVENT_ACCEPTCONNECTION = 1
+OFTPSERVER_EVENT_ACCEPTFILE = 2
+OFTPSERVER_EVENT_CERTIFICATERECEIVED = 3
+OFTPSERVER_EVENT_CONNECTED = 4
+OFTPSERVER_EVENT_CONNECTIONREQUEST = 5
+OFTPSERVER_EVENT_DISCONNECTED = 6
+OFTPSERVER_EVENT_ENDRESPONSE = 7
+OFTPSERVER_EVENT_ENDTRANSFER = 8
+OFTPSERVER_EVENT_ERROR = 9
+OFTPSERVER_EVENT_LOG = 10
+OFTPSERVER_EVENT_PITRAIL = 11
+OFTPSERVER_EVENT_READYTOSEND = 12
+OFTPSERVER_EVENT_SSLCLIENTAUTHENTICATION = 13
+OFTPSERVER_EVENT_SSLCONNECTIONREQUEST = 14
+OFTPSERVER_EVENT_SSLSTATUS = 15
+OFTPSERVER_EVENT_STARTTRANSFER = 16
+OFTPSERVER_EVENT_TRANSFER = 17
+
+
+class OFTPServerAcceptConnectionEvent(_pier_oftpserver_acceptconnection_params_view):
+    """OFTPServer's AcceptConnection event: Fired when the client's SSID arrives; ServerVersion, Accept, ErrorCode (the ESID reason) and ErrorDescription are writable.
+
+    Valid only while the handler runs (reading it later raises RuntimeError).
+    """
+    __slots__ = ()
+    name = "AcceptConnection"
+    event_id = 1
+
+class OFTPServerAcceptFileEvent(_pier_oftpserver_acceptfile_params_view):
+    """OFTPServer's AcceptFile event: Fired for the client's SFID; Accept, FileName, Overwrite, ErrorCode (the SFNA reason, default 99) and ErrorDescription are writable.
+
+    Valid only while the handler runs (reading it later raises RuntimeError).
+    """
+    __slots__ = ()
+    name = "AcceptFile"
+    event_id = 2
+
+class OFTPServerCertificateReceivedEvent(_pier_oftpserver_certificatereceived_params_view):
+    """OFTPServer's CertificateReceived event: Fired when the client delivered a certificate (RFC 5024 §6.4 certificate exchange).
+
+    Valid only while the handler runs (reading it later raises RuntimeError).
+    """
+    __slots__ = ()
+    name = "CertificateReceived"
+    event_id = 3
+
+class OFTPServerConnectedEvent(_pier_oftpserver_connected_params_view):
+    """OFTPServer's Connected event: Fired when the OFTP session is up (the SSIDs agreed), or with the error it failed with.
+
+    Valid only while the handler runs (reading it later raises RuntimeError).
+    """
+    __slots__ = ()
+    name = "Connected"
+    event_id = 4
+
+class OFTPServerConnectionRequestEvent(_pier_oftpserver_connectionrequest_params_view):
+    """OFTPServer's ConnectionRequest event: Fired when a client asks to connect (before TLS and SSRM); Accept is writable.
+
+    Valid only while the handler runs (reading it later raises RuntimeError).
+    """
+    __slots__ = ()
+    name = "ConnectionRequest"
+    event_id = 5
+
+class OFTPServerDisconnectedEvent(_pier_oftpserver_disconnected_params_view):
+    """OFTPServer's Disconnected event: Fired when a connection ends: 0 after an orderly ESID 00, else the error (671 protocol, 675/677 a refused identity, 10060 a time-out, ...).
+
+    Valid only while the handler runs (reading it later raises RuntimeError).
+    """
+    __slots__ = ()
+    name = "Disconnected"
+    event_id = 6
+
+class OFTPServerEndResponseEvent(_pier_oftpserver_endresponse_params_view):
+    """OFTPServer's EndResponse event: Fired for each EERP or NERP received (Direction 0), or sent with FireEndResponseOnSend (Direction 1); FileHash is writable.
+
+    Valid only while the handler runs (reading it later raises RuntimeError).
+    """
+    __slots__ = ()
+    name = "EndResponse"
+    event_id = 7
+
+class OFTPServerEndTransferEvent(_pier_oftpserver_endtransfer_params_view):
+    """OFTPServer's EndTransfer event: Fired when a file was received or sent (ReasonCode 0) or failed; SendEndResponse is writable.
+
+    Valid only while the handler runs (reading it later raises RuntimeError).
+    """
+    __slots__ = ()
+    name = "EndTransfer"
+    event_id = 8
+
+class OFTPServerErrorEvent(_pier_oftpserver_error_params_view):
+    """OFTPServer's Error event: Fired for failures no return value can report (a protocol violation by the client, a failed write).
+
+    Valid only while the handler runs (reading it later raises RuntimeError).
+    """
+    __slots__ = ()
+    name = "Error"
+    event_id = 9
+
+class OFTPServerLogEvent(_pier_oftpserver_log_params_view):
+    """OFTPServer's Log event: Fired for log lines at or under LogLevel (LogType "Info" or "OFTP").
+
+    Valid only while the handler runs (reading it later raises RuntimeError).
+    """
+    __slots__ = ()
+    name = "Log"
+    event_id = 10
+
+class OFTPServerPITrailEvent(_pier_oftpserver_pitrail_params_view):
+    """OFTPServer's PITrail event: Fired for every command sent and received: the raw Exchange Buffer, its command octet and name.
+
+    Valid only while the handler runs (reading it later raises RuntimeError).
+    """
+    __slots__ = ()
+    name = "PITrail"
+    event_id = 11
+
+class OFTPServerReadyToSendEvent(_pier_oftpserver_readytosend_params_view):
+    """OFTPServer's ReadyToSend event: Fired when the client hands the server the turn to speak (its CD): SendFile may be called.
+
+    Valid only while the handler runs (reading it later raises RuntimeError).
+    """
+    __slots__ = ()
+    name = "ReadyToSend"
+    event_id = 12
+
+class OFTPServerSSLClientAuthenticationEvent(_pier_sslclientauthentication_params_view):
+    """OFTPServer's SSLClientAuthentication event: Fired when the client presents its certificate; Accept is writable.
+
+    Valid only while the handler runs (reading it later raises RuntimeError).
+    """
+    __slots__ = ()
+    name = "SSLClientAuthentication"
+    event_id = 13
+
+class OFTPServerSSLConnectionRequestEvent(_pier_sslconnectionrequest_params_view):
+    """OFTPServer's SSLConnectionRequest event: Fired when a TLS ClientHello arrives; the certificate fields are writable.
+
+    Valid only while the handler runs (reading it later raises RuntimeError).
+    """
+    __slots__ = ()
+    name = "SSLConnectionRequest"
+    event_id = 14
+
+class OFTPServerSSLStatusEvent(_pier_sslstatus_params_view):
+    """OFTPServer's SSLStatus event: Fired with TLS handshake progress messages.
+
+    Valid only while the handler runs (reading it later raises RuntimeError).
+    """
+    __slots__ = ()
+    name = "SSLStatus"
+    event_id = 15
+
+class OFTPServerStartTransferEvent(_pier_oftpserver_starttransfer_params_view):
+    """OFTPServer's StartTransfer event: Fired when a file starts to be received or sent; LocalFile is writable.
+
+    Valid only while the handler runs (reading it later raises RuntimeError).
+    """
+    __slots__ = ()
+    name = "StartTransfer"
+    event_id = 16
+
+class OFTPServerTransferEvent(_pier_oftpserver_transfer_params_view):
+    """OFTPServer's Transfer event: Fired as file data is received or sent: BytesTransferred so far, and the data.
+
+    Valid only while the handler runs (reading it later raises RuntimeError).
+    """
+    __slots__ = ()
+    name = "Transfer"
+    event_id = 17
+
+
+class OFTPServerConnection(Connection):
+    """One connection of a OFTPServer: its per-connection properties as attributes (``server.connections[connection_id].remote_host``).
+
+    Reading a field of a connection that is gone raises the error the library gives (e.g. 126, invalid ConnectionId).
+    """
+    __slots__ = ()
+
+    @property
+    def compress(self) -> bool:
+        """``ConnCompress`` (bool, per connection, default False): Sending: compress outgoing files (CMS CompressedData, 2.0). Receiving: whether the file being received is compressed (SFIDCOMP)."""
+        return self._server._get_bool(31, self._id)
+
+    @compress.setter
+    def compress(self, value: bool) -> None:
+        self._server._set_bool(31, self._id, value)
+
+    @property
+    def connected(self) -> bool:
+        """``ConnConnected`` (bool, per connection, read-only): Whether the connection is open (use Disconnect to close it)."""
+        return self._server._get_bool(32, self._id)
+
+    @property
+    def download_directory(self) -> str:
+        """``ConnDownloadDirectory`` (text, per connection): The directory received files are stored in (set it in ConnectionRequest, Connected or AcceptConnection); files are written under `.oftp-partial/` there and renamed when complete."""
+        return self._server._get_text(34, self._id)
+
+    @download_directory.setter
+    def download_directory(self, value: str) -> None:
+        self._server._set_text(34, self._id, value)
+
+    @property
+    def download_stream(self) -> int:
+        """``ConnDownloadStream`` (int, per connection, default -1, -1 to 2147483647): A file descriptor received files are written to instead of a file (-1 none); CloseStreamAfterTransfer says whether pier closes it. No restart."""
+        return self._server._get_int(35, self._id)
+
+    @download_stream.setter
+    def download_stream(self, value: int) -> None:
+        self._server._set_int(35, self._id, value)
+
+    @property
+    def encryption_algorithm(self) -> int:
+        """``ConnEncryptionAlgorithm`` (int, per connection, default 0, 0 to 3): Cipher of outgoing encrypted files: 0 3DES, 1 AES-128 (the reference's values), 2 AES-192, 3 AES-256 (pier)."""
+        return self._server._get_int(36, self._id)
+
+    @encryption_algorithm.setter
+    def encryption_algorithm(self, value: int) -> None:
+        self._server._set_int(36, self._id, value)
+
+    @property
+    def local_address(self) -> str:
+        """``ConnLocalAddress`` (text, per connection, read-only): Local IP address of the interface the connection uses."""
+        return self._server._get_text(37, self._id)
+
+    @property
+    def max_record_size(self) -> int:
+        """``ConnMaxRecordSize`` (int, per connection, default 0, 0 to 99999): SFIDLRECL of outgoing F and V files (0 for U and T files)."""
+        return self._server._get_int(38, self._id)
+
+    @max_record_size.setter
+    def max_record_size(self, value: int) -> None:
+        self._server._set_int(38, self._id, value)
+
+    @property
+    def ready_to_send(self) -> bool:
+        """``ConnReadyToSend`` (bool, per connection, read-only, default False): True while the server is the Speaker (after the client's CD): SendFile may be called."""
+        return self._server._get_bool(39, self._id)
+
+    @property
+    def recipient_cert_store(self) -> bytes:
+        """``ConnRecipientCertStore`` (binary, per connection, default MY): The store of the partner's certificate (encryption of outgoing files, verification of signed receipts)."""
+        return self._server._get_binary(40, self._id)
+
+    @recipient_cert_store.setter
+    def recipient_cert_store(self, value: Union[bytes, str]) -> None:
+        self._server._set_binary(40, self._id, value)
+
+    @property
+    def recipient_cert_store_password(self) -> str:
+        """``ConnRecipientCertStorePassword`` (text, per connection): Password of ConnRecipientCertStore."""
+        return self._server._get_text(41, self._id)
+
+    @recipient_cert_store_password.setter
+    def recipient_cert_store_password(self, value: str) -> None:
+        self._server._set_text(41, self._id, value)
+
+    @property
+    def recipient_cert_store_type(self) -> int:
+        """``ConnRecipientCertStoreType`` (int, per connection, default 0, 0 to 99): Type of ConnRecipientCertStore (as SSLCertStoreType)."""
+        return self._server._get_int(42, self._id)
+
+    @recipient_cert_store_type.setter
+    def recipient_cert_store_type(self, value: int) -> None:
+        self._server._set_int(42, self._id, value)
+
+    @property
+    def recipient_cert_subject(self) -> str:
+        """``ConnRecipientCertSubject`` (text, per connection): Subject of the partner's certificate in ConnRecipientCertStore."""
+        return self._server._get_text(43, self._id)
+
+    @recipient_cert_subject.setter
+    def recipient_cert_subject(self, value: str) -> None:
+        self._server._set_text(43, self._id, value)
+
+    @property
+    def remote_host(self) -> str:
+        """``ConnRemoteHost`` (text, per connection, read-only): IP address of the client."""
+        return self._server._get_text(44, self._id)
+
+    @property
+    def remote_port(self) -> int:
+        """``ConnRemotePort`` (int, per connection, read-only): TCP port of the client."""
+        return self._server._get_int(45, self._id)
+
+    @property
+    def sfid_code(self) -> str:
+        """``ConnSFIDCode`` (text, per connection): The client's SFID code: SFIDORIG of the last file received; SFIDDEST of files SendFile sends when its ClientSFIDCode is empty."""
+        return self._server._get_text(46, self._id)
+
+    @sfid_code.setter
+    def sfid_code(self, value: str) -> None:
+        self._server._set_text(46, self._id, value)
+
+    @property
+    def signed_receipt(self) -> bool:
+        """``ConnSignedReceipt`` (bool, per connection, default False): Sending: ask for a signed EERP (SFIDSIGN). Receiving: whether the client asked for one."""
+        return self._server._get_bool(47, self._id)
+
+    @signed_receipt.setter
+    def signed_receipt(self, value: bool) -> None:
+        self._server._set_bool(47, self._id, value)
+
+    @property
+    def ssid_code(self) -> str:
+        """``ConnSSIDCode`` (text, per connection, read-only): The client's SSID code (SSIDCODE of its SSID)."""
+        return self._server._get_text(48, self._id)
+
+    @property
+    def timeout(self) -> int:
+        """``ConnTimeout`` (int, per connection, default DefaultTimeout, 0 to 4294967295): Seconds of silence the session waits for the client (the RFC 5024 §9 response timer; then ESID 09 and Disconnected 10060; 0 = no limit), and that a SendFile may block without progress."""
+        return self._server._get_int(49, self._id)
+
+    @timeout.setter
+    def timeout(self, value: int) -> None:
+        self._server._set_int(49, self._id, value)
+
+    @property
+    def upload_stream(self) -> int:
+        """``ConnUploadStream`` (int, per connection, default -1, -1 to 2147483647): A file descriptor SendFile reads when its FileName is "" (-1 none); CloseStreamAfterTransfer says whether pier closes it."""
+        return self._server._get_int(50, self._id)
+
+    @upload_stream.setter
+    def upload_stream(self, value: int) -> None:
+        self._server._set_int(50, self._id, value)
+
+    @property
+    def version(self) -> int:
+        """``ConnVersion`` (int, per connection, read-only, default 3): The session's OFTP level: 0 1.2, 1 1.3, 2 1.4, 3 2.0."""
+        return self._server._get_int(51, self._id)
+
+    @property
+    def virtual_file_date(self) -> str:
+        """``ConnVirtualFileDate`` (text, per connection): The stamp of the next file SendFile sends ("" = now); reads back as `MM/dd/yyyy HH:mm:ss`."""
+        return self._server._get_text(52, self._id)
+
+    @virtual_file_date.setter
+    def virtual_file_date(self, value: str) -> None:
+        self._server._set_text(52, self._id, value)
+
+    @property
+    def virtual_file_format(self) -> int:
+        """``ConnVirtualFileFormat`` (int, per connection, default 0, 0 to 3): Format of outgoing files (0 U unstructured, 1 T text, 2 F fixed, 3 V variable); of the file being received."""
+        return self._server._get_int(53, self._id)
+
+    @virtual_file_format.setter
+    def virtual_file_format(self, value: int) -> None:
+        self._server._set_int(53, self._id, value)
+
+    @property
+    def virtual_file_security_level(self) -> int:
+        """``ConnVirtualFileSecurityLevel`` (int, per connection, default 0, 0 to 3): Security of outgoing files (0 none, 1 encrypted, 2 signed, 3 both; 2.0); of the file being received."""
+        return self._server._get_int(54, self._id)
+
+    @virtual_file_security_level.setter
+    def virtual_file_security_level(self, value: int) -> None:
+        self._server._set_int(54, self._id, value)
+
+
+class OFTPServer(Component):
+    """The OFTPServer component (docs/reference/oftpserver.md).
+
+    Properties are attributes in snake_case, per-connection ones live on ``connections[connection_id]``; events are registered with ``@server.on("EventName")``; methods raise a pier.Error subclass on failure.
+    """
+    _prefix = "pier_oftpserver"
+    _connection_class = OFTPServerConnection
+    _count_prop = 30
+    _position_prop = 33
+    _events: dict[str, type[Event]] = {
+        "AcceptConnection": OFTPServerAcceptConnectionEvent,
+        "AcceptFile": OFTPServerAcceptFileEvent,
+        "CertificateReceived": OFTPServerCertificateReceivedEvent,
+        "Connected": OFTPServerConnectedEvent,
+        "ConnectionRequest": OFTPServerConnectionRequestEvent,
+        "Disconnected": OFTPServerDisconnectedEvent,
+        "EndResponse": OFTPServerEndResponseEvent,
+        "EndTransfer": OFTPServerEndTransferEvent,
+        "Error": OFTPServerErrorEvent,
+        "Log": OFTPServerLogEvent,
+        "PITrail": OFTPServerPITrailEvent,
+        "ReadyToSend": OFTPServerReadyToSendEvent,
+        "SSLClientAuthentication": OFTPServerSSLClientAuthenticationEvent,
+        "SSLConnectionRequest": OFTPServerSSLConnectionRequestEvent,
+        "SSLStatus": OFTPServerSSLStatusEvent,
+        "StartTransfer": OFTPServerStartTransferEvent,
+        "Transfer": OFTPServerTransferEvent,
+    }
+
+    @property
+    def certificate_effective_date(self) -> str:
+        """``CertificateEffectiveDate`` (text, read-only): The date the certificate becomes valid (`dd-MMM-yyyy HH:mm:ss`, UTC)."""
+        return self._get_text(1, 0)
+
+    @property
+    def certificate_expiration_date(self) -> str:
+        """``CertificateExpirationDate`` (text, read-only): The date the certificate expires (`dd-MMM-yyyy HH:mm:ss`, UTC)."""
+        return self._get_text(2, 0)
+
+    @property
+    def certificate_extended_key_usage(self) -> str:
+        """``CertificateExtendedKeyUsage`` (text, read-only): Comma-separated extended key usage OIDs."""
+        return self._get_text(3, 0)
+
+    @property
+    def certificate_fingerprint(self) -> str:
+        """``CertificateFingerprint`` (text, read-only): MD5 hash of the certificate, hex bytes separated by `:`."""
+        return self._get_text(4, 0)
+
+    @property
+    def certificate_fingerprint_sha1(self) -> str:
+        """``CertificateFingerprintSHA1`` (text, read-only): SHA-1 hash of the certificate, hex bytes separated by `:`."""
+        return self._get_text(5, 0)
+
+    @property
+    def certificate_fingerprint_sha256(self) -> str:
+        """``CertificateFingerprintSHA256`` (text, read-only): SHA-256 hash of the certificate, hex bytes separated by `:`."""
+        return self._get_text(6, 0)
+
+    @property
+    def certificate_issuer(self) -> str:
+        """``CertificateIssuer`` (text, read-only): Issuer of the certificate (`CN=..., O=...`)."""
+        return self._get_text(7, 0)
+
+    @property
+    def certificate_key_password(self) -> str:
+        """``CertificateKeyPassword`` (text): Password of the private key when it is encrypted apart from the store; stored."""
+        return self._get_text(8, 0)
+
+    @certificate_key_password.setter
+    def certificate_key_password(self, value: str) -> None:
+        self._set_text(8, 0, value)
+
+    @property
+    def certificate_private_key(self) -> str:
+        """``CertificatePrivateKey`` (text, read-only): Never exported: always empty (PrivateKeyAvailable says whether there is a key)."""
+        return self._get_text(9, 0)
+
+    @property
+    def certificate_private_key_available(self) -> bool:
+        """``CertificatePrivateKeyAvailable`` (bool, read-only): Whether the certificate came with its private key."""
+        return self._get_bool(10, 0)
+
+    @property
+    def certificate_private_key_container(self) -> str:
+        """``CertificatePrivateKeyContainer`` (text, read-only): No key containers on this platform: always empty."""
+        return self._get_text(11, 0)
+
+    @property
+    def certificate_public_key(self) -> str:
+        """``CertificatePublicKey`` (text, read-only): The SubjectPublicKeyInfo, Base64 DER."""
+        return self._get_text(12, 0)
+
+    @property
+    def certificate_public_key_algorithm(self) -> str:
+        """``CertificatePublicKeyAlgorithm`` (text, read-only): RSA, ECDSA, Ed25519, or the algorithm's OID."""
+        return self._get_text(13, 0)
+
+    @property
+    def certificate_public_key_length(self) -> int:
+        """``CertificatePublicKeyLength`` (int, read-only): Bits of the public key (RSA modulus, EC field size)."""
+        return self._get_int(14, 0)
+
+    @property
+    def certificate_serial_number(self) -> str:
+        """``CertificateSerialNumber`` (text, read-only): Serial number, upper-case hex."""
+        return self._get_text(15, 0)
+
+    @property
+    def certificate_signature_algorithm(self) -> str:
+        """``CertificateSignatureAlgorithm`` (text, read-only): Signature algorithm of the certificate (e.g. sha256RSA), or its OID."""
+        return self._get_text(16, 0)
+
+    @property
+    def certificate_store(self) -> bytes:
+        """``CertificateStore`` (binary, default MY): The certificate store: a file name or the store's bytes, per StoreType."""
+        return self._get_binary(17, 0)
+
+    @certificate_store.setter
+    def certificate_store(self, value: Union[bytes, str]) -> None:
+        self._set_binary(17, 0, value)
+
+    @property
+    def certificate_store_password(self) -> str:
+        """``CertificateStorePassword`` (text): Password of the certificate store."""
+        return self._get_text(18, 0)
+
+    @certificate_store_password.setter
+    def certificate_store_password(self, value: str) -> None:
+        self._set_text(18, 0, value)
+
+    @property
+    def certificate_store_type(self) -> int:
+        """``CertificateStoreType`` (int, default 0, 0 to 99): Type of Store (2 PFX file, 3 PFX blob, 6 PEM key file, 7 PEM key blob, 8/9 public key, 11/12 P7B, 99 auto)."""
+        return self._get_int(19, 0)
+
+    @certificate_store_type.setter
+    def certificate_store_type(self, value: int) -> None:
+        self._set_int(19, 0, value)
+
+    @property
+    def certificate_subject_alt_names(self) -> str:
+        """``CertificateSubjectAltNames`` (text, read-only): Comma-separated subject alternative names (DNS names, IP addresses, e-mail)."""
+        return self._get_text(20, 0)
+
+    @property
+    def certificate_thumbprint_md5(self) -> str:
+        """``CertificateThumbprintMD5`` (text, read-only): As Fingerprint."""
+        return self._get_text(21, 0)
+
+    @property
+    def certificate_thumbprint_sha1(self) -> str:
+        """``CertificateThumbprintSHA1`` (text, read-only): As FingerprintSHA1."""
+        return self._get_text(22, 0)
+
+    @property
+    def certificate_thumbprint_sha256(self) -> str:
+        """``CertificateThumbprintSHA256`` (text, read-only): As FingerprintSHA256."""
+        return self._get_text(23, 0)
+
+    @property
+    def certificate_usage(self) -> str:
+        """``CertificateUsage`` (text, read-only): Key usage names, comma-separated (Digital Signature, Key Encipherment, ...)."""
+        return self._get_text(24, 0)
+
+    @property
+    def certificate_usage_flags(self) -> int:
+        """``CertificateUsageFlags`` (int, read-only): Key usage bits (0x80 digitalSignature ... 0x8000 decipherOnly)."""
+        return self._get_int(25, 0)
+
+    @property
+    def certificate_version(self) -> str:
+        """``CertificateVersion`` (text, read-only): X.509 version ("V3")."""
+        return self._get_text(26, 0)
+
+    @property
+    def certificate_subject(self) -> str:
+        """``CertificateSubject`` (text): Subject of the certificate to select (exact, then substring; "*" = the first); reads back the full subject."""
+        return self._get_text(27, 0)
+
+    @certificate_subject.setter
+    def certificate_subject(self, value: str) -> None:
+        self._set_text(27, 0, value)
+
+    @property
+    def certificate_encoded(self) -> bytes:
+        """``CertificateEncoded`` (binary): The certificate (PEM/Base64); setting it selects the matching certificate of the store."""
+        return self._get_binary(28, 0)
+
+    @certificate_encoded.setter
+    def certificate_encoded(self, value: Union[bytes, str]) -> None:
+        self._set_binary(28, 0, value)
+
+    @property
+    def connection_backlog(self) -> int:
+        """``ConnectionBacklog`` (int, default SOMAXCONN, 1 to 2147483647): Maximum number of pending connections kept by the TCP/IP stack (the reference's 5 drops connections under bursts on Linux)."""
+        return self._get_int(29, 0)
+
+    @connection_backlog.setter
+    def connection_backlog(self, value: int) -> None:
+        self._set_int(29, 0, value)
+
+    @property
+    def conn_count(self) -> int:
+        """``ConnCount`` (int, read-only, default 0): Number of open connections; ConnConnectionId positions run 0..ConnCount-1."""
+        return self._get_int(30, 0)
+
+    @property
+    def default_timeout(self) -> int:
+        """``DefaultTimeout`` (int, default 60, 0 to 4294967295): ConnTimeout given to each new connection."""
+        return self._get_int(55, 0)
+
+    @default_timeout.setter
+    def default_timeout(self, value: int) -> None:
+        self._set_int(55, 0, value)
+
+    @property
+    def listening(self) -> bool:
+        """``Listening`` (bool, default False): Whether the server is listening; setting it starts or stops listening."""
+        return self._get_bool(56, 0)
+
+    @listening.setter
+    def listening(self, value: bool) -> None:
+        self._set_bool(56, 0, value)
+
+    @property
+    def local_host(self) -> str:
+        """``LocalHost`` (text): Local interface to listen on ("" = every interface); 107 while listening."""
+        return self._get_text(57, 0)
+
+    @local_host.setter
+    def local_host(self, value: str) -> None:
+        self._set_text(57, 0, value)
+
+    @property
+    def local_port(self) -> int:
+        """``LocalPort`` (int, default 3305, 0 to 65535): TCP port to listen on (3305; 6619 is the convention for TLS; 0 = the system picks one, readable once listening); 106 while listening."""
+        return self._get_int(58, 0)
+
+    @local_port.setter
+    def local_port(self, value: int) -> None:
+        self._set_int(58, 0, value)
+
+    @property
+    def server_password(self) -> str:
+        """``ServerPassword`` (text): The server's SSIDPSWD (at most 8 characters)."""
+        return self._get_text(59, 0)
+
+    @server_password.setter
+    def server_password(self, value: str) -> None:
+        self._set_text(59, 0, value)
+
+    @property
+    def server_sfid_code(self) -> str:
+        """``ServerSFIDCode`` (text): The server's SFID code (at most 25 characters): SFIDORIG of files it sends; files whose SFIDDEST differs are refused with SFNA 02 unless AcceptFile accepts them. Required to listen (673)."""
+        return self._get_text(60, 0)
+
+    @server_sfid_code.setter
+    def server_sfid_code(self, value: str) -> None:
+        self._set_text(60, 0, value)
+
+    @property
+    def server_ssid_code(self) -> str:
+        """``ServerSSIDCode`` (text): The server's SSIDCODE (at most 25 characters). Required to listen (672)."""
+        return self._get_text(61, 0)
+
+    @server_ssid_code.setter
+    def server_ssid_code(self, value: str) -> None:
+        self._set_text(61, 0, value)
+
+    @property
+    def ssl_authenticate_clients(self) -> bool:
+        """``SSLAuthenticateClients`` (bool, default False): Ask clients for a certificate (see the SSLClientAuthentication event)."""
+        return self._get_bool(62, 0)
+
+    @ssl_authenticate_clients.setter
+    def ssl_authenticate_clients(self, value: bool) -> None:
+        self._set_bool(62, 0, value)
+
+    @property
+    def ssl_cert_effective_date(self) -> str:
+        """``SSLCertEffectiveDate`` (text, read-only): The date the certificate becomes valid (`dd-MMM-yyyy HH:mm:ss`, UTC)."""
+        return self._get_text(63, 0)
+
+    @property
+    def ssl_cert_expiration_date(self) -> str:
+        """``SSLCertExpirationDate`` (text, read-only): The date the certificate expires (`dd-MMM-yyyy HH:mm:ss`, UTC)."""
+        return self._get_text(64, 0)
+
+    @property
+    def ssl_cert_extended_key_usage(self) -> str:
+        """``SSLCertExtendedKeyUsage`` (text, read-only): Comma-separated extended key usage OIDs."""
+        return self._get_text(65, 0)
+
+    @property
+    def ssl_cert_fingerprint(self) -> str:
+        """``SSLCertFingerprint`` (text, read-only): MD5 hash of the certificate, hex bytes separated by `:`."""
+        return self._get_text(66, 0)
+
+    @property
+    def ssl_cert_fingerprint_sha1(self) -> str:
+        """``SSLCertFingerprintSHA1`` (text, read-only): SHA-1 hash of the certificate, hex bytes separated by `:`."""
+        return self._get_text(67, 0)
+
+    @property
+    def ssl_cert_fingerprint_sha256(self) -> str:
+        """``SSLCertFingerprintSHA256`` (text, read-only): SHA-256 hash of the certificate, hex bytes separated by `:`."""
+        return self._get_text(68, 0)
+
+    @property
+    def ssl_cert_issuer(self) -> str:
+        """``SSLCertIssuer`` (text, read-only): Issuer of the certificate (`CN=..., O=...`)."""
+        return self._get_text(69, 0)
+
+    @property
+    def ssl_cert_key_password(self) -> str:
+        """``SSLCertKeyPassword`` (text): Password of the private key when it is encrypted apart from the store; stored."""
+        return self._get_text(70, 0)
+
+    @ssl_cert_key_password.setter
+    def ssl_cert_key_password(self, value: str) -> None:
+        self._set_text(70, 0, value)
+
+    @property
+    def ssl_cert_private_key(self) -> str:
+        """``SSLCertPrivateKey`` (text, read-only): Never exported: always empty (PrivateKeyAvailable says whether there is a key)."""
+        return self._get_text(71, 0)
+
+    @property
+    def ssl_cert_private_key_available(self) -> bool:
+        """``SSLCertPrivateKeyAvailable`` (bool, read-only): Whether the certificate came with its private key."""
+        return self._get_bool(72, 0)
+
+    @property
+    def ssl_cert_private_key_container(self) -> str:
+        """``SSLCertPrivateKeyContainer`` (text, read-only): No key containers on this platform: always empty."""
+        return self._get_text(73, 0)
+
+    @property
+    def ssl_cert_public_key(self) -> str:
+        """``SSLCertPublicKey`` (text, read-only): The SubjectPublicKeyInfo, Base64 DER."""
+        return self._get_text(74, 0)
+
+    @property
+    def ssl_cert_public_key_algorithm(self) -> str:
+        """``SSLCertPublicKeyAlgorithm`` (text, read-only): RSA, ECDSA, Ed25519, or the algorithm's OID."""
+        return self._get_text(75, 0)
+
+    @property
+    def ssl_cert_public_key_length(self) -> int:
+        """``SSLCertPublicKeyLength`` (int, read-only): Bits of the public key (RSA modulus, EC field size)."""
+        return self._get_int(76, 0)
+
+    @property
+    def ssl_cert_serial_number(self) -> str:
+        """``SSLCertSerialNumber`` (text, read-only): Serial number, upper-case hex."""
+        return self._get_text(77, 0)
+
+    @property
+    def ssl_cert_signature_algorithm(self) -> str:
+        """``SSLCertSignatureAlgorithm`` (text, read-only): Signature algorithm of the certificate (e.g. sha256RSA), or its OID."""
+        return self._get_text(78, 0)
+
+    @property
+    def ssl_cert_store(self) -> bytes:
+        """``SSLCertStore`` (binary, default MY): The certificate store: a file name or the store's bytes, per StoreType."""
+        return self._get_binary(79, 0)
+
+    @ssl_cert_store.setter
+    def ssl_cert_store(self, value: Union[bytes, str]) -> None:
+        self._set_binary(79, 0, value)
+
+    @property
+    def ssl_cert_store_password(self) -> str:
+        """``SSLCertStorePassword`` (text): Password of the certificate store."""
+        return self._get_text(80, 0)
+
+    @ssl_cert_store_password.setter
+    def ssl_cert_store_password(self, value: str) -> None:
+        self._set_text(80, 0, value)
+
+    @property
+    def ssl_cert_store_type(self) -> int:
+        """``SSLCertStoreType`` (int, default 0, 0 to 99): Type of Store (2 PFX file, 3 PFX blob, 6 PEM key file, 7 PEM key blob, 8/9 public key, 11/12 P7B, 99 auto)."""
+        return self._get_int(81, 0)
+
+    @ssl_cert_store_type.setter
+    def ssl_cert_store_type(self, value: int) -> None:
+        self._set_int(81, 0, value)
+
+    @property
+    def ssl_cert_subject_alt_names(self) -> str:
+        """``SSLCertSubjectAltNames`` (text, read-only): Comma-separated subject alternative names (DNS names, IP addresses, e-mail)."""
+        return self._get_text(82, 0)
+
+    @property
+    def ssl_cert_thumbprint_md5(self) -> str:
+        """``SSLCertThumbprintMD5`` (text, read-only): As Fingerprint."""
+        return self._get_text(83, 0)
+
+    @property
+    def ssl_cert_thumbprint_sha1(self) -> str:
+        """``SSLCertThumbprintSHA1`` (text, read-only): As FingerprintSHA1."""
+        return self._get_text(84, 0)
+
+    @property
+    def ssl_cert_thumbprint_sha256(self) -> str:
+        """``SSLCertThumbprintSHA256`` (text, read-only): As FingerprintSHA256."""
+        return self._get_text(85, 0)
+
+    @property
+    def ssl_cert_usage(self) -> str:
+        """``SSLCertUsage`` (text, read-only): Key usage names, comma-separated (Digital Signature, Key Encipherment, ...)."""
+        return self._get_text(86, 0)
+
+    @property
+    def ssl_cert_usage_flags(self) -> int:
+        """``SSLCertUsageFlags`` (int, read-only): Key usage bits (0x80 digitalSignature ... 0x8000 decipherOnly)."""
+        return self._get_int(87, 0)
+
+    @property
+    def ssl_cert_version(self) -> str:
+        """``SSLCertVersion`` (text, read-only): X.509 version ("V3")."""
+        return self._get_text(88, 0)
+
+    @property
+    def ssl_cert_subject(self) -> str:
+        """``SSLCertSubject`` (text): Subject of the certificate to select (exact, then substring; "*" = the first); reads back the full subject."""
+        return self._get_text(89, 0)
+
+    @ssl_cert_subject.setter
+    def ssl_cert_subject(self, value: str) -> None:
+        self._set_text(89, 0, value)
+
+    @property
+    def ssl_cert_encoded(self) -> bytes:
+        """``SSLCertEncoded`` (binary): The certificate (PEM/Base64); setting it selects the matching certificate of the store."""
+        return self._get_binary(90, 0)
+
+    @ssl_cert_encoded.setter
+    def ssl_cert_encoded(self, value: Union[bytes, str]) -> None:
+        self._set_binary(90, 0, value)
+
+    @property
+    def trusted_cert_count(self) -> int:
+        """``TrustedCertCount`` (int, read-only, default 0): Number of trusted CA certificates (ImportTrustedCerts); TrustedCert<Field> positions run 0..TrustedCertCount-1."""
+        return self._get_int(91, 0)
+
+    @property
+    def use_ssl(self) -> bool:
+        """``UseSSL`` (bool, default False): Negotiate TLS with every client at accept (OFTP 2.0 only, unless AllowOFTP14OverTLS)."""
+        return self._get_bool(120, 0)
+
+    @use_ssl.setter
+    def use_ssl(self, value: bool) -> None:
+        self._set_bool(120, 0, value)
+
+    def start_listening(self) -> None:
+        """``pier_oftpserver_do_startlistening``: Starts listening on LocalHost:LocalPort (TLS on every connection with
+        UseSSL). 672 without ServerSSIDCode, 673 without ServerSFIDCode.
+        """
+        self._call("pier_oftpserver_do_startlistening")
+
+    def stop_listening(self) -> None:
+        """``pier_oftpserver_do_stoplistening``: Stops listening; existing connections stay."""
+        self._call("pier_oftpserver_do_stoplistening")
+
+    def shutdown(self) -> None:
+        """``pier_oftpserver_do_shutdown``: Stops listening and ends every session (ESID 00, then the close)."""
+        self._call("pier_oftpserver_do_shutdown")
+
+    def disconnect(self, connection_id: int) -> None:
+        """``pier_oftpserver_do_disconnect``: Ends the connection's session with ESID 00 and closes it; Disconnected reports 0."""
+        self._call("pier_oftpserver_do_disconnect", connection_id)
+
+    def interrupt(self, connection_id: int) -> None:
+        """``pier_oftpserver_do_interrupt``: Interrupts a SendFile on the connection: it fails with 911 and the session
+        ends (ESID 99; OFTP cannot withdraw a file). Callable from any thread.
+        """
+        self._call("pier_oftpserver_do_interrupt", connection_id)
+
+    def change_direction(self, connection_id: int) -> None:
+        """``pier_oftpserver_do_changedirection``: Sends CD: the client speaks (only while the server speaks after sending)."""
+        self._call("pier_oftpserver_do_changedirection", connection_id)
+
+    def logoff(self, connection_id: int) -> None:
+        """``pier_oftpserver_do_logoff``: Ends the session when the client is done (right after its CD: ESID 00), or
+        hands the turn back with CD (ConnReadyToSend False).
+        """
+        self._call("pier_oftpserver_do_logoff", connection_id)
+
+    def reset(self) -> None:
+        """``pier_oftpserver_do_reset``: Stops listening, closes every connection without events, and sets every
+        property and setting back to its default.
+        """
+        self._call("pier_oftpserver_do_reset")
+
+    def send_end_response(self, connection_id: int, virtual_file_name: str, virtual_file_date: str, destination: str, originator: str, creator: str, reason_code: int, reason_text: str, file_hash: Union[bytes, str], signature: Union[bytes, str]) -> None:
+        """``pier_oftpserver_do_sendendresponse``: Sends an EERP (reason_code 0) or a NERP for a file received earlier: now
+        if the server speaks, else at its next turn. virtual_file_date in any form
+        ConnVirtualFileDate takes (keep VirtualFileDateFormat=yyyyMMddHHmmssffff to
+        keep the stamp exact); file_hash and signature are binary (NULL/0 for none).
+        """
+        self._call("pier_oftpserver_do_sendendresponse", connection_id, _text_arg(virtual_file_name), _text_arg(virtual_file_date), _text_arg(destination), _text_arg(originator), _text_arg(creator), reason_code, _text_arg(reason_text), *_bytes_arg(file_hash), *_bytes_arg(signature))
+
+    def send_file(self, connection_id: int, client_sfid_code: str, file_name: str, virtual_file_name: str) -> None:
+        """``pier_oftpserver_do_sendfile``: Sends a file to the client as the Speaker (after ReadyToSend; also from its
+        callback), blocking until the client's EFPA; events keep firing meanwhile.
+        file_name "" reads ConnUploadStream; virtual_file_name "" uses the file's
+        name; client_sfid_code "" uses ConnSFIDCode. 687 when the client refuses it
+        (SFNA/EFNA, the reason in the last error), 679 when it cannot be read.
+        """
+        self._call("pier_oftpserver_do_sendfile", connection_id, _text_arg(client_sfid_code), _text_arg(file_name), _text_arg(virtual_file_name))
+
+    def exchange_certificate(self, connection_id: int, client_sfid_code: str, certificate_store: str, certificate_exchange_type: int) -> None:
+        """``pier_oftpserver_do_exchangecertificate``: Exchanges a certificate with the client (RFC 5024 §6.4). 910 until the
+        security layer lands (docs/OFTP.md).
+        """
+        self._call("pier_oftpserver_do_exchangecertificate", connection_id, _text_arg(client_sfid_code), _text_arg(certificate_store), certificate_exchange_type)
+
+    def import_trusted_certs(self) -> None:
+        """``pier_oftpserver_do_importtrustedcerts``: Imports the trusted CA certificates of TrustedCertsData. 910 until the
+        security layer lands (docs/OFTP.md).
+        """
+        self._call("pier_oftpserver_do_importtrustedcerts")
+
+    def validate_cert(self) -> bool:
+        """``pier_oftpserver_do_validatecert``: Validates the Certificate (dates, chain to TrustedCerts); `*valid` (if not
+        NULL) gets the result. 910 until the security layer lands (docs/OFTP.md).
+        """
+        valid = ctypes.c_bool(False)
+        self._call("pier_oftpserver_do_validatecert", ctypes.byref(valid))
+        return valid.value
+
+    def validate_recipient_cert(self, connection_id: int) -> bool:
+        """``pier_oftpserver_do_validaterecipientcert``: Validates the connection's recipient certificate; `*valid` (if not NULL)
+        gets the result. 910 until the security layer lands (docs/OFTP.md).
+        """
+        valid = ctypes.c_bool(False)
+        self._call("pier_oftpserver_do_validaterecipientcert", connection_id, ctypes.byref(valid))
+        return valid.value
 

@@ -6,6 +6,7 @@
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
 
 pub mod handle;
+pub mod oftpserver;
 pub mod ssl_events;
 pub mod tcpserver;
 pub mod tftpserver;

@@ -19,20 +19,35 @@
 //! Decisions, the layouts of every level side by side, and the RFC
 //! ambiguities met on the way: `docs/OFTP.md`.
 
+// Every module but `ids` is kept out of the C header.
+/// cbindgen:ignore
 pub mod command;
+/// cbindgen:ignore
 pub mod error;
+/// cbindgen:ignore
 pub mod event;
+/// cbindgen:ignore
 pub mod field;
 pub mod ids;
+/// cbindgen:ignore
 pub mod names;
+/// cbindgen:ignore
 pub mod props;
+/// cbindgen:ignore
 pub mod protocol;
+/// cbindgen:ignore
 pub mod reason;
+/// cbindgen:ignore
 pub mod record;
+/// cbindgen:ignore
 pub mod server;
+/// cbindgen:ignore
 pub mod session;
+/// cbindgen:ignore
 pub mod stamp;
+/// cbindgen:ignore
 pub mod sth;
+/// cbindgen:ignore
 pub mod subrecord;
 
 pub use error::CodecError;

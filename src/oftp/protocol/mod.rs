@@ -167,6 +167,8 @@ pub struct OftpConn {
     timer_generation: u64,
     /// How the connection ends once the session asked for the disconnect.
     end: Option<Error>,
+    /// The close the session asked for, once the queued events are out.
+    pending_close: Option<Error>,
 }
 
 impl OftpConn {
@@ -237,7 +239,9 @@ impl OftpProtocol {
                 Action::Disconnect => {
                     let end = c.end.clone().unwrap_or_else(|| Error::new(0, "OK"));
                     if self.disconnect_after_end_session || end.code != 0 {
-                        cx.close_when_flushed(end, true);
+                        // After the events still queued (the trace of the
+                        // last command): they are about an open connection.
+                        c.pending_close = Some(end);
                     }
                     // Otherwise the client closes (on_eof), or the session's
                     // timer disconnects (RFC 5024 §9.9 A).
@@ -246,6 +250,8 @@ impl OftpProtocol {
         }
         if !c.queued.is_empty() {
             cx.more_events();
+        } else if let Some(end) = c.pending_close.take() {
+            cx.close_when_flushed(end, true);
         }
     }
 
@@ -421,6 +427,18 @@ impl OftpProtocol {
     }
 }
 
+/// The next queued event; once the queue is empty, the close the session
+/// asked for (after the events about the open connection).
+fn pop_queued(cx: &mut Ctx<'_, OftpTimer>, c: &mut OftpConn) -> Option<OftpEvent> {
+    let ev = c.queued.pop_front();
+    if !c.queued.is_empty() {
+        cx.more_events();
+    } else if let Some(end) = c.pending_close.take() {
+        cx.close_when_flushed(end, true);
+    }
+    ev
+}
+
 /// Drops the input already framed once it is most of the buffer.
 fn compact(c: &mut OftpConn) {
     if c.input_start == c.input.len() {
@@ -512,6 +530,7 @@ impl Protocol for OftpProtocol {
             cd_after_rtr: false,
             timer_generation: 0,
             end: None,
+            pending_close: None,
         }
     }
 
@@ -537,11 +556,8 @@ impl Protocol for OftpProtocol {
             while self.next_buffer(cx, c) {}
         }
         loop {
-            if let Some(ev) = c.queued.pop_front() {
-                if !c.queued.is_empty() {
-                    cx.more_events();
-                }
-                return Some(ev);
+            if !c.queued.is_empty() {
+                return pop_queued(cx, c);
             }
             if !self.next_buffer(cx, c) {
                 return None;
@@ -586,11 +602,7 @@ impl Protocol for OftpProtocol {
             }
             _ => {}
         }
-        let ev = c.queued.pop_front();
-        if !c.queued.is_empty() {
-            cx.more_events();
-        }
-        ev
+        pop_queued(cx, c)
     }
 
     fn on_closed(&mut self, c: &mut OftpConn) {
