@@ -17,7 +17,7 @@ check() { # check WANT_STATUS PROGRAM ARGS...
     failed=1
   fi
 }
-for p in chat_server echo_server hostloop_server record_server tftp_server tls_echo_server ws_echo_server ws_chat_server; do
+for p in chat_server echo_server hostloop_server oftp_server record_server tftp_server tls_echo_server ws_echo_server ws_chat_server; do
   [[ -x $dir/$p ]] || { echo "FAIL: $dir/$p missing"; failed=1; continue; }
   check 0 "$p" --help
   check 2 "$p" --no-such-option
@@ -32,5 +32,10 @@ check 2 tls_echo_server cert.pem "" 12ab
 check 2 ws_echo_server --port 65536
 check 2 ws_echo_server --cert only.pem
 check 2 ws_chat_server --port -1
+check 2 oftp_server --port 3305 --ssid S --sfid S --password P
+check 2 oftp_server --port 70000 --ssid S --sfid S --password P --in /tmp
+check 2 oftp_server --port 3305 --ssid S --sfid S --password P --in /tmp --version 3.0
+check 2 oftp_server --port 3305 --ssid S --sfid S --password P --in /tmp --partner nocolon
+check 2 oftp_server --port 3305 --ssid S --sfid S --password P --in /no/such/dir
 ((failed == 0)) && echo "examples_help: ok"
 exit $failed

@@ -1,0 +1,210 @@
+"""OFTPServer interop: examples-c/oftp_server driven over real sockets by
+tests-python/oftp_initiator.py, an Initiator written from RFC 5024 and RFC
+2204 that shares no code with pier: every level (1.2, 1.3, 1.4, 2.0), files
+both ways with end-to-end responses, buffer compression, F/V records,
+partners refused with the right ESID, OFTP over TLS, malformed input, and a
+connection dropped mid-file.
+
+The example is taken from $PIER_BUILD_DIR/examples-c (build/ by default), or
+compiled here against include/pier.h and the library (test_ws.py's helper).
+
+    python3 -m pytest -q tests-python/test_oftp.py
+"""
+
+import os
+import shutil
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from oftp_initiator import Initiator, ProtocolError, Stamp  # noqa: E402
+from test_ws import example_binary, make_cert  # noqa: E402
+
+TIMEOUT = 20
+SERVER = "O0013SERVER"
+
+
+class OftpServer:
+    def __init__(self, *args):
+        self.tmp = tempfile.mkdtemp(prefix="pier-oftp-")
+        self.inbox = os.path.join(self.tmp, "in")
+        self.outbox = os.path.join(self.tmp, "out")
+        os.makedirs(self.inbox)
+        os.makedirs(self.outbox)
+        exe = example_binary(self.tmp, "oftp_server")
+        self.proc = subprocess.Popen(
+            [exe, "--port", "0", "--ssid", SERVER, "--sfid", SERVER, "--password", "SRVPW", "--in", self.inbox,
+             "--outbox", self.outbox, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        assert line.startswith("listening on "), line + self.proc.stderr.read()
+        self.port = int(line.split()[2])
+
+    def initiator(self, **kw):
+        return Initiator("127.0.0.1", self.port, **kw)
+
+    def close(self):
+        self.proc.terminate()
+        out, err = self.proc.communicate(timeout=TIMEOUT)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        return out
+
+
+@pytest.fixture
+def server():
+    s = OftpServer()
+    yield s
+    s.close()
+
+
+def wait_for(cond, secs=5):
+    t = time.monotonic()
+    while not cond():
+        assert time.monotonic() - t < secs, "timed out"
+        time.sleep(0.02)
+
+
+@pytest.mark.parametrize("level", ["1.2", "1.3", "1.4", "2.0"])
+def test_a_file_each_way_with_end_to_end_responses_at_every_level(server, level):
+    # A file waiting in the outbox for the partner.
+    os.makedirs(os.path.join(server.outbox, "O0013CLIENT"))
+    outgoing = bytes(range(256)) * 40 + b"tail"
+    with open(os.path.join(server.outbox, "O0013CLIENT", "REPORT"), "wb") as f:
+        f.write(outgoing)
+    i = server.initiator(level=level, buffer_size=512, credit=3)
+    theirs = i.start()
+    assert theirs[1:2] == str({"1.2": 1, "1.3": 2, "1.4": 4, "2.0": 5}[level]).encode()
+    data = (b"A" * 700 + b"varied data " * 50) * 3
+    assert i.send_file("PAYROLL", data, dest=SERVER)[:1] == b"4"
+    wait_for(lambda: os.path.exists(os.path.join(server.inbox, "PAYROLL")))
+    with open(os.path.join(server.inbox, "PAYROLL"), "rb") as f:
+        assert f.read() == data
+    # Our turn is over: our EERP, then the server's file.
+    i.send_raw(b"R")
+    end = i.listen()
+    assert [name for name, _ in i.eerps] == ["PAYROLL"]
+    assert [r.name for r in i.received] == ["REPORT"]
+    assert bytes(i.received[0].data) == outgoing
+    assert end[:1] == b"R", "the server hands the turn back after sending"
+    r = i.received[0]
+    i.eerp(r.name, r.stamp, r.origin)
+    i.esid(0)
+    assert i.closed()
+    # Our EERP moved the file to sent/.
+    wait_for(lambda: os.path.exists(os.path.join(server.outbox, "O0013CLIENT", "sent", "REPORT")))
+
+
+def test_records_of_a_variable_file_are_stored_one_per_line(server):
+    i = server.initiator()
+    i.start()
+    lines = [b"record %d " % n + b"x" * (n % 90) for n in range(300)]
+    answer = i.send_file("LINES", b"".join(line + b"\r\n" for line in lines), dest=SERVER, fmt="V", lrecl=100)
+    assert answer[:1] == b"4", answer
+    with open(os.path.join(server.inbox, "LINES"), "rb") as f:
+        assert f.read().split(b"\r\n")[:-1] == lines
+    i.send_raw(b"R")
+    # The EERP first; having spoken, the server hands the turn back (RFC
+    # 5024 §9.10: only a Speaker right after the CD may end the session).
+    assert i.listen()[:1] == b"R"
+    assert [name for name, _ in i.eerps] == ["LINES"]
+    i.esid(0)
+    assert i.closed()
+
+
+def test_compression_off_and_a_record_count_that_lies_is_refused(server):
+    i = server.initiator(compression=False)
+    i.start()
+    assert not i.compression
+    # A V file whose EFID counts one record too many: EFNA 10, nothing stored.
+    i.send_raw(i.sfid_command("LIES", Stamp(), SERVER, "V", 50, 10))
+    assert i.expect(b"2")
+    i.send_raw(b"D" + bytes([0x80 | 5]) + b"hello")
+    i.send_raw(b"T" + b"2".rjust(17, b"0") + b"5".rjust(17, b"0"))
+    efna = i.expect(b"5")
+    assert efna[1:3] == b"10"
+    assert not os.path.exists(os.path.join(server.inbox, "LIES"))
+
+
+def test_partners_are_refused_with_the_esid_of_their_fault():
+    s = OftpServer("--partner", "O0013CLIENT:GOODPW")
+    try:
+        with pytest.raises(ProtocolError, match="ESID 03"):
+            s.initiator(ssid="O0013STRANGER", password="GOODPW").start()
+        with pytest.raises(ProtocolError, match="ESID 04"):
+            s.initiator(password="BADPW").start()
+        i = s.initiator(password="GOODPW")
+        i.start()
+        i.send_raw(b"R")
+        assert i.listen()[:1] == b"F"
+    finally:
+        out = s.close()
+    assert "refused" in out
+
+
+def test_oftp_over_tls_needs_2_0():
+    tmp = tempfile.mkdtemp()
+    key, cert = make_cert(tmp)
+    s = OftpServer("--cert", cert, "--key", key)
+    try:
+        ctx = ssl.create_default_context(cafile=cert)
+        i = s.initiator(tls=ctx)
+        i.start()
+        assert i.send_file("SECRET", b"over TLS " * 1000, dest=SERVER)[:1] == b"4"
+        with open(os.path.join(s.inbox, "SECRET"), "rb") as f:
+            assert f.read() == b"over TLS " * 1000
+        i.send_raw(b"R")
+        assert i.listen()[:1] == b"R" and [n for n, _ in i.eerps] == ["SECRET"]
+        i.esid(0)
+        # 1.4 over TLS is refused with ESID 10 (the reference: UseSSL is 2.0 only).
+        with pytest.raises(ProtocolError, match="ESID 10"):
+            s.initiator(tls=ctx, level="1.4").start()
+    finally:
+        s.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.mark.parametrize("mode,reason", [("unknown-command", b"01"), ("bad-sth", b"02"), ("long-buffer", b"07"),
+                                         ("bad-date", b"06")])
+def test_malformed_input_ends_the_session_with_the_rfc_reason(server, mode, reason):
+    i = server.initiator(buffer_size=4096)
+    i.start()
+    bad = {"unknown-command": (b"Z", None), "bad-sth": (b"R", b"\x20\x00\x00\x05"),
+           "long-buffer": (b"D" + b"\x01A" * 3000, None),
+           "bad-date": (i.sfid_command("X", Stamp(month=13), SERVER, "U", 0, 1), None)}[mode]
+    i.send_raw(*bad)
+    esid = i.expect(b"F")
+    assert esid[1:3] == reason, esid
+    assert i.closed()
+
+
+def test_a_connection_dropped_mid_file_leaves_no_file_and_the_server_serves_on(server):
+    i = server.initiator(buffer_size=256, credit=2)
+    i.start()
+    assert i.send_file("BROKEN", os.urandom(50_000), dest=SERVER, stop_after=5) == b""
+    i2 = server.initiator()
+    i2.start()
+    assert i2.send_file("WHOLE", b"fine", dest=SERVER)[:1] == b"4"
+    assert not os.path.exists(os.path.join(server.inbox, "BROKEN")), "no partial under the final name"
+    assert os.listdir(os.path.join(server.inbox, ".oftp-partial")), "the partial is kept for a restart"
+
+
+def test_the_command_line_tool_sends_and_receives(server, tmp_path):
+    src = tmp_path / "HELLO.TXT"
+    src.write_bytes(b"hello from the initiator\r\n")
+    os.makedirs(os.path.join(server.outbox, "O0013CLIENT"))
+    with open(os.path.join(server.outbox, "O0013CLIENT", "BACK.TXT"), "wb") as f:
+        f.write(b"hello back\r\n")
+    recv = tmp_path / "recv"
+    recv.mkdir()
+    tool = os.path.join(os.path.dirname(os.path.abspath(__file__)), "oftp_initiator.py")
+    r = subprocess.run([sys.executable, tool, "--port", str(server.port), "--server-password", "SRVPW",
+                        "--send", str(src), "--receive-dir", str(recv)], capture_output=True, text=True,
+                       timeout=TIMEOUT)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert (recv / "BACK.TXT").read_bytes() == b"hello back\r\n"
+    with open(os.path.join(server.inbox, "HELLO.TXT"), "rb") as f:
+        assert f.read() == b"hello from the initiator\r\n"
