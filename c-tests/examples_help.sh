@@ -3,9 +3,11 @@
 # exits 0; an unknown option or a bad argument prints usage and exits 2 — and
 # none of them starts serving instead (each run is bounded by a timeout, and
 # an option is never taken for a file or directory name).
-#   examples_help.sh EXAMPLES_DIR
+# The same for examples-cpp/ when its build directory is given.
+#   examples_help.sh EXAMPLES_DIR [CPP_EXAMPLES_DIR]
 set -uo pipefail
 dir=$1
+cppdir=${2:-}
 failed=0
 check() { # check WANT_STATUS PROGRAM ARGS...
   local want=$1 out status
@@ -37,5 +39,16 @@ check 2 oftp_server --port 70000 --ssid S --sfid S --password P --in /tmp
 check 2 oftp_server --port 3305 --ssid S --sfid S --password P --in /tmp --version 3.0
 check 2 oftp_server --port 3305 --ssid S --sfid S --password P --in /tmp --partner nocolon
 check 2 oftp_server --port 3305 --ssid S --sfid S --password P --in /no/such/dir
+if [[ -n $cppdir ]]; then
+  dir=$cppdir
+  for p in echo_server; do
+    [[ -x $dir/$p ]] || { echo "FAIL: $dir/$p missing"; failed=1; continue; }
+    check 0 "$p" --help
+    check 2 "$p" --no-such-option
+  done
+  check 2 echo_server 99999
+  check 2 echo_server not-a-port
+  check 2 echo_server 1 2
+fi
 ((failed == 0)) && echo "examples_help: ok"
 exit $failed

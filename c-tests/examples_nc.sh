@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The C examples driven by netcat and bash's /dev/tcp, as a user would try them:
 #   examples_nc.sh EXAMPLE EXAMPLES_DIR NC
-# EXAMPLE is echo, chat, record or hostloop. Each runs on a free port
+# EXAMPLE is echo, chat, record, hostloop, or cxx_echo (examples-cpp/echo_server;
+# EXAMPLES_DIR is then build/examples-cpp). Each runs on a free port
 # (argument 0), the test reads the port it prints, talks to it, checks the
 # replies, and stops it with SIGTERM (it must exit 0).
 set -euo pipefail
@@ -45,6 +46,19 @@ expect_eq() { # expect_eq WHAT GOT EXPECTED
 }
 
 case $example in
+cxx_echo)
+  # examples-cpp/echo_server (EXAMPLES_DIR is build/examples-cpp): the C echo's behaviour.
+  start echo_server
+  reply=$(printf 'first line\nsecond\r\n' | "$nc" -q 1 -w 5 127.0.0.1 "$port" | tr -d '\r')
+  expect_eq "line mode" "$reply" $'Welcome to pier\'s echo server (C++). Type a line.\necho: first line\necho: second'
+  stop
+  grep -q 'disconnected: 0 OK' "$work/out" || fail "no clean Disconnected"
+  start echo_server --raw
+  head -c 100000 /dev/urandom >"$work/in"
+  "$nc" -q 2 -w 5 127.0.0.1 "$port" <"$work/in" >"$work/back"
+  cmp -s "$work/in" "$work/back" || fail "raw mode: echoed bytes differ"
+  stop
+  ;;
 echo)
   # Line mode: a greeting, then "echo: <line>" per line (LF and CRLF both end a line).
   start echo_server

@@ -14,6 +14,10 @@ method signatures and every docstring come from the header.
 
 The test suite runs ``--check`` (tests-python/test_package.py), so the
 committed module cannot drift from the header.
+
+``scripts/gen_cxx.py`` imports this module's parser (``parse``, ``snake``,
+``method_name``, ``COMPONENTS``, ``COMMON_FUNCS``) to generate the C++
+header ``include/pier.hpp``: keep them importable (no work at import time).
 """
 
 from __future__ import annotations

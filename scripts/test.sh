@@ -5,6 +5,7 @@
 #   2. cargo fmt --check                     counted as 1 test
 #   3. cargo clippy --all-targets -D warnings  1 test
 #   4. header freshness: cbindgen output == include/pier.h   1 test
+#      C++ header freshness: scripts/gen_cxx.py --check (include/pier.hpp)  1 test
 #   5. cargo test                            each Rust test
 #   6. cmake configure + build               1 test (if it fails, ctest is not run)
 #   7. ctest --output-on-failure             each C test, valgrind variants included
@@ -72,6 +73,7 @@ header_fresh() {
   rm -f "$fresh"
 }
 step "header is fresh" header_fresh
+step "C++ header is fresh" python3 scripts/gen_cxx.py --check
 
 echo "== cargo test"
 status=0

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Install pier from a build tree into a scratch prefix, then build and run a
 # consumer against it twice: with CMake's find_package(pier) (shared and
-# static targets), and with `pkg-config --cflags --libs pier`.
-#   run.sh BUILD_DIR WORK_DIR C_COMPILER CMAKE
+# static targets, and a C++ consumer of <pier.hpp>), and with
+# `pkg-config --cflags --libs pier` (C and C++).
+#   run.sh BUILD_DIR WORK_DIR C_COMPILER CMAKE [CXX_COMPILER]
 set -euo pipefail
 
 build=$1
 work=$2
 cc=$3
 cmake=${4:-cmake}
+cxx=${5:-c++}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 prefix=$work/prefix
 
@@ -28,11 +30,13 @@ soname=$(readelf -d "$libfile" | sed -nE 's/.*Library soname: \[(.*)\].*/\1/p')
 
 echo "== find_package(pier)"
 "$cmake" -S "$here" -B "$work/cmake-build" -DCMAKE_PREFIX_PATH="$prefix" \
-  -DCMAKE_C_COMPILER="$cc" -DCMAKE_BUILD_TYPE=Release >"$work/configure.log" \
+  -DCMAKE_C_COMPILER="$cc" -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE=Release >"$work/configure.log" \
   || { cat "$work/configure.log"; exit 1; }
 "$cmake" --build "$work/cmake-build" >"$work/build.log" || { cat "$work/build.log"; exit 1; }
 "$work/cmake-build/consumer_shared"
 "$work/cmake-build/consumer_static"
+"$work/cmake-build/consumer_cxx"
+[[ -f $prefix/include/pier.hpp ]] || { echo "pier.hpp is not installed in $prefix/include"; exit 1; }
 # The shared consumer really uses the installed library. (Not `ldd | grep -q`:
 # grep -q exits at the first match, ldd may then die of SIGPIPE, and
 # pipefail fails the test whenever it loses that race.)
@@ -49,4 +53,8 @@ libdir=$(pkg-config --variable=libdir pier)
 "$cc" -Wall -Wextra -Werror -o "$work/consumer_pc" "$here/consumer.c" \
   $(pkg-config --cflags --libs pier) -Wl,-rpath,"$libdir"
 "$work/consumer_pc"
+# shellcheck disable=SC2046
+"$cxx" -std=c++17 -Wall -Wextra -Wpedantic -Werror -o "$work/consumer_pc_cxx" "$here/consumer.cpp" \
+  $(pkg-config --cflags --libs pier) -Wl,-rpath,"$libdir"
+"$work/consumer_pc_cxx"
 echo "install_consumer: ok (pier $(pkg-config --modversion pier))"
