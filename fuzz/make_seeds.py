@@ -148,6 +148,16 @@ for name, cmd in [("ssrm", "IODETTE FTP READY \r"), ("ssid", ssid20), ("sfid", s
     put("oftp_command", name, cmd)
 put("oftp_command", "auch", b"A\x00\x02\x30\x00")
 # STH (RFC 5024 §4.3.1): 0x10 flags, 24-bit length including the header.
+def stb(*oebs):
+    return b"".join(bytes([0x10]) + (len(o) + 4).to_bytes(3, "big") + o for o in oebs)
+
+
+_ssid = b"X5" + b"O0013CLIENT".ljust(25) + b"CLIPW".ljust(8) + b"01024BYYN007N" + b" " * 12 + b"\r"
+_sfid = (b"H" + b"FILE".ljust(26) + b"   20261207" + b"0600000001" + b" " * 8 + b"O0013SERVER".ljust(25)
+         + b"O0013CLIENT".ljust(25) + b"U00000" + b"1".rjust(13, b"0") * 2 + b"0" * 17 + b"0000" + b"00N000")
+put("oftp_session", "a-file", b"\x00" + stb(_ssid, _sfid, b"D\x85hello", b"T" + b"0" * 17 + b"5".rjust(17, b"0"), b"R",
+                                             b"P", b"F00000\r"))
+put("oftp_session", "refused-13", b"\x12" + stb(b"X2" + _ssid[2:]))
 put("oftp_sth", "small", b"\x10\x00\x00\x1a" + b"IODETTE FTP READY \r")
 put("oftp_sth", "max", b"\x10\x00\x10\x00")
 put("oftp_sth", "bad-flags", b"\x20\x00\x00\x05D")
