@@ -4,11 +4,14 @@
  * its counters so the harness can check what happened.
  *
  *   hostile_server [--config NAME=VALUE]... [--idle SECONDS] [--nofile N]
+ *                  [--tls PEMFILE]
  *
  * Prints "listening on 127.0.0.1:PORT" once ready; on SIGUSR1 prints one line
  * "STATS connected=N disconnected=N errors=N idle_closed=N datain=N
  * max_open=N" (and the Stats setting); exits on SIGINT/SIGTERM. --nofile lowers
- * RLIMIT_NOFILE before listening (the descriptor-exhaustion scenario).
+ * RLIMIT_NOFILE before listening (the descriptor-exhaustion scenario);
+ * --tls serves implicit TLS with the key and certificate in PEMFILE (the
+ * TLS scenarios of bench/tls_hostile.py).
  * A benchmark helper, not an example: it keeps nothing but counters.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -84,8 +87,16 @@ int main(int argc, char **argv) {
             pier_tcpserver_set_int(h, PIER_TCPSERVER_PROP_DEFAULTIDLETIMEOUT, 0, atoi(argv[++i]));
         } else if (strcmp(argv[i], "--nofile") == 0 && i + 1 < argc) {
             nofile = atol(argv[++i]);
+        } else if (strcmp(argv[i], "--tls") == 0 && i + 1 < argc) {
+            pier_tcpserver_set_int(h, PIER_TCPSERVER_PROP_SSLCERTSTORETYPE, 0, 6); /* PEM file */
+            pier_tcpserver_set(h, PIER_TCPSERVER_PROP_SSLCERTSTORE, 0, argv[++i], -1);
+            if (pier_tcpserver_set(h, PIER_TCPSERVER_PROP_SSLCERTSUBJECT, 0, "*", -1) != 0) {
+                fprintf(stderr, "--tls %s: %s\n", argv[i], pier_tcpserver_get_last_error(h));
+                return 2;
+            }
+            pier_tcpserver_set_int(h, PIER_TCPSERVER_PROP_SSLSTARTMODE, 0, 1);
         } else {
-            fprintf(stderr, "usage: hostile_server [--config NAME=VALUE]... [--idle SECONDS] [--nofile N]\n");
+            fprintf(stderr, "usage: hostile_server [--config NAME=VALUE]... [--idle SECONDS] [--nofile N] [--tls PEMFILE]\n");
             return 2;
         }
     }

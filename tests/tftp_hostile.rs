@@ -183,9 +183,11 @@ fn duplicate_and_out_of_window_acks_with_windowsize() {
     assert_eq!(got, content);
     let evs = f.wait_disconnected(1);
     assert_eq!(disconnects(&evs)[0].1, 0);
-    // Every DATA sent once except the restarted 7 and 8: 21 + 2.
+    // Every DATA sent once except the restarted 7 and 8 (21 + 2), plus the
+    // OACK (opcode, "windowsize", NUL, "4", NUL).
     let sent = stat(&f, "bytes_sent");
-    assert_eq!(sent as usize, content.len() + 21 * 4 + 2 * (4 + 512) + "windowsize\04\0".len() + 2);
+    let oack = 2 + b"windowsize\x004\x00".len();
+    assert_eq!(sent as usize, content.len() + 21 * 4 + 2 * (4 + 512) + oack);
 }
 
 #[test]

@@ -414,3 +414,26 @@ fn key_updates_keep_the_session_going() {
     assert!(d.iter().all(|(_, code)| *code == 0), "{d:?}");
     assert_eq!(r.connection_count(), 0);
 }
+
+#[test]
+fn a_flood_of_key_updates_without_data_is_ended_with_284() {
+    // rustls takes 32 KeyUpdates in a row without application data
+    // (BoringSSL's limit) and ends the session at the 33rd: a peer cannot
+    // keep the server re-keying for nothing.
+    let c = certs("keyflood");
+    let r = start(&c, &[]);
+    let mut s = connect(&c, r.port);
+    assert_eq!(echo(&mut s, "start"), "echo: start\n");
+    for _ in 0..32 {
+        s.conn.refresh_traffic_keys().unwrap();
+    }
+    assert_eq!(echo(&mut s, "after 32"), "echo: after 32\n");
+    for _ in 0..33 {
+        s.conn.refresh_traffic_keys().unwrap();
+    }
+    s.flush().unwrap();
+    closed_by_server(&mut s.sock);
+    let d = r.wait_disconnects(1);
+    assert_eq!(d[0].1, 284, "{d:?}");
+    assert_eq!(r.connection_count(), 0);
+}
