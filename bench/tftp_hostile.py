@@ -7,8 +7,9 @@ Timeout 30 s, WindowSize 64, InBufferSize 2 MiB) on a scratch directory and atta
 
   rrq-1000      1,000 RRQs sent at once from 1,000 sockets, each then
                 downloading a 64 KiB file stop-and-wait (a client resends its
-                last packet after 1 s of silence): completions, byte-exact
-                count, time, server RSS before/peak, server CPU.
+                last packet after 1 s of silence), six rounds (ROUNDS=N):
+                completions, byte-exact count, time, server RSS before, at
+                the peak and after each round, server CPU.
   abandoned     1,000 RRQs whose clients never answer: the server holds 1,000
                 transfers, retransmits MaxRetransmits times and ends them;
                 RSS at the peak and after, time until every socket is gone.
@@ -195,24 +196,32 @@ def downloads(srv, n, name, limit, answer=True, sample=None, errors=None):
 
 def scenario_rrq_1000(build, d, want):
     s = Server(build, d)
+    rounds = []
     try:
-        rss0, cpu0 = s.rss_kib(), s.cpu_s()
-        peak = [rss0]
-        got, secs, resent = downloads(s, 1000, "boot.img", 60, sample=lambda: peak.append(s.rss_kib()))
-        cpu = s.cpu_s() - cpu0
-        done = sum(1 for g in got if g is not None)
-        exact = sum(1 for g in got if g == want)
-        time.sleep(0.5)
-        rss1, hwm = s.rss_kib(), s.hwm_kib()
+        rss0 = s.rss_kib()
+        for _ in range(int(os.environ.get("ROUNDS", "6"))):
+            cpu0 = s.cpu_s()
+            peak = [s.rss_kib()]
+            got, secs, resent = downloads(s, 1000, "boot.img", 60, sample=lambda: peak.append(s.rss_kib()))
+            cpu = s.cpu_s() - cpu0
+            done = sum(1 for g in got if g is not None)
+            exact = sum(1 for g in got if g == want)
+            time.sleep(0.5)
+            rounds.append((done, exact, secs, resent, max(peak), s.rss_kib(), cpu))
+        hwm = s.hwm_kib()
     finally:
         s.stop()
+    done, exact, secs, resent, peak, after, cpu = rounds[0]
     mib = 1000 * FILE_SIZE / 2**20
     return [
         (
-            "1,000 concurrent RRQs (sent at once from one process), 64 KiB each, blksize 512",
-            f"{done} of 1000 completed, {exact} byte-exact, in {secs:.1f} s ({mib / secs:.1f} MiB/s overall); "
-            f"RRQs resent after 1 s of silence: {resent}; server RSS {rss0} → peak {max(max(peak), 0)} KiB "
-            f"(VmHWM {hwm} KiB, {(hwm - rss0) * 1024 // 1000} B per transfer), {rss1} KiB after; server CPU {cpu:.2f} s",
+            f"1,000 concurrent RRQs (sent at once from one process), 64 KiB each, blksize 512; {len(rounds)} rounds",
+            f"round 1: {done} of 1000 completed, {exact} byte-exact, in {secs:.1f} s ({mib / secs:.1f} MiB/s overall), "
+            f"RRQs resent after 1 s of silence: {resent}, server CPU {cpu:.2f} s; the next rounds: "
+            + ", ".join(f"{r[1]} byte-exact in {r[2]:.1f} s" for r in rounds[1:])
+            + f"; server RSS {rss0} KiB → peak per round {', '.join(str(r[4]) for r in rounds)} → after each round "
+            f"{', '.join(str(r[5]) for r in rounds)} KiB (VmHWM {hwm} KiB: {(hwm - rss0) * 1024 // 1000} B per "
+            f"concurrent transfer; {rounds[-1][5] - rounds[0][5]} KiB more after the last round than after the first)",
         )
     ]
 
