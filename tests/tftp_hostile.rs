@@ -84,6 +84,31 @@ fn spoofed_tids_cannot_inject_into_or_end_an_upload() {
 }
 
 #[test]
+fn a_dallying_upload_port_answers_strangers_but_never_their_errors() {
+    // After the final ACK the transfer's port lingers to re-ACK a repeated
+    // final DATA (RFC 1350 §6); strangers get ERROR 5 there too, their
+    // ERRORs nothing (§7).
+    let dir = tempdir("spoof-dally");
+    let f = server().dir(&dir).start();
+    let c = Client::new(f.addr());
+    c.send_server(&request(2, "d.bin", "octet", &[]));
+    let (p, tid) = c.recv();
+    assert_eq!(p, Pkt::Ack(0));
+    c.send_to(&data(1, b"short"), tid);
+    assert_eq!(c.recv(), (Pkt::Ack(1), tid));
+    f.wait_disconnected(1);
+    let stranger = Client::new(f.addr());
+    stranger.send_to(&error(0, "spoofed"), tid);
+    stranger.send_to(&data(1, b"short"), tid);
+    assert_eq!(stranger.recv(), (Pkt::Error(5, "Unknown transfer ID".into()), tid));
+    assert_eq!(stranger.recv_within(Duration::from_millis(300)), None, "the ERROR got no answer");
+    // The real client's repeated final DATA is still re-ACKed.
+    c.send_to(&data(1, b"short"), tid);
+    assert_eq!(c.recv(), (Pkt::Ack(1), tid));
+    assert_eq!(std::fs::read(dir.join("d.bin")).unwrap(), b"short");
+}
+
+#[test]
 fn a_spoofed_error_does_not_end_a_download() {
     let content = pattern(1100, 32);
     let f = serving(content.clone());
