@@ -298,6 +298,28 @@ fn option_abuse_is_ignored_capped_or_refused_as_the_rfcs_say() {
             (_, p) => panic!("{what}: got {p:?}"),
         }
     }
+    // WRQ: the client's tsize is echoed when it is a number that fits the
+    // free space, omitted when it is no number (RFC 2349), and a size beyond
+    // the free space is ERROR 3.
+    for (what, opts, want) in [
+        ("tsize -1", vec![("tsize", "-1")], Ok(None)),
+        ("tsize x", vec![("tsize", "x")], Ok(None)),
+        ("tsize 10", vec![("tsize", "10")], Ok(Some("10"))),
+        ("tsize beyond u64", vec![("tsize", "99999999999999999999999")], Err(3u16)),
+        ("timeout 0, windowsize 0", vec![("timeout", "0"), ("windowsize", "0")], Ok(None)),
+    ] {
+        c.send_server(&request(2, "w", "octet", &opts));
+        let (p, tid) = c.recv();
+        match (want, p) {
+            (Ok(None), Pkt::Ack(0)) => c.send_to(&error(0, "enough"), tid),
+            (Ok(Some(v)), Pkt::Oack(got)) => {
+                assert_eq!(got, vec![("tsize".to_string(), v.to_string())], "{what}");
+                c.send_to(&error(0, "enough"), tid);
+            }
+            (Err(code), Pkt::Error(got, _)) => assert_eq!(got, code, "{what}"),
+            (_, p) => panic!("{what}: got {p:?}"),
+        }
+    }
     // Options in an ACK (an ACK is exactly 4 bytes) or an OACK sent to the
     // server: the transfer ends with ERROR 4 and nothing else is sent.
     for (what, bad) in [
@@ -314,6 +336,7 @@ fn option_abuse_is_ignored_capped_or_refused_as_the_rfcs_say() {
     // The server still serves.
     assert_eq!(Client::new(f.addr()).get("f", "octet", &[("blksize", "8")]).unwrap(), pattern(700, 34));
     f.wait_for("every connection gone", |_| f.server.get(PIER_TFTPSERVER_PROP_CONNCOUNT, 0).unwrap() == Value::Int(0));
+    assert_eq!(names_in(&dir), ["f"], "no upload was left behind");
 }
 
 #[test]
