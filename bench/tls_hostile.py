@@ -174,8 +174,9 @@ def scenario_garbage(build, pem):
     return [
         (
             "garbage mid-session: 1,000 sessions (handshake, echo, then no TLS / a bad MAC / a truncated record + EOF)",
-            f"{echoed} echoed, {closed} closed by the server in {secs:.1f} s; Error events {st.get('errors')} "
-            f"(284), Disconnected {st.get('disconnected')} (warm-up included), open afterwards {st.get('open')}; "
+            f"{echoed} echoed, {closed} closed by the server in {secs:.1f} s; Error events {st.get('errors')}, "
+            f"Disconnected 284 {st.get('tls_failed')} of {st.get('disconnected')} (the warm-up session's 0 "
+            f"included), open afterwards {st.get('open')}; "
             f"RSS {rss0} → peak {peak} → {rss1} KiB; server CPU {cpu:.2f} s ({cpu:.2f} ms per session, "
             "handshake included)",
         )
@@ -259,7 +260,8 @@ def scenario_renegotiate(build, pem):
         (
             f"renegotiation: {n} s_client -tls1_2 sessions sending R after an echo",
             f"{refused} of {n} refused (s_client saw no_renegotiation and failed) in {secs:.1f} s; "
-            f"Error events {st.get('errors')} (284, the client's fatal alert), Disconnected {st.get('disconnected')}, "
+            f"Error events {st.get('errors')}, Disconnected 284 (the client's fatal alert) {st.get('tls_failed')} of "
+            f"{st.get('disconnected')}, "
             f"open afterwards {st.get('open')}; RSS {rss0} → {rss1} KiB",
         )
     ]
@@ -316,7 +318,8 @@ def scenario_keyupdate(build, pem):
         (
             "KeyUpdate flood: K after K, no data in between",
             f"the server ended the session after {sent - 1 if sent < 100 else 'more than 99'} KeyUpdates "
-            f"(rustls allows 32 without data in between); Error events {st.get('errors')} (284), "
+            f"(rustls allows 32 without data in between); Error events {st.get('errors')}, Disconnected 284 "
+            f"{st.get('tls_failed')}, "
             f"open afterwards {st.get('open')}",
         ),
     ]
