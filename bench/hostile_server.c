@@ -4,11 +4,15 @@
  * its counters so the harness can check what happened.
  *
  *   hostile_server [--config NAME=VALUE]... [--idle SECONDS] [--nofile N]
+ *                  [--tls PEMFILE]
  *
  * Prints "listening on 127.0.0.1:PORT" once ready; on SIGUSR1 prints one line
- * "STATS connected=N disconnected=N errors=N idle_closed=N datain=N
- * max_open=N" (and the Stats setting); exits on SIGINT/SIGTERM. --nofile lowers
- * RLIMIT_NOFILE before listening (the descriptor-exhaustion scenario).
+ * "STATS connected=N disconnected=N errors=N idle_closed=N tls_failed=N
+ * datain=N max_open=N" (and the Stats setting; tls_failed counts
+ * Disconnected 284); exits on SIGINT/SIGTERM. --nofile lowers
+ * RLIMIT_NOFILE before listening (the descriptor-exhaustion scenario);
+ * --tls serves implicit TLS with the key and certificate in PEMFILE (the
+ * TLS scenarios of bench/tls_hostile.py).
  * A benchmark helper, not an example: it keeps nothing but counters.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -27,7 +31,7 @@ static void on_signal(int sig) {
 }
 
 static struct {
-    long connected, disconnected, errors, idle_closed, datain, open, max_open;
+    long connected, disconnected, errors, idle_closed, tls_failed, datain, open, max_open;
 } st;
 
 static char line[4096];
@@ -44,6 +48,7 @@ static int on_event(void *h, int id, void *params, void *ud) {
         st.disconnected++;
         st.open--;
         if (p->status_code == 10060) st.idle_closed++;
+        if (p->status_code == 284) st.tls_failed++; /* TLS failure after the handshake */
         break;
     }
     case PIER_TCPSERVER_EVENT_ERROR:
@@ -84,8 +89,16 @@ int main(int argc, char **argv) {
             pier_tcpserver_set_int(h, PIER_TCPSERVER_PROP_DEFAULTIDLETIMEOUT, 0, atoi(argv[++i]));
         } else if (strcmp(argv[i], "--nofile") == 0 && i + 1 < argc) {
             nofile = atol(argv[++i]);
+        } else if (strcmp(argv[i], "--tls") == 0 && i + 1 < argc) {
+            pier_tcpserver_set_int(h, PIER_TCPSERVER_PROP_SSLCERTSTORETYPE, 0, 6); /* PEM file */
+            pier_tcpserver_set(h, PIER_TCPSERVER_PROP_SSLCERTSTORE, 0, argv[++i], -1);
+            if (pier_tcpserver_set(h, PIER_TCPSERVER_PROP_SSLCERTSUBJECT, 0, "*", -1) != 0) {
+                fprintf(stderr, "--tls %s: %s\n", argv[i], pier_tcpserver_get_last_error(h));
+                return 2;
+            }
+            pier_tcpserver_set_int(h, PIER_TCPSERVER_PROP_SSLSTARTMODE, 0, 1);
         } else {
-            fprintf(stderr, "usage: hostile_server [--config NAME=VALUE]... [--idle SECONDS] [--nofile N]\n");
+            fprintf(stderr, "usage: hostile_server [--config NAME=VALUE]... [--idle SECONDS] [--nofile N] [--tls PEMFILE]\n");
             return 2;
         }
     }
@@ -114,9 +127,10 @@ int main(int argc, char **argv) {
         if (stats_flag) {
             stats_flag = 0;
             const char *s = pier_tcpserver_do_config(h, "Stats");
-            printf("STATS connected=%ld disconnected=%ld errors=%ld idle_closed=%ld datain=%ld max_open=%ld open=%ld %s\n",
-                   st.connected, st.disconnected, st.errors, st.idle_closed, st.datain, st.max_open, st.open,
-                   s ? s : "");
+            printf("STATS connected=%ld disconnected=%ld errors=%ld idle_closed=%ld tls_failed=%ld datain=%ld max_open=%ld "
+                   "open=%ld %s\n",
+                   st.connected, st.disconnected, st.errors, st.idle_closed, st.tls_failed, st.datain, st.max_open,
+                   st.open, s ? s : "");
             fflush(stdout);
         }
     }

@@ -96,6 +96,10 @@ static pier_tftpserver *make_server(const char *dir, int port, int shared, struc
     pier_tftpserver_do_config(s, "LogLevel=0");
     /* Up to 64 blocks per window for clients that ask (RFC 7440). */
     pier_tftpserver_do_config(s, "WindowSize=64");
+    /* Room for a burst of requests (a PXE boot storm): the system default
+     * receive buffer (~200 KiB on Linux) holds a few hundred and the kernel
+     * drops the rest until the clients retry (bench/tftp_hostile.py). */
+    pier_tftpserver_do_config(s, "InBufferSize=2097152");
     if (shared && !pier_tftpserver_do_config(s, "ShareLocalPort=True")) return fail(s, "ShareLocalPort"), NULL;
     if (getenv("PIER_TFTP_SINGLE_PORT") && !pier_tftpserver_do_config(s, "SinglePortMode=True"))
         return fail(s, "SinglePortMode"), NULL;

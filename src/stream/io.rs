@@ -146,8 +146,11 @@ impl Stream {
                 Ok(0) => return ReadOutcome::Closed,
                 Ok(n) => return ReadOutcome::Data(n),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                // The peer closed the socket without close_notify.
-                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return ReadOutcome::Closed,
+                // The peer closed the socket without close_notify: a close,
+                // unless it cut its last record short.
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                    return tls.truncated_record().map_or(ReadOutcome::Closed, ReadOutcome::TlsFailed)
+                }
                 Err(e) => return ReadOutcome::Failed(e),
             }
             match tls.read_tls_from(sock) {
@@ -157,7 +160,7 @@ impl Stream {
                         "Error during handshake: the client closed the connection",
                     ))
                 }
-                Ok(0) => return ReadOutcome::Closed,
+                Ok(0) => return tls.truncated_record().map_or(ReadOutcome::Closed, ReadOutcome::TlsFailed),
                 Ok(_) => {}
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return ReadOutcome::WouldBlock,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,

@@ -70,7 +70,7 @@ pub static TCP_SETTINGS: &[SettingDef] = &[
 /// The SSL config settings (TCPServer reference, "SSL Config Settings";
 /// what each does in pier: src/tls/config.rs and docs/API-NOTES.md).
 pub static SSL_SETTINGS: &[SettingDef] = &[
-    setting("DefaultConnectionTimeout", Int).default("0").range(0, U32).doc("Seconds of client inactivity allowed during the TLS handshake (0 = none); then Error and Disconnected with 10060."),
+    setting("DefaultConnectionTimeout", Int).default("0").range(0, U32).doc("Seconds the TLS handshake may take, counted from the accept (or StartTLS) whatever the client trickles meanwhile (0 = none: IdleTimeout applies); then Error and Disconnected with 10060."),
     setting("LogSSLPackets", Bool).default("False").doc("SSLStatus lines for every TLS record sent and received."),
     setting("OpenSSLCADir", Text).doc("Accepted and stored; no effect (OpenSSL only)."),
     setting("OpenSSLCAFile", Text).doc("Accepted and stored; no effect (OpenSSL only)."),

@@ -358,6 +358,12 @@ fn parse_request(body: &[u8]) -> Result<Request<'_>, ParseError> {
     Ok(Request { filename, mode, options })
 }
 
+/// Whether a datagram is a TFTP ERROR packet (by its opcode alone): one
+/// is never answered, not even from a wrong TID (RFC 1350 §7).
+pub fn is_error_packet(datagram: &[u8]) -> bool {
+    datagram.len() >= 2 && be16(datagram) == opcode::ERROR
+}
+
 fn be16(b: &[u8]) -> u16 {
     u16::from_be_bytes([b[0], b[1]])
 }

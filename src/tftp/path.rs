@@ -28,11 +28,13 @@ fn access(message: impl Into<String>) -> TftpError {
 }
 
 /// The TFTP error for a failed file operation: not found → 1, permission
-/// denied → 2, disk full / quota → 3, already exists → 6, else 0 with the
-/// OS message.
+/// denied → 2, disk full / quota / file too large → 3, already exists → 6,
+/// else 0 with the OS message.
 pub fn tftp_error_for_io(e: &io::Error) -> TftpError {
     if let Some(errno) = e.raw_os_error() {
-        if errno == libc::ENOSPC || errno == libc::EDQUOT {
+        // EFBIG: the file would pass RLIMIT_FSIZE or the file system's
+        // largest file — "allocation exceeded" as much as a full disk.
+        if errno == libc::ENOSPC || errno == libc::EDQUOT || errno == libc::EFBIG {
             return TftpError::new(errcode::DISK_FULL, errcode::text(errcode::DISK_FULL));
         }
     }
@@ -283,6 +285,7 @@ mod tests {
         assert_eq!(tftp_error_for_io(&io::ErrorKind::PermissionDenied.into()).code, errcode::ACCESS_VIOLATION);
         assert_eq!(tftp_error_for_io(&io::ErrorKind::AlreadyExists.into()).code, errcode::FILE_EXISTS);
         assert_eq!(tftp_error_for_io(&io::Error::from_raw_os_error(libc::ENOSPC)).code, errcode::DISK_FULL);
+        assert_eq!(tftp_error_for_io(&io::Error::from_raw_os_error(libc::EFBIG)).code, errcode::DISK_FULL);
         assert_eq!(tftp_error_for_io(&io::Error::from_raw_os_error(libc::EDQUOT)).code, errcode::DISK_FULL);
         assert_eq!(tftp_error_for_io(&io::Error::other("boom")).code, errcode::NOT_DEFINED);
     }

@@ -608,6 +608,18 @@ impl Transfer {
         }
     }
 
+    /// A write whose final block has arrived but whose data could not be
+    /// stored: the ERROR `to_peer` replaces the final ACK (not sent yet)
+    /// and the transfer fails without dallying. Does nothing once the
+    /// final ACK has gone out or for a transfer not completed.
+    pub fn fail_before_final_ack(&mut self, to_peer: &TftpError, error: Error) -> Actions {
+        let before = self.snapshot();
+        if matches!(self.c.outcome, Some(Ok(()))) && self.c.ctrl_pending {
+            self.c.fail_with_error_packet(to_peer, error);
+        }
+        self.actions(before)
+    }
+
     /// Ends the transfer because of a local problem (file read/write error,
     /// server shutting down...): queues an ERROR packet `to_peer` and records
     /// `error` as the outcome. No effect once the transfer is over.

@@ -128,6 +128,10 @@ pub struct TlsSession {
     /// Freed once drained, so an idle session keeps nothing here.
     staged: Vec<u8>,
     staged_pos: usize,
+    /// Where the bytes read from the socket stand in the record stream, so
+    /// that an end of stream inside a record is told from one between
+    /// records.
+    records: RecordCursor,
     hello: Option<ClientHelloInfo>,
     established: bool,
     failed: bool,
@@ -155,6 +159,7 @@ impl TlsSession {
             held: Vec::new(),
             staged: Vec::new(),
             staged_pos: 0,
+            records: RecordCursor::default(),
             hello: None,
             established: false,
             failed: false,
@@ -218,11 +223,25 @@ impl TlsSession {
                 self.feed(&mut &[][..])?;
                 return Ok(0);
             }
+            self.records.advance(&scratch[..n]);
             let mut rest = &scratch[..n];
             let fed = self.feed(&mut rest);
             // Nothing read from the socket is lost, whatever rustls said.
             self.staged.extend_from_slice(rest);
             fed.map(|()| n)
+        })
+    }
+
+    /// After the end of stream: the error to report when the peer's last
+    /// record was cut short (RFC 8446 §6.1, RFC 5246 §7.2.1: a truncated
+    /// stream is not a close), 284; `None` when it ended between records.
+    pub fn truncated_record(&self) -> Option<Error> {
+        self.records.inside().map(|(have, len)| {
+            let text = match len {
+                Some(len) => format!("{have} of the {len} bytes of its last record"),
+                None => format!("{have} of the 5 bytes of a record header"),
+            };
+            Error::new(codes::DECRYPT, format!("Error decrypting data: the peer closed the connection after {text}"))
         })
     }
 
@@ -564,6 +583,50 @@ impl TlsSession {
         let err = map_error(e, handshaking);
         self.status.push_back(err.text.clone());
         err
+    }
+}
+
+/// Follows TLS record boundaries (a 5-byte header whose last two bytes are
+/// the body length, RFC 8446 §5.1) over the bytes read from the socket.
+#[derive(Default, Debug)]
+struct RecordCursor {
+    header: [u8; 5],
+    header_len: usize,
+    body_left: usize,
+    body_len: usize,
+}
+
+impl RecordCursor {
+    fn advance(&mut self, mut data: &[u8]) {
+        while !data.is_empty() {
+            if self.body_left > 0 {
+                let n = self.body_left.min(data.len());
+                self.body_left -= n;
+                data = &data[n..];
+                continue;
+            }
+            let n = (5 - self.header_len).min(data.len());
+            self.header[self.header_len..self.header_len + n].copy_from_slice(&data[..n]);
+            self.header_len += n;
+            data = &data[n..];
+            if self.header_len == 5 {
+                self.header_len = 0;
+                self.body_len = usize::from(u16::from_be_bytes([self.header[3], self.header[4]]));
+                self.body_left = self.body_len;
+            }
+        }
+    }
+
+    /// Inside a record: the bytes of it seen, and its total length when the
+    /// header is complete.
+    fn inside(&self) -> Option<(usize, Option<usize>)> {
+        if self.body_left > 0 {
+            Some((5 + self.body_len - self.body_left, Some(5 + self.body_len)))
+        } else if self.header_len > 0 {
+            Some((self.header_len, None))
+        } else {
+            None
+        }
     }
 }
 

@@ -607,3 +607,24 @@ fn ciphertext_is_read_in_large_chunks_and_none_is_lost() {
     assert_eq!(src.1, 3);
     assert!(p.server.staged.is_empty(), "drained staging is freed");
 }
+
+#[test]
+fn the_record_cursor_tells_an_end_inside_a_record_from_one_between_records() {
+    let mut r = RecordCursor::default();
+    assert_eq!(r.inside(), None);
+    // Two whole records, fed in odd pieces.
+    let stream = [&[0x17, 3, 3, 0, 3, 1, 2, 3][..], &[0x15, 3, 3, 0, 2, 9, 9]].concat();
+    for piece in stream.chunks(3) {
+        r.advance(piece);
+    }
+    assert_eq!(r.inside(), None);
+    r.advance(&[0x17, 3]);
+    assert_eq!(r.inside(), Some((2, None)), "inside a header");
+    r.advance(&[3, 1, 0, 7]);
+    assert_eq!(r.inside(), Some((6, Some(261))), "inside a body of 256");
+    r.advance(&[0; 255]);
+    assert_eq!(r.inside(), None);
+    // An empty record is whole at its header.
+    r.advance(&[0x16, 3, 3, 0, 0]);
+    assert_eq!(r.inside(), None);
+}

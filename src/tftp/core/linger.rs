@@ -10,7 +10,7 @@ use mio::{Interest, Token};
 
 use super::transfer_io::{flush, Out};
 use super::{Linger, Route, TftpCore, TimerKey, LINGER_BASE};
-use crate::tftp::packet::{errcode, TftpError};
+use crate::tftp::packet::{errcode, is_error_packet, TftpError};
 
 impl TftpCore {
     pub(super) fn start_linger(&mut self, mut l: Linger) {
@@ -100,6 +100,10 @@ impl TftpCore {
             match sock.recv_from(&mut scratch) {
                 Ok((n, from)) => {
                     if from != l.send_addr {
+                        // ERROR 5 to a wrong TID, never to an ERROR (RFC 1350 §7).
+                        if is_error_packet(&scratch[..n]) {
+                            continue;
+                        }
                         let mut pkt = Vec::new();
                         TftpError::new(errcode::UNKNOWN_TID, errcode::text(errcode::UNKNOWN_TID)).encode(&mut pkt);
                         let _ = sock.send_to(&pkt, from);

@@ -18,7 +18,7 @@ use crate::core::error::{codes, Error};
 use crate::tftp::conn::{file_codes, Sink, Source};
 use crate::tftp::event::{TftpEvent, DIRECTION_CLIENT_SENDS, DIRECTION_SERVER_SENDS};
 use crate::tftp::options::Direction;
-use crate::tftp::packet::{errcode, TftpError};
+use crate::tftp::packet::{errcode, is_error_packet, TftpError};
 use crate::tftp::path::tftp_error_for_io;
 use crate::tftp::pktinfo;
 use crate::tftp::transfer::Transfer;
@@ -191,6 +191,20 @@ impl TftpCore {
                     t.abort(&tftp_error_for_io(&e), err);
                 }
             }
+            // The final block is in: store the file (flush, sync, rename)
+            // before the final ACK goes out, so a client told "done" has
+            // its file, and one whose data could not be stored (the last
+            // buffered write failing, ENOSPC at sync) gets the ERROR
+            // instead of the ACK.
+            if matches!(t.outcome(), Some(Ok(()))) && matches!(c.sink, Some(Sink::File(_))) {
+                let Some(Sink::File(up)) = c.sink.take() else { unreachable!("checked above") };
+                let shown = up.dest_path().display().to_string();
+                if let Err(e) = up.commit() {
+                    let err = Error::new(file_codes::CANT_WRITE, format!("Can't write local file {shown}: {e}"));
+                    c.local_error.get_or_insert(err.clone());
+                    t.fail_before_final_ack(&tftp_error_for_io(&e), err);
+                }
+            }
             let p = t.progress();
             let text = if events { t.received().to_vec() } else { Vec::new() };
             t.clear_received();
@@ -283,14 +297,21 @@ impl TftpCore {
             self.stats.bytes_received += len as u64;
             if c.sock.is_some() && from != c.send_addr {
                 // RFC 1350 §4: a packet from a wrong TID gets ERROR 5 and
-                // the transfer goes on undisturbed.
+                // the transfer goes on undisturbed — unless it is itself an
+                // ERROR, which is never answered (§7): two transfer ports
+                // answering each other's ERROR 5 (one spoofed datagram is
+                // enough to start it) would loop for as long as both live.
                 self.stats.wrong_tid += 1;
+                let id = c.id;
+                if is_error_packet(&scratch[..len]) {
+                    self.log(log_level::DEBUG, id, format!("ERROR from unknown TID {from}: ignored"));
+                    continue;
+                }
                 let mut pkt = Vec::new();
                 TftpError::new(errcode::UNKNOWN_TID, errcode::text(errcode::UNKNOWN_TID)).encode(&mut pkt);
                 if let Some(sock) = &c.sock {
                     let _ = sock.send_to(&pkt, from);
                 }
-                let id = c.id;
                 self.log(log_level::DEBUG, id, format!("Datagram from unknown TID {from}: answered with error 5"));
                 continue;
             }

@@ -712,6 +712,39 @@ fn write_dallies_and_reacks_a_repeated_final_block() {
 }
 
 #[test]
+fn a_final_block_that_cannot_be_stored_gets_the_error_instead_of_the_final_ack() {
+    let t0 = Instant::now();
+    let mut x = Transfer::write(octet(8, 1), t0);
+    sent(&mut x);
+    let a = x.on_datagram(&data(1, b"last"), at(t0, 1));
+    assert!(a.finished);
+    // The file could not be stored before the ACK went out.
+    let disk_full = TftpError::new(errcode::DISK_FULL, "Disk full or allocation exceeded");
+    x.fail_before_final_ack(&disk_full, crate::core::error::Error::code(128));
+    assert_eq!(
+        sent(&mut x),
+        vec![Packet::Error { code: 3, message: "Disk full or allocation exceeded".into() }.to_vec()]
+    );
+    assert!(matches!(x.outcome(), Some(Err(e)) if e.error.code == 128 && e.tftp_code == Some(3)));
+    assert!(x.is_closed(), "no dally after a failure");
+    // Once the final ACK is out it is too late: nothing changes.
+    let mut y = Transfer::write(octet(8, 1), t0);
+    sent(&mut y);
+    y.on_datagram(&data(1, b"last"), at(t0, 1));
+    assert_eq!(sent(&mut y), vec![ack(1)]);
+    let a = y.fail_before_final_ack(&disk_full, crate::core::error::Error::code(128));
+    assert!(!a.transmit);
+    assert_eq!(y.outcome(), Some(&Ok(())));
+    // Nor for a transfer still running.
+    let mut z = Transfer::write(octet(8, 1), t0);
+    sent(&mut z);
+    z.on_datagram(&data(1, b"12345678"), at(t0, 1));
+    sent(&mut z);
+    z.fail_before_final_ack(&disk_full, crate::core::error::Error::code(128));
+    assert_eq!(z.outcome(), None);
+}
+
+#[test]
 fn write_dally_duration_is_configurable() {
     let t0 = Instant::now();
     let mut c = octet(8, 1);
