@@ -238,16 +238,19 @@ class Initiator:
         return head + nine(blocks, 7) + nine(restart, 9)
 
     def send_file(self, name: str, data: bytes, *, dest: str, fmt: str = "U", lrecl: int = 0,
-                  stamp: Stamp | None = None, restart: int = 0, stop_after: int | None = None) -> bytes:
+                  stamp: Stamp | None = None, restart: int = 0, stop_after: int | None = None,
+                  hang: bool = False) -> bytes:
         """SFID … EFID; returns the answer to EFID (EFPA or EFNA), or the SFNA.
-        F/V data is one record per CR-LF line. `stop_after`: close the
-        connection after that many DATA buffers (a broken transfer)."""
+        F/V data is one record per CR-LF line. `stop_after`: stop after that
+        many DATA buffers (a broken transfer) and close the connection, or
+        with `hang` leave it open and silent. `restart`: SFIDREST; the data
+        goes from the server's SFPAACNT on (records, or 1 KiB blocks)."""
         stamp = stamp or Stamp()
         self.send_raw(self.sfid_command(name, stamp, dest, fmt, lrecl, len(data), restart))
         answer = self.recv()
         if answer is None or answer[:1] != b"2":
             return answer or b""
-        accepted = int(answer[1:])
+        accepted = self.accepted = int(answer[1:])
         has_records = fmt in "FV"
         if has_records:
             records = data.split(b"\r\n")
@@ -273,7 +276,8 @@ class Initiator:
                     credit = self._flush(buf, credit)
                     buf, sent = bytearray(b"D"), sent + 1
                     if stop_after is not None and sent >= stop_after:
-                        self.sock.close()
+                        if not hang:
+                            self.sock.close()
                         return b""
         if len(buf) > 1:
             credit = self._flush(buf, credit)

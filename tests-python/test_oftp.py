@@ -30,12 +30,12 @@ SERVER = "O0013SERVER"
 
 
 class OftpServer:
-    def __init__(self, *args):
-        self.tmp = tempfile.mkdtemp(prefix="pier-oftp-")
+    def __init__(self, *args, tmp=None):
+        self.tmp = tmp or tempfile.mkdtemp(prefix="pier-oftp-")
         self.inbox = os.path.join(self.tmp, "in")
         self.outbox = os.path.join(self.tmp, "out")
-        os.makedirs(self.inbox)
-        os.makedirs(self.outbox)
+        os.makedirs(self.inbox, exist_ok=True)
+        os.makedirs(self.outbox, exist_ok=True)
         exe = example_binary(self.tmp, "oftp_server")
         self.proc = subprocess.Popen(
             [exe, "--port", "0", "--ssid", SERVER, "--sfid", SERVER, "--password", "SRVPW", "--in", self.inbox,
@@ -47,11 +47,17 @@ class OftpServer:
     def initiator(self, **kw):
         return Initiator("127.0.0.1", self.port, **kw)
 
-    def close(self):
+    def close(self, keep=False):
         self.proc.terminate()
         out, err = self.proc.communicate(timeout=TIMEOUT)
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(self.tmp, ignore_errors=True)
         return out
+
+    def kill(self):
+        """SIGKILL: no chance to flush or sync anything."""
+        self.proc.kill()
+        self.proc.communicate(timeout=TIMEOUT)
 
 
 @pytest.fixture
@@ -208,3 +214,33 @@ def test_the_command_line_tool_sends_and_receives(server, tmp_path):
     assert (recv / "BACK.TXT").read_bytes() == b"hello back\r\n"
     with open(os.path.join(server.inbox, "HELLO.TXT"), "rb") as f:
         assert f.read() == b"hello from the initiator\r\n"
+
+
+def test_a_file_restarts_after_the_server_process_was_killed_mid_file():
+    s = OftpServer()
+    data = os.urandom(3 << 20)
+    stamp = Stamp(hour=9, counter=42)
+    try:
+        i = s.initiator(buffer_size=4096, credit=64, compression=False)
+        i.start()
+        # 2.5 MiB of 3 go out, then the server process is killed.
+        assert i.send_file("HUGE", data, dest=SERVER, stamp=stamp, stop_after=640, hang=True) == b""
+        time.sleep(0.5)
+        s.kill()
+        i.close()
+        assert not os.path.exists(os.path.join(s.inbox, "HUGE"))
+        s2 = OftpServer(tmp=s.tmp)
+        try:
+            i = s2.initiator(buffer_size=4096, credit=64, compression=False)
+            i.start()
+            assert i.restart
+            answer = i.send_file("HUGE", data, dest=SERVER, stamp=stamp, restart=3072)
+            assert answer[:1] == b"4", answer
+            # At least the first checkpoint (1 MiB) survived the kill.
+            assert 1024 <= i.accepted < 2560, i.accepted
+            with open(os.path.join(s2.inbox, "HUGE"), "rb") as f:
+                assert f.read() == data
+        finally:
+            s2.close(keep=True)
+    finally:
+        shutil.rmtree(s.tmp, ignore_errors=True)

@@ -636,3 +636,139 @@ fn send_file_is_refused_when_the_client_speaks_and_reports_an_sfna() {
     let ev = f.ended();
     assert!(ev.iter().any(|e| matches!(e, OftpEvent::EndTransfer { direction: 1, reason_code: 24, .. })));
 }
+
+/// Sends the first `buffers` DATA buffers of a file and drops the
+/// connection (a broken transfer).
+fn send_part_and_drop(f: &Fixture, sfid: Sfid, records: &[&[u8]], buffers: usize) {
+    let s = &f.server;
+    let mut i = Initiator::connect(f.port);
+    start(&mut i, s, 5);
+    let fmt = sfid.format;
+    i.send(&Command::Sfid(sfid));
+    i.expect(s, "SFPA");
+    let mut filler = BufferFiller::new(512, false);
+    let (mut sent, mut credit) = (0, 2);
+    'outer: for r in records {
+        let mut data = *r;
+        loop {
+            let p = filler.push(data, fmt.has_records());
+            data = &data[p.consumed..];
+            if filler.is_full() {
+                if credit == 0 {
+                    i.expect(s, "CDT");
+                    credit = 2;
+                }
+                i.send_raw(&filler.finish().unwrap());
+                credit -= 1;
+                sent += 1;
+                if sent == buffers {
+                    break 'outer;
+                }
+            }
+            if data.is_empty() && (p.record_ended || !fmt.has_records()) {
+                break;
+            }
+        }
+    }
+    drop(i);
+    f.wait(|ev| ev.iter().any(|e| matches!(e, OftpEvent::EndTransfer { reason_code: 99, .. })));
+}
+
+#[test]
+fn a_broken_file_restarts_from_what_the_partial_durably_holds() {
+    let f = server("restart", |_, _| {});
+    let s = &f.server;
+    // U: 20 KiB, dropped after 5 buffers of 512 (about 2.5 KiB received).
+    let data: Vec<u8> = (0..20_480u32).map(|n| (n * 7 % 251) as u8).collect();
+    send_part_and_drop(&f, sfid("BIG", FileFormat::Unstructured), &[&data], 5);
+    assert!(!f.dir.join("BIG").exists());
+    let mut i = Initiator::connect(f.port);
+    start(&mut i, s, 5);
+    i.send(&Command::Sfid(Sfid { restart_position: 9, ..sfid("BIG", FileFormat::Unstructured) }));
+    let Command::Sfpa(sfpa) = i.expect(s, "SFPA") else { unreachable!() };
+    assert_eq!(sfpa.answer_count, 2, "two whole KiB were kept, fewer than asked");
+    let mut filler = BufferFiller::new(512, false);
+    let mut rest = &data[2048..];
+    let mut credit = 2;
+    loop {
+        let p = filler.push(rest, rest.len() <= 510);
+        rest = &rest[p.consumed..];
+        if filler.is_full() || rest.is_empty() {
+            if credit == 0 {
+                i.expect(s, "CDT");
+                credit = 2;
+            }
+            i.send_raw(&filler.finish().unwrap());
+            credit -= 1;
+        }
+        if rest.is_empty() {
+            break;
+        }
+    }
+    if credit == 0 {
+        i.expect(s, "CDT");
+    }
+    // The totals include the part kept (RFC 5024 §5.3.8).
+    i.send(&Command::Efid(Efid { record_count: 0, unit_count: data.len() as u64 }));
+    assert_eq!(i.expect(s, "EFPA").name(), "EFPA");
+    assert_eq!(std::fs::read(f.dir.join("BIG")).unwrap(), data, "the kept part and the rest make the file");
+    assert_eq!(std::fs::read_dir(f.dir.join(".oftp-partial")).unwrap().count(), 0, "partial and journal gone");
+
+    // V: 60 records, dropped mid-way; a restart asks for all of them and gets
+    // the number of whole records kept.
+    let recs: Vec<Vec<u8>> = (0..60).map(|n| format!("record number {n:03} {}", "v".repeat(40)).into_bytes()).collect();
+    let rs: Vec<&[u8]> = recs.iter().map(|r| r.as_slice()).collect();
+    send_part_and_drop(&f, sfid("RECS", FileFormat::Variable), &rs, 6);
+    let mut i = Initiator::connect(f.port);
+    start(&mut i, s, 5);
+    i.send(&Command::Sfid(Sfid { restart_position: 60, ..sfid("RECS", FileFormat::Variable) }));
+    let Command::Sfpa(sfpa) = i.expect(s, "SFPA") else { unreachable!() };
+    let kept = sfpa.answer_count as usize;
+    assert!(kept > 0 && kept < 60, "kept {kept}");
+    let answer =
+        send_file_from(&mut i, s, &rs[kept..], FileFormat::Variable, 60, recs.iter().map(|r| r.len() as u64).sum());
+    assert_eq!(answer.name(), "EFPA", "{answer:?}");
+    let want: Vec<u8> = recs.iter().flat_map(|r| r.iter().copied().chain(*b"\r\n")).collect();
+    assert_eq!(std::fs::read(f.dir.join("RECS")).unwrap(), want);
+}
+
+/// The rest of a restarted F/V file (after SFPA) and EFID with the totals.
+fn send_file_from(
+    i: &mut Initiator,
+    s: &OftpServer,
+    records: &[&[u8]],
+    fmt: FileFormat,
+    rcnt: u64,
+    ucnt: u64,
+) -> Command {
+    let mut filler = BufferFiller::new(512, false);
+    let mut credit = 2;
+    let mut buffers = Vec::new();
+    for r in records {
+        let mut data = *r;
+        loop {
+            let p = filler.push(data, fmt.has_records());
+            data = &data[p.consumed..];
+            if filler.is_full() {
+                buffers.push(filler.finish().unwrap());
+            }
+            if data.is_empty() && p.record_ended {
+                break;
+            }
+        }
+    }
+    buffers.extend(filler.finish());
+    for b in buffers {
+        if credit == 0 {
+            i.expect(s, "CDT");
+            credit = 2;
+        }
+        i.send_raw(&b);
+        credit -= 1;
+    }
+    if credit == 0 {
+        i.expect(s, "CDT");
+    }
+    i.send(&Command::Efid(Efid { record_count: rcnt, unit_count: ucnt }));
+    i.recv(s).expect("an answer to EFID")
+}

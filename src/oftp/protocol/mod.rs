@@ -11,6 +11,7 @@
 //! ReadyToSend, Logoff). Decisions: docs/OFTP.md.
 
 mod receive;
+mod restart;
 mod send;
 mod speak;
 
@@ -608,9 +609,9 @@ impl Protocol for OftpProtocol {
     fn on_closed(&mut self, c: &mut OftpConn) {
         c.input = Vec::new();
         c.input_start = 0;
-        if let Some(inc) = c.incoming.take() {
-            // Kept for a restart; nothing can be reported any more.
-            drop(inc);
+        if let Some(mut inc) = c.incoming.take() {
+            // Kept for a restart (nothing can be reported any more).
+            receive::keep_for_restart(&mut inc);
         }
     }
 

@@ -10,6 +10,7 @@ use std::io::{self, BufWriter, Write};
 use std::mem::ManuallyDrop;
 use std::path::{Path, PathBuf};
 
+use super::restart::{restart_point, Durable, Journal, CHECKPOINT_BYTES};
 use super::speak::Receipt;
 use super::{OftpConn, OftpProtocol, OftpTimer};
 use crate::oftp::command::{Eerp, Efid, Efna, FileFormat, SecurityLevel, Sfid, Sfna};
@@ -64,8 +65,13 @@ pub struct Incoming {
     overwrite: bool,
     sink: Option<Sink>,
     reader: RecordReader,
-    /// File octets written so far (CR-LF record ends of F/V files included).
-    pub bytes: i64,
+    /// Where the file is now, and at its last record end (what a restart
+    /// can keep).
+    at: Durable,
+    boundary: Durable,
+    /// File octets since the journal was last brought up to date.
+    since_checkpoint: u64,
+    journal: Option<Journal>,
     write_error: Option<String>,
     /// VirtualFileDate as the events show it.
     date_text: String,
@@ -214,7 +220,10 @@ impl OftpProtocol {
             overwrite: false,
             sink: None,
             reader,
-            bytes: 0,
+            at: Durable::default(),
+            boundary: Durable::default(),
+            since_checkpoint: 0,
+            journal: None,
             write_error: None,
             date_text,
         }));
@@ -288,15 +297,23 @@ impl OftpProtocol {
             }
             Ok(Sink::Stream(StreamSink { file: ManuallyDrop::new(file), close: self.close_stream_after_transfer }))
         } else {
-            self.open_partial(c, &inc)
-                .map(|(file, path)| Sink::Partial { file: BufWriter::with_capacity(64 * 1024, file), path })
+            self.open_partial(c, &inc).and_then(|(file, path)| self.resume_partial(&mut inc, file, path))
         };
         match sink {
             Ok(s) => {
                 inc.sink = Some(s);
-                // No restart from a partial yet: SFPAACNT 0 sends the file
-                // from its start (RFC 5024 §5.3.4: at most SFIDREST).
-                let r = c.session.accept_file(0, 0);
+                // SFPAACNT: what the partial durably holds of the file, at
+                // most SFIDREST (RFC 5024 §5.3.4); 0 sends it from its start.
+                let answer = if inc.sfid.format.has_records() { inc.at.records } else { inc.at.bytes / 1024 };
+                if answer > 0 {
+                    let text = format!(
+                        "Restarting {} at {answer} {}",
+                        inc.sfid.dataset_name,
+                        if inc.sfid.format.has_records() { "records" } else { "KiB" }
+                    );
+                    self.log(c, id, 1, "Info", text);
+                }
+                let r = c.session.accept_file(answer, inc.at.units);
                 c.incoming = Some(inc);
                 self.run_outcome(cx, c, r);
             }
@@ -317,17 +334,18 @@ impl OftpProtocol {
         }
     }
 
-    /// Creates the partial file: `<temp dir>/<name>.<identity>.part`, named
+    /// Opens the partial file: `<temp dir>/<name>.<identity>.part`, named
     /// after the Virtual File's identity (RFC 5024 §1.5.2: name, stamp,
     /// originator, destination) so a resent file finds it.
     fn open_partial(&self, c: &OftpConn, inc: &Incoming) -> io::Result<(File, PathBuf)> {
         let dir = self.temp_dir(c);
         fs::create_dir_all(&dir)?;
         let s = &inc.sfid;
-        let identity = format!("{}\0{:?}\0{}\0{}", s.dataset_name, s.stamp, s.originator, s.destination);
+        let identity = super::restart::identity(s);
         let path = dir.join(format!("{}.{:016x}.part", safe_component(&s.dataset_name), fnv1a(identity.as_bytes())));
         let mut o = OpenOptions::new();
-        o.write(true).create(true).truncate(true);
+        // Not truncated here: a restart keeps its durable part.
+        o.read(true).write(true).create(true).truncate(false);
         #[cfg(unix)]
         {
             use std::os::unix::fs::OpenOptionsExt;
@@ -336,21 +354,68 @@ impl OftpProtocol {
         Ok((o.open(&path)?, path))
     }
 
+    /// The partial cut back to what a restart keeps (nothing without one):
+    /// `min(SFIDREST, durable)` of its journal.
+    fn resume_partial(&self, inc: &mut Incoming, mut file: File, path: PathBuf) -> io::Result<Sink> {
+        use std::io::{Seek, SeekFrom};
+        let journal = Journal::new(&path, &inc.sfid);
+        let keep = match (inc.sfid.restart_position, journal.read()) {
+            (requested, Some(durable)) if requested > 0 => {
+                restart_point(inc.sfid.format, requested, durable, &mut file)?.1
+            }
+            _ => Durable::default(),
+        };
+        file.set_len(keep.bytes)?;
+        file.seek(SeekFrom::Start(keep.bytes))?;
+        (inc.at, inc.boundary) = (keep, keep);
+        journal.write(&keep)?;
+        inc.journal = Some(journal);
+        Ok(Sink::Partial { file: BufWriter::with_capacity(64 * 1024, file), path })
+    }
+
+    /// Brings the journal up to date: the partial flushed and synced up to
+    /// its last record end, then that point recorded.
+    fn checkpoint(inc: &mut Incoming) -> io::Result<()> {
+        inc.since_checkpoint = 0;
+        if let (Some(Sink::Partial { file, .. }), Some(j)) = (inc.sink.as_mut(), inc.journal.as_ref()) {
+            file.flush()?;
+            file.get_ref().sync_data()?;
+            j.write(&inc.boundary)?;
+        }
+        Ok(())
+    }
+
     /// DATA: the records go to the sink; Transfer tells the application.
     pub(super) fn on_data(&mut self, cx: &mut Ctx<'_, OftpTimer>, c: &mut OftpConn, buf: &[u8]) {
         let id = cx.id();
         let Some(inc) = c.incoming.as_mut() else { return };
         let records = inc.sfid.format.has_records();
         let mut data = Vec::with_capacity(buf.len() * 2);
+        let (at, boundary) = (&mut inc.at, &mut inc.boundary);
         // The session checked the buffer already; a failure here cannot occur.
         let _ = inc.reader.feed(buf, |ev| match ev {
-            RecordEvent::Data(d) => data.extend_from_slice(d),
-            RecordEvent::Repeat { octet, count } => data.resize(data.len() + usize::from(count), octet),
+            RecordEvent::Data(d) => {
+                data.extend_from_slice(d);
+                at.units += d.len() as u64;
+            }
+            RecordEvent::Repeat { octet, count } => {
+                data.resize(data.len() + usize::from(count), octet);
+                at.units += u64::from(count);
+            }
             // F and V records are stored one per CR-LF line (the form
             // SendFile reads back).
-            RecordEvent::EndOfRecord if records => data.extend_from_slice(b"\r\n"),
+            RecordEvent::EndOfRecord if records => {
+                data.extend_from_slice(b"\r\n");
+                at.records += 1;
+                at.bytes = at.units + 2 * at.records;
+                *boundary = *at;
+            }
             RecordEvent::EndOfRecord => {}
         });
+        at.bytes = at.units + 2 * at.records;
+        if !records {
+            *boundary = *at;
+        }
         if inc.write_error.is_none() {
             if let Some(sink) = inc.sink.as_mut() {
                 if let Err(e) = sink.write_all(&data) {
@@ -358,7 +423,12 @@ impl OftpProtocol {
                 }
             }
         }
-        inc.bytes += data.len() as i64;
+        inc.since_checkpoint += data.len() as u64;
+        if inc.since_checkpoint >= CHECKPOINT_BYTES && inc.write_error.is_none() {
+            if let Err(e) = Self::checkpoint(inc) {
+                inc.write_error = Some(format!("Syncing {}: {e}", inc.local_file));
+            }
+        }
         let ev = OftpEvent::Transfer {
             connection_id: id,
             direction: 0,
@@ -367,7 +437,7 @@ impl OftpProtocol {
             virtual_file_date: inc.date_text.clone(),
             destination: inc.sfid.destination.clone(),
             originator: inc.sfid.originator.clone(),
-            bytes_transferred: inc.bytes,
+            bytes_transferred: inc.at.bytes as i64,
             text: data,
         };
         c.queued.push_back(ev);
@@ -420,7 +490,7 @@ impl OftpProtocol {
             originator: inc.sfid.originator.clone(),
             reason_code,
             reason_text,
-            file_size: inc.bytes,
+            file_size: inc.at.bytes as i64,
             file_hash: Vec::new(),
             send_end_response: reason_code == 0,
         });
@@ -445,6 +515,9 @@ impl OftpProtocol {
                 let moved = if inc.overwrite { fs::rename(&path, dest) } else { rename_no_replace(&path, dest) };
                 if let Err(e) = moved {
                     let _ = fs::remove_file(&path);
+                    if let Some(j) = inc.journal.take() {
+                        j.remove();
+                    }
                     if e.kind() == io::ErrorKind::AlreadyExists {
                         return Err((
                             EfnaReason::DuplicateFile,
@@ -455,28 +528,40 @@ impl OftpProtocol {
                 }
                 let dir = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
                 sync_dir(dir).map_err(|e| fail(e, "Syncing the directory of"))?;
+                // The file is in place: nothing to restart any more.
+                if let Some(j) = inc.journal.take() {
+                    j.remove();
+                }
                 Ok(())
             }
         }
     }
 
-    /// A failed file: its partial is removed when DeleteOnError says so.
+    /// A file that failed at EFID (its counts, a write): its partial and
+    /// journal are removed when DeleteOnError says so — the data is not the
+    /// file the client meant, so there is nothing to restart from.
     fn discard(&self, inc: &mut Incoming) {
         if let Some(Sink::Partial { path, .. }) = inc.sink.take() {
             if self.delete_on_error {
                 let _ = fs::remove_file(path);
+                if let Some(j) = inc.journal.take() {
+                    j.remove();
+                }
             }
         }
     }
 
-    /// The session ended or the connection closed mid-file: the partial is
-    /// kept (a restart resends the file; docs/OFTP.md) and EndTransfer
-    /// reports the failure.
+    /// The session ended or the connection closed mid-file: the partial and
+    /// its journal are kept for a restart (docs/OFTP.md "Restart") and
+    /// EndTransfer reports the failure.
     pub(super) fn abandon(&self, c: &mut OftpConn, id: i32, mut inc: Box<Incoming>) {
-        let Some(sink) = inc.sink.take() else { return };
-        if let Sink::Partial { mut file, .. } = sink {
-            let _ = file.flush();
+        if inc.sink.is_none() {
+            return;
         }
+        // What arrived up to the last record end becomes durable: a resent
+        // file restarts there.
+        keep_for_restart(&mut inc);
+        inc.sink = None;
         c.queued.push_back(OftpEvent::EndTransfer {
             connection_id: id,
             direction: 0,
@@ -487,7 +572,7 @@ impl OftpProtocol {
             originator: inc.sfid.originator.clone(),
             reason_code: 99,
             reason_text: "The session ended before the file was complete".into(),
-            file_size: inc.bytes,
+            file_size: inc.at.bytes as i64,
             file_hash: Vec::new(),
             send_end_response: false,
         });
@@ -508,6 +593,14 @@ impl OftpProtocol {
                 signature: Vec::new(),
             }));
         }
+    }
+}
+
+/// A connection closed mid-file: what arrived up to the last record end is
+/// made durable for a restart.
+pub(super) fn keep_for_restart(inc: &mut Incoming) {
+    if inc.sink.is_some() && inc.write_error.is_none() {
+        let _ = OftpProtocol::checkpoint(inc);
     }
 }
 
