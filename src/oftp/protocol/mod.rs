@@ -224,7 +224,7 @@ impl OftpProtocol {
         for a in actions {
             match a {
                 Action::Send(stb) => {
-                    self.trace(cx, c, 1, &stb[STH_LEN..]);
+                    self.trace(cx.id(), &mut c.queued, 1, &stb[STH_LEN..]);
                     cx.send(Segment::Owned(stb));
                 }
                 Action::Event(e) => self.on_session_event(cx, c, e),
@@ -373,27 +373,33 @@ impl OftpProtocol {
     }
 
     /// PITrail and, at LogLevel 1+, a Log line for one command.
-    fn trace(&self, cx: &mut Ctx<'_, OftpTimer>, c: &mut OftpConn, direction: i32, oeb: &[u8]) {
-        let id = cx.id();
+    fn trace(&self, id: i32, queued: &mut VecDeque<OftpEvent>, direction: i32, oeb: &[u8]) {
         let code = oeb.first().copied().unwrap_or(0);
         let name = name_of(code);
         let description = if self.friendly_log_format { friendly(oeb) } else { name.to_string() };
         if self.log_level >= 1 && code != b'D' || self.log_level >= 2 {
             let arrow = if direction == 0 { "<-" } else { "->" };
-            self.log(c, id, 1, "OFTP", format!("{arrow} {description}"));
+            self.log_to(queued, id, 1, "OFTP", format!("{arrow} {description}"));
         }
-        c.queued.push_back(OftpEvent::PiTrail {
+        // Room for the NUL the C boundary adds (no reallocation of a 64 KiB buffer).
+        let mut data = Vec::with_capacity(oeb.len() + 1);
+        data.extend_from_slice(oeb);
+        queued.push_back(OftpEvent::PiTrail {
             connection_id: id,
             direction,
-            data: oeb.to_vec(),
+            data,
             command_id: i32::from(code),
             command_description: description,
         });
     }
 
     fn log(&self, c: &mut OftpConn, id: i32, level: i32, log_type: &str, message: String) {
+        self.log_to(&mut c.queued, id, level, log_type, message);
+    }
+
+    fn log_to(&self, queued: &mut VecDeque<OftpEvent>, id: i32, level: i32, log_type: &str, message: String) {
         if self.log_level >= level {
-            c.queued.push_back(OftpEvent::Log {
+            queued.push_back(OftpEvent::Log {
                 connection_id: id,
                 log_level: level,
                 message,
@@ -418,11 +424,10 @@ impl OftpProtocol {
                 return true;
             }
         };
-        let start = c.input_start;
+        let (start, end) = (c.input_start + STH_LEN, c.input_start + total);
         c.input_start += total;
-        let oeb = c.input[start + STH_LEN..start + total].to_vec();
-        self.trace(cx, c, 0, &oeb);
-        let actions = c.session.on_exchange_buffer(&oeb);
+        self.trace(cx.id(), &mut c.queued, 0, &c.input[start..end]);
+        let actions = c.session.on_exchange_buffer(&c.input[start..end]);
         self.run(cx, c, actions);
         true
     }

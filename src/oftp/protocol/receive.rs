@@ -390,7 +390,9 @@ impl OftpProtocol {
         let id = cx.id();
         let Some(inc) = c.incoming.as_mut() else { return };
         let records = inc.sfid.format.has_records();
-        let mut data = Vec::with_capacity(buf.len() * 2);
+        // Uncompressed data is a little shorter than its buffer; +1 for the
+        // NUL the C boundary adds to Transfer's text.
+        let mut data = Vec::with_capacity(buf.len() + 65);
         let (at, boundary) = (&mut inc.at, &mut inc.boundary);
         // The session checked the buffer already; a failure here cannot occur.
         let _ = inc.reader.feed(buf, |ev| match ev {
