@@ -359,16 +359,23 @@ impl OftpProtocol {
     fn resume_partial(&self, inc: &mut Incoming, mut file: File, path: PathBuf) -> io::Result<Sink> {
         use std::io::{Seek, SeekFrom};
         let journal = Journal::new(&path, &inc.sfid);
-        let keep = match (inc.sfid.restart_position, journal.read()) {
+        let durable = journal.read();
+        let keep = match (inc.sfid.restart_position, durable) {
             (requested, Some(durable)) if requested > 0 => {
                 restart_point(inc.sfid.format, requested, durable, &mut file)?.1
             }
             _ => Durable::default(),
         };
+        // The journal never promises more than the partial will hold: it
+        // goes (a fresh start) or is cut back before the data is.
+        if keep == Durable::default() {
+            journal.remove();
+        } else if Some(keep) != durable {
+            journal.write(&keep)?;
+        }
         file.set_len(keep.bytes)?;
         file.seek(SeekFrom::Start(keep.bytes))?;
         (inc.at, inc.boundary) = (keep, keep);
-        journal.write(&keep)?;
         inc.journal = Some(journal);
         Ok(Sink::Partial { file: BufWriter::with_capacity(64 * 1024, file), path })
     }
