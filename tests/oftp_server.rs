@@ -772,3 +772,85 @@ fn send_file_from(
     i.send(&Command::Efid(Efid { record_count: rcnt, unit_count: ucnt }));
     i.recv(s).expect("an answer to EFID")
 }
+
+#[test]
+fn a_file_the_server_sends_restarts_where_the_client_asks() {
+    let src = std::env::temp_dir().join(format!("pier-oftp-resend-{}.bin", std::process::id()));
+    let data: Vec<u8> = (0..3u32 << 20).map(|n| (n.wrapping_mul(2654435761) >> 24) as u8).collect();
+    std::fs::write(&src, &data).unwrap();
+    let path = src.to_string_lossy().into_owned();
+    let f = server("resend", move |srv, ev| {
+        if let OftpEvent::ReadyToSend { connection_id } = ev {
+            let rq = pier::oftp::protocol::SendRequest {
+                client_sfid_code: "O0013CLIENT",
+                file_name: &path,
+                virtual_file_name: "RESEND",
+            };
+            let _ = srv.send_file(*connection_id, &rq);
+            let _ = srv.logoff(*connection_id);
+        }
+    });
+    let s = &f.server;
+    let big = |i: &mut Initiator| {
+        i.expect(s, "SSRM");
+        i.send(&Command::Ssid(Ssid { buffer_size: ExchangeBufferSize::new(32768).unwrap(), ..ssid(5) }));
+        i.expect(s, "SSID");
+    };
+    // First session: 2 MiB of the 3 arrive, then the connection drops.
+    let mut i = Initiator::connect(f.port);
+    big(&mut i);
+    i.send(&Command::Cd);
+    let Command::Sfid(first) = i.expect(s, "SFID") else { unreachable!() };
+    assert_eq!(first.restart_position, 0);
+    i.send(&Command::Sfpa(Sfpa { answer_count: 0 }));
+    let mut got = 0usize;
+    let mut credit = 2;
+    while got < 2 << 20 {
+        let Command::Data(buf) = i.expect(s, "DATA") else { unreachable!() };
+        for sr in pier::oftp::subrecord::subrecords(&buf, true) {
+            got += sr.unwrap().piece.len();
+        }
+        credit -= 1;
+        if credit == 0 {
+            i.send(&Command::Cdt);
+            credit = 2;
+        }
+    }
+    drop(i);
+    f.wait(|ev| ev.iter().any(|e| matches!(e, OftpEvent::Disconnected { .. })));
+
+    // Second session: the same file, the same stamp, a restart request at
+    // least as far as the first checkpoint (1 MiB); we keep exactly 1 MiB.
+    let mut i = Initiator::connect(f.port);
+    big(&mut i);
+    i.send(&Command::Cd);
+    let Command::Sfid(again) = i.expect(s, "SFID") else { unreachable!() };
+    assert_eq!(again.stamp, first.stamp, "the receiver knows its partial by the stamp");
+    assert!(again.restart_position >= 1024, "{}", again.restart_position);
+    i.send(&Command::Sfpa(Sfpa { answer_count: 1024 }));
+    let mut rest = Vec::new();
+    let mut credit = 2;
+    let efid = loop {
+        match i.recv(s).expect("DATA or EFID") {
+            Command::Data(buf) => {
+                for sr in pier::oftp::subrecord::subrecords(&buf, true) {
+                    sr.unwrap().piece.expand_into(&mut rest);
+                }
+                credit -= 1;
+                if credit == 0 {
+                    i.send(&Command::Cdt);
+                    credit = 2;
+                }
+            }
+            Command::Efid(e) => break e,
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(rest, &data[1 << 20..], "the rest from the restart point");
+    assert_eq!(efid.unit_count, data.len() as u64, "EFID counts the whole file");
+    i.send(&Command::Efpa(Efpa { change_direction: false }));
+    i.expect(s, "CD");
+    i.send(&Command::Esid(Esid { reason: EsidReason::NormalTermination, text: String::new() }));
+    assert!(i.closed(s));
+    let _ = std::fs::remove_file(&src);
+}

@@ -128,7 +128,7 @@ fn sync_dir(dir: &Path) -> io::Result<()> {
 
 impl OftpProtocol {
     /// The directory partial files of a connection go to.
-    fn temp_dir(&self, c: &OftpConn) -> PathBuf {
+    pub(super) fn temp_dir(&self, c: &OftpConn) -> PathBuf {
         if !c.opts.temp_path.is_empty() {
             return PathBuf::from(&c.opts.temp_path);
         }
@@ -614,7 +614,7 @@ pub(super) fn keep_for_restart(inc: &mut Incoming) {
 }
 
 /// FNV-1a, 64 bits: a stable name for a file identity (not a secret).
-fn fnv1a(data: &[u8]) -> u64 {
+pub(super) fn fnv1a(data: &[u8]) -> u64 {
     data.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 

@@ -154,6 +154,59 @@ impl Journal {
     }
 }
 
+/// The journal of a file SendFile sends (docs/OFTP.md "Restart"): the
+/// stamp it was announced with — the receiver knows its partial by it — and
+/// how far it went out, in records (F/V) or KiB (U/T), so a SendFile of the
+/// same unchanged file to the same partner asks to restart there.
+#[derive(Debug)]
+pub struct OutJournal {
+    path: PathBuf,
+}
+
+/// What an outgoing journal holds: the stamp text and the position.
+pub fn encode_out(stamp: &str, position: u64) -> String {
+    format!("stamp={stamp}\nposition={position}\n")
+}
+
+pub fn decode_out(text: &str) -> Option<(String, u64)> {
+    let mut lines = text.lines();
+    let stamp = lines.next()?.strip_prefix("stamp=")?.to_string();
+    let position = lines.next()?.strip_prefix("position=")?.parse().ok()?;
+    (stamp.len() == 18 && stamp.bytes().all(|b| b.is_ascii_digit())).then_some((stamp, position))
+}
+
+impl OutJournal {
+    /// The journal for sending `file` (its path, size and modification
+    /// time: a changed file starts afresh) to `destination`, in `dir`.
+    pub fn new(dir: &Path, file: &Path, meta: &fs::Metadata, destination: &str) -> OutJournal {
+        use std::os::unix::fs::MetadataExt;
+        let key = format!("{}\0{}\0{}.{}\0{destination}", file.display(), meta.len(), meta.mtime(), meta.mtime_nsec());
+        OutJournal { path: dir.join(format!("outgoing-{:016x}.journal", super::receive::fnv1a(key.as_bytes()))) }
+    }
+
+    pub fn read(&self) -> Option<(String, u64)> {
+        decode_out(&fs::read_to_string(&self.path).ok()?)
+    }
+
+    pub fn write(&self, stamp: &str, position: u64) -> io::Result<()> {
+        if let Some(dir) = self.path.parent() {
+            fs::create_dir_all(dir)?;
+        }
+        let mut tmp = self.path.as_os_str().to_owned();
+        tmp.push(".tmp");
+        let tmp = PathBuf::from(tmp);
+        let mut f = File::create(&tmp)?;
+        f.write_all(encode_out(stamp, position).as_bytes())?;
+        f.sync_all()?;
+        drop(f);
+        fs::rename(&tmp, &self.path)
+    }
+
+    pub fn remove(&self) {
+        let _ = fs::remove_file(&self.path);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -221,6 +274,13 @@ mod tests {
             (2, Durable { records: 2, units: 8, bytes: 12 })
         );
         fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn an_outgoing_journal_keeps_the_stamp_and_the_position() {
+        assert_eq!(decode_out(&encode_out("202612070600000003", 12)), Some(("202612070600000003".into(), 12)));
+        assert_eq!(decode_out("stamp=2026\nposition=1\n"), None);
+        assert_eq!(decode_out("stamp=202612070600000003\n"), None);
     }
 
     #[test]

@@ -23,6 +23,8 @@ use crate::oftp::stamp::FileStamp;
 use crate::oftp::subrecord::BufferFiller;
 use crate::stream::Ctx;
 
+use super::restart::{restart_point, Durable, OutJournal, CHECKPOINT_BYTES};
+
 /// Bytes the out queue may hold before SendFile waits for the socket.
 pub const QUEUE_HIGH_WATER: usize = 256 * 1024;
 /// File bytes read at a time.
@@ -90,6 +92,33 @@ pub struct Outgoing {
     eof: bool,
     /// File octets read so far.
     bytes: i64,
+    /// The counts of the part a restart skipped (EFID carries totals).
+    base: Durable,
+    /// Where this send is remembered for a restart (files only).
+    journal: Option<OutJournal>,
+    /// File octets read since the journal was last written.
+    since_checkpoint: u64,
+}
+
+impl Outgoing {
+    /// Skips what the receiver kept (SFPAACNT): `count` records of an F/V
+    /// file (one per CR-LF line), or KiB of a U/T file.
+    fn skip(&mut self, count: u64) -> std::io::Result<()> {
+        use std::io::{Seek, SeekFrom};
+        let Source::File(f) = &mut self.source else {
+            return Err(std::io::Error::other("a stream cannot restart"));
+        };
+        let size = f.metadata()?.len();
+        let all = Durable { records: u64::MAX, units: size, bytes: size };
+        let (found, keep) = restart_point(self.sfid.format, count, all, f)?;
+        if found != count {
+            return Err(std::io::Error::other(format!("the file has no {count} records/KiB to skip")));
+        }
+        f.seek(SeekFrom::Start(keep.bytes))?;
+        self.base = keep;
+        self.bytes = keep.bytes as i64;
+        Ok(())
+    }
 }
 
 /// What the step of SendFile found.
@@ -181,6 +210,27 @@ impl OftpProtocol {
         }
         let destination =
             if rq.client_sfid_code.is_empty() { c.props.sfid_code.clone() } else { rq.client_sfid_code.to_string() };
+        // A file sent before and not delivered: the same stamp and a restart
+        // request where it got to (docs/OFTP.md "Restart").
+        let mut stamp = stamp;
+        let mut restart_position = 0;
+        let restart = c.session.negotiated().is_some_and(|n| n.restart);
+        let journal = match &source {
+            Source::File(f) if restart && c.props.virtual_file_date.is_empty() => f
+                .metadata()
+                .ok()
+                .map(|m| OutJournal::new(&self.temp_dir(c), std::path::Path::new(rq.file_name), &m, &destination)),
+            _ => None,
+        };
+        if let Some((text, position)) = journal.as_ref().and_then(|j| j.read()) {
+            if let Some(s) = parse_stamp(&text) {
+                (stamp, restart_position) = (s, position);
+            }
+        }
+        if let Some(j) = &journal {
+            let text = format_stamp(&stamp, "yyyyMMddHHmmssffff");
+            j.write(&text, restart_position).map_err(|e| Error::file(format!("SendFile: the restart journal: {e}")))?;
+        }
         let blocks = size.div_ceil(1024).max(1);
         let sfid = Sfid {
             dataset_name: name,
@@ -192,7 +242,7 @@ impl OftpProtocol {
             max_record_size,
             file_size: blocks,
             original_file_size: blocks,
-            restart_position: 0,
+            restart_position,
             security_level: SecurityLevel::None,
             cipher_suite: 0,
             compressed: false,
@@ -216,6 +266,9 @@ impl OftpProtocol {
             chunk: vec![0; CHUNK],
             eof: false,
             bytes: 0,
+            base: Durable::default(),
+            journal,
+            since_checkpoint: 0,
         }));
         self.run(cx, c, actions);
         Ok(())
@@ -256,8 +309,8 @@ impl OftpProtocol {
             if out.eof {
                 let has_records = out.sfid.format.has_records();
                 let efid = Efid {
-                    record_count: if has_records { out.filler.records() } else { 0 },
-                    unit_count: out.filler.units(),
+                    record_count: if has_records { out.base.records + out.filler.records() } else { 0 },
+                    unit_count: out.base.units + out.filler.units(),
                 };
                 out.phase = Phase::Closing;
                 match c.session.close_file(efid) {
@@ -318,6 +371,20 @@ impl OftpProtocol {
             None => push(RecordEvent::Data(data)),
         }
         out.bytes += n as i64;
+        out.since_checkpoint += n as u64;
+        if out.since_checkpoint >= CHECKPOINT_BYTES {
+            out.since_checkpoint = 0;
+            if let Some(j) = &out.journal {
+                // How far the file got (an upper bound of what the receiver
+                // holds: its SFPAACNT decides).
+                let position = if out.sfid.format.has_records() {
+                    out.base.records + out.lines.as_ref().map_or(0, |l| l.records())
+                } else {
+                    (out.base.units + out.filler.units()) / 1024
+                };
+                let _ = j.write(&format_stamp(&out.sfid.stamp, "yyyyMMddHHmmssffff"), position);
+            }
+        }
         let ev = OftpEvent::Transfer {
             connection_id: id,
             direction: 1,
@@ -366,9 +433,17 @@ impl OftpProtocol {
             return self.run(cx, c, actions);
         }
         match e {
-            Event::FileAccepted { .. } => {
+            Event::FileAccepted { restart } => {
                 let out = c.outgoing.as_mut().expect("checked");
                 out.phase = Phase::Data;
+                if restart > 0 {
+                    if let Err(e) = out.skip(restart) {
+                        let e = Error::new(OFTP_ERR_READ_FILE, format!("Restarting {}: {e}", out.local_file));
+                        self.fail_outgoing(cx, c, e);
+                        return;
+                    }
+                }
+                let out = c.outgoing.as_mut().expect("checked");
                 c.queued.push_back(OftpEvent::StartTransfer {
                     connection_id: id,
                     direction: 1,
@@ -380,6 +455,9 @@ impl OftpProtocol {
                 });
             }
             Event::FileRefused(sfna) => {
+                if let Some(j) = c.outgoing.as_mut().and_then(|o| o.journal.take()) {
+                    j.remove();
+                }
                 c.props.retry = sfna.retry;
                 let text = format!(
                     "Send failed: SFNA {:02} {}",
@@ -396,6 +474,9 @@ impl OftpProtocol {
                 );
             }
             Event::FileDelivered(efpa) => {
+                if let Some(j) = c.outgoing.as_mut().and_then(|o| o.journal.take()) {
+                    j.remove();
+                }
                 self.finish_outgoing(id, c, Ok(()), 0, String::new());
                 if !efpa.change_direction && self.send_cd_after_efpa {
                     if let Ok(actions) = c.session.change_direction() {
@@ -404,6 +485,9 @@ impl OftpProtocol {
                 }
             }
             Event::FileFailed(efna) => {
+                if let Some(j) = c.outgoing.as_mut().and_then(|o| o.journal.take()) {
+                    j.remove();
+                }
                 let text = format!(
                     "Send failed: EFNA {:02} {}",
                     efna.reason.code(),
