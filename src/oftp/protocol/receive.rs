@@ -77,6 +77,26 @@ pub struct Incoming {
     date_text: String,
 }
 
+impl Incoming {
+    /// EndTransfer (Direction 0) for this file.
+    fn end_transfer(&self, id: i32, reason_code: i32, reason_text: String, send_end_response: bool) -> OftpEvent {
+        OftpEvent::EndTransfer {
+            connection_id: id,
+            direction: 0,
+            local_file: self.local_file.clone(),
+            virtual_file_name: self.sfid.dataset_name.clone(),
+            virtual_file_date: self.date_text.clone(),
+            destination: self.sfid.destination.clone(),
+            originator: self.sfid.originator.clone(),
+            reason_code,
+            reason_text,
+            file_size: self.at.bytes as i64,
+            file_hash: Vec::new(),
+            send_end_response,
+        }
+    }
+}
+
 /// The NERP/EndTransfer reason for an EFNA the server sent.
 fn end_transfer_reason(efna: EfnaReason) -> i32 {
     match efna {
@@ -489,20 +509,7 @@ impl OftpProtocol {
         let response = outcome.map(|_| false).map_err(|(reason, _)| Efna { reason, text: String::new() });
         let r = c.session.close_file_response(response);
         self.run_outcome(cx, c, r);
-        c.queued.push_back(OftpEvent::EndTransfer {
-            connection_id: id,
-            direction: 0,
-            local_file: inc.local_file.clone(),
-            virtual_file_name: inc.sfid.dataset_name.clone(),
-            virtual_file_date: inc.date_text.clone(),
-            destination: inc.sfid.destination.clone(),
-            originator: inc.sfid.originator.clone(),
-            reason_code,
-            reason_text,
-            file_size: inc.at.bytes as i64,
-            file_hash: Vec::new(),
-            send_end_response: reason_code == 0,
-        });
+        c.queued.push_back(inc.end_transfer(id, reason_code, reason_text, reason_code == 0));
         c.last_received = Some(inc.sfid);
         cx.more_events();
     }
@@ -571,20 +578,7 @@ impl OftpProtocol {
         // file restarts there.
         keep_for_restart(&mut inc);
         inc.sink = None;
-        c.queued.push_back(OftpEvent::EndTransfer {
-            connection_id: id,
-            direction: 0,
-            local_file: inc.local_file.clone(),
-            virtual_file_name: inc.sfid.dataset_name.clone(),
-            virtual_file_date: inc.date_text.clone(),
-            destination: inc.sfid.destination.clone(),
-            originator: inc.sfid.originator.clone(),
-            reason_code: 99,
-            reason_text: "The session ended before the file was complete".into(),
-            file_size: inc.at.bytes as i64,
-            file_hash: Vec::new(),
-            send_end_response: false,
-        });
+        c.queued.push_back(inc.end_transfer(id, 99, "The session ended before the file was complete".into(), false));
     }
 
     /// After EndTransfer of a received file: the EERP waits for the

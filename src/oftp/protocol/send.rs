@@ -455,56 +455,39 @@ impl OftpProtocol {
                 });
             }
             Event::FileRefused(sfna) => {
-                if let Some(j) = c.outgoing.as_mut().and_then(|o| o.journal.take()) {
-                    j.remove();
-                }
                 c.props.retry = sfna.retry;
-                let text = format!(
-                    "Send failed: SFNA {:02} {}",
-                    sfna.reason.code(),
-                    if sfna.text.is_empty() { sfna.reason.text() } else { &sfna.text }
-                );
-                let code = 10 + i32::from(sfna.reason.code());
-                self.finish_outgoing(
-                    id,
-                    c,
-                    Err(Error::new(OFTP_ERR_SEND_FAILED, text.clone())),
-                    if code <= 36 { code } else { 99 },
-                    text,
-                );
+                self.refused(id, c, "SFNA", sfna.reason.code(), sfna.reason.text(), &sfna.text);
             }
             Event::FileDelivered(efpa) => {
-                if let Some(j) = c.outgoing.as_mut().and_then(|o| o.journal.take()) {
-                    j.remove();
-                }
-                self.finish_outgoing(id, c, Ok(()), 0, String::new());
+                self.answered(id, c, Ok(()), 0, String::new());
                 if !efpa.change_direction && self.send_cd_after_efpa {
                     if let Ok(actions) = c.session.change_direction() {
                         self.run(cx, c, actions);
                     }
                 }
             }
-            Event::FileFailed(efna) => {
-                if let Some(j) = c.outgoing.as_mut().and_then(|o| o.journal.take()) {
-                    j.remove();
-                }
-                let text = format!(
-                    "Send failed: EFNA {:02} {}",
-                    efna.reason.code(),
-                    if efna.text.is_empty() { efna.reason.text() } else { &efna.text }
-                );
-                let code = 10 + i32::from(efna.reason.code());
-                self.finish_outgoing(
-                    id,
-                    c,
-                    Err(Error::new(OFTP_ERR_SEND_FAILED, text.clone())),
-                    if code <= 36 { code } else { 99 },
-                    text,
-                );
-            }
+            Event::FileFailed(efna) => self.refused(id, c, "EFNA", efna.reason.code(), efna.reason.text(), &efna.text),
             // CDT: the pump sends on.
             _ => {}
         }
+    }
+
+    /// SFNA or EFNA: SendFile fails with 687 and the reason; EndTransfer's
+    /// reason is the NERP code that stands for it (10 + the SFNA/EFNA code).
+    fn refused(&mut self, id: i32, c: &mut OftpConn, command: &str, code: u8, standard: &str, text: &str) {
+        let text = format!("Send failed: {command} {code:02} {}", if text.is_empty() { standard } else { text });
+        let reason = 10 + i32::from(code);
+        let r = Err(Error::new(OFTP_ERR_SEND_FAILED, text.clone()));
+        self.answered(id, c, r, if reason <= 36 { reason } else { 99 }, text);
+    }
+
+    /// The client answered the file (EFPA, SFNA, EFNA): nothing is left to
+    /// restart, and SendFile returns `r`.
+    fn answered(&mut self, id: i32, c: &mut OftpConn, r: Result<()>, reason_code: i32, reason_text: String) {
+        if let Some(j) = c.outgoing.as_mut().and_then(|o| o.journal.take()) {
+            j.remove();
+        }
+        self.finish_outgoing(id, c, r, reason_code, reason_text);
     }
 
     /// EndTransfer for the outgoing file; SendFile returns `r`.
