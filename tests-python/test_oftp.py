@@ -244,3 +244,66 @@ def test_a_file_restarts_after_the_server_process_was_killed_mid_file():
             s2.close(keep=True)
     finally:
         shutil.rmtree(s.tmp, ignore_errors=True)
+
+
+def test_the_python_package_serves_oftp(tmp_path):
+    """pier.OFTPServer (the generated package) with the Initiator: properties
+    as attributes, AcceptConnection's writable fields, SendFile from the
+    ReadyToSend handler, the events' fields."""
+    import threading
+
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "python"))
+    import pier
+
+    out = tmp_path / "REPORT.TXT"
+    out.write_bytes(b"from python\r\n" * 100)
+    seen = []
+    with pier.OFTPServer(local_host="127.0.0.1", local_port=0, server_ssid_code=SERVER,
+                         server_sfid_code=SERVER, server_password="SRVPW") as s:
+        @s.on("AcceptConnection")
+        def accept(e):
+            seen.append(("accept", e.client_ssid_code, e.client_version))
+            if e.client_password != "SECRET":
+                e.accept = False
+                e.error_code = 4
+            s.connections[e.connection_id].download_directory = str(tmp_path)
+
+        @s.on("EndTransfer")
+        def end(e):
+            seen.append(("end", e.direction, e.virtual_file_name, e.file_size, e.reason_code))
+
+        @s.on("ReadyToSend")
+        def ready(e):
+            assert s.connections[e.connection_id].ready_to_send
+            s.send_file(e.connection_id, "O0013CLIENT", str(out), "REPORT")
+            s.logoff(e.connection_id)
+
+        s.start_listening()
+        running = True
+
+        def loop():
+            while running:
+                s.do_events()
+
+        t = threading.Thread(target=loop)
+        t.start()
+        try:
+            with pytest.raises(ProtocolError, match="ESID 04"):
+                Initiator("127.0.0.1", s.local_port, password="WRONG").start()
+            i = Initiator("127.0.0.1", s.local_port)
+            i.start()
+            assert i.send_file("INCOMING", b"to python", dest=SERVER)[:1] == b"4"
+            i.send_raw(b"R")
+            end_cmd = i.listen()
+            assert [r.name for r in i.received] == ["REPORT"]
+            assert bytes(i.received[0].data) == out.read_bytes()
+            assert end_cmd[:1] == b"R"
+            i.esid(0)
+            assert i.closed()
+        finally:
+            running = False
+            t.join()
+    assert (tmp_path / "INCOMING").read_bytes() == b"to python"
+    assert ("end", 0, "INCOMING", 9, 0) in seen
+    assert ("end", 1, "REPORT", 1300, 0) in seen
+    assert ("accept", "O0013CLIENT", 3) in seen

@@ -203,6 +203,8 @@ fn start(i: &mut Initiator, s: &OftpServer, level: u8) -> Ssid {
     i.send(&Command::Ssid(ssid(level)));
     i.level = Level::from_ssidlev(level).unwrap();
     let Command::Ssid(theirs) = i.expect(s, "SSID") else { unreachable!() };
+    // The lower level wins, also when the server picks it.
+    i.level = i.level.min(Level::from_ssidlev(theirs.release_level).unwrap());
     theirs
 }
 
@@ -853,4 +855,71 @@ fn a_file_the_server_sends_restarts_where_the_client_asks() {
     i.send(&Command::Esid(Esid { reason: EsidReason::NormalTermination, text: String::new() }));
     assert!(i.closed(s));
     let _ = std::fs::remove_file(&src);
+}
+
+#[test]
+fn a_stream_a_name_format_a_lower_level_and_a_later_end_response() {
+    use std::os::fd::IntoRawFd;
+    let out = std::env::temp_dir().join(format!("pier-oftp-stream-{}.bin", std::process::id()));
+    let fd = std::fs::File::create(&out).unwrap().into_raw_fd();
+    let answered = Arc::new(Mutex::new(0));
+    let a2 = answered.clone();
+    let f = server("stream", move |srv, ev| match ev {
+        OftpEvent::AcceptConnection { server_version, .. } => *server_version = 1, // 1.3
+        OftpEvent::AcceptFile { connection_id, virtual_file_name, .. } if virtual_file_name == "TOSTREAM" => {
+            srv.set(PIER_OFTPSERVER_PROP_CONNDOWNLOADSTREAM, *connection_id, Value::Int(fd.into())).unwrap();
+        }
+        OftpEvent::EndTransfer { send_end_response, virtual_file_name, .. } if virtual_file_name == "LATER" => {
+            *send_end_response = false;
+        }
+        OftpEvent::ReadyToSend { connection_id } => {
+            let mut n = a2.lock().unwrap();
+            *n += 1;
+            if *n == 1 {
+                // The EERP kept back at EndTransfer, now (1.3: a 12-digit stamp).
+                let r = pier::oftp::server::EndResponse {
+                    virtual_file_name: "LATER",
+                    virtual_file_date: "20261207063000",
+                    destination: "O0013CLIENT",
+                    originator: SERVER_SFID,
+                    ..Default::default()
+                };
+                srv.send_end_response(*connection_id, &r).unwrap();
+            } else {
+                srv.logoff(*connection_id).unwrap();
+            }
+        }
+        _ => {}
+    });
+    let s = &f.server;
+    s.config("ReceivedFileNameFormat=%Originator%_%VirtualFileName%.dat").unwrap();
+    let mut i = Initiator::connect(f.port);
+    let theirs = start(&mut i, s, 5);
+    assert_eq!(theirs.release_level, 2, "AcceptConnection chose 1.3");
+    let stamp13 = FileStamp { counter: 0, second: 0, ..sfid("X", FileFormat::Unstructured).stamp };
+    let body = b"to the application's descriptor".to_vec();
+    let answer =
+        send_file(&mut i, s, Sfid { stamp: stamp13, ..sfid("TOSTREAM", FileFormat::Unstructured) }, &[&body], true);
+    assert_eq!(answer.name(), "EFPA");
+    assert_eq!(std::fs::read(&out).unwrap(), body, "written to ConnDownloadStream");
+    // CloseStreamAfterTransfer (True): pier closed the descriptor.
+    assert_eq!(unsafe { libc::fcntl(fd, libc::F_GETFD) }, -1);
+    assert!(!f.dir.join("O0013CLIENT_TOSTREAM.dat").exists());
+
+    let answer =
+        send_file(&mut i, s, Sfid { stamp: stamp13, ..sfid("LATER", FileFormat::Unstructured) }, &[b"later"], true);
+    assert_eq!(answer.name(), "EFPA");
+    assert_eq!(std::fs::read(f.dir.join("O0013CLIENT_LATER.dat")).unwrap(), b"later", "ReceivedFileNameFormat");
+    i.send(&Command::Cd);
+    // Only the EERP of TOSTREAM at the turn; LATER's comes from SendEndResponse.
+    let Command::Eerp(first) = i.expect(s, "EERP") else { unreachable!() };
+    assert_eq!(first.dataset_name, "TOSTREAM");
+    i.send(&Command::Rtr);
+    let Command::Eerp(later) = i.expect(s, "EERP") else { unreachable!() };
+    assert_eq!((later.dataset_name.as_str(), later.stamp), ("LATER", stamp13));
+    i.send(&Command::Rtr);
+    i.expect(s, "CD");
+    i.send(&Command::Esid(Esid { reason: EsidReason::NormalTermination, text: String::new() }));
+    assert!(i.closed(s));
+    let _ = std::fs::remove_file(&out);
 }
