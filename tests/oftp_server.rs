@@ -923,3 +923,42 @@ fn a_stream_a_name_format_a_lower_level_and_a_later_end_response() {
     assert!(i.closed(s));
     let _ = std::fs::remove_file(&out);
 }
+
+#[test]
+fn a_silent_client_gets_esid_09_and_a_directory_that_cannot_be_written_sfna_12() {
+    // No SSID within ConnTimeout: ESID 09, Disconnected 10060.
+    let f = server("silent", |srv, ev| {
+        if let OftpEvent::AcceptConnection { connection_id, .. } = ev {
+            // After the fixture's DownloadDirectory: one that cannot be made.
+            srv.set(PIER_OFTPSERVER_PROP_CONNDOWNLOADDIRECTORY, *connection_id, Value::text("/proc/pier-no-such-dir"))
+                .unwrap();
+        }
+        logoff_on_ready(srv, ev);
+    });
+    let s = &f.server;
+    s.set(PIER_OFTPSERVER_PROP_DEFAULTTIMEOUT, 0, Value::Int(1)).unwrap();
+    let mut i = Initiator::connect(f.port);
+    i.expect(s, "SSRM");
+    let t = Instant::now();
+    let Command::Esid(esid) = i.expect(s, "ESID") else { unreachable!() };
+    assert_eq!(esid.reason, EsidReason::TimeOut);
+    assert!(t.elapsed() >= Duration::from_millis(800));
+    assert!(i.closed(s));
+    let ev = f.ended();
+    assert!(matches!(ev.last(), Some(OftpEvent::Disconnected { status_code: 10060, .. })), "{:?}", names(&ev));
+
+    // A download directory that cannot be written: SFNA 12 and Error 912,
+    // and the session goes on.
+    s.set(PIER_OFTPSERVER_PROP_DEFAULTTIMEOUT, 0, Value::Int(60)).unwrap();
+    let mut i = Initiator::connect(f.port);
+    start(&mut i, s, 5);
+    i.send(&Command::Sfid(sfid("NOWHERE", FileFormat::Unstructured)));
+    let Command::Sfna(sfna) = i.expect(s, "SFNA") else { unreachable!() };
+    assert_eq!(sfna.reason, SfnaReason::AccessMethodFailure);
+    let ev = f.wait(|ev| ev.iter().any(|e| matches!(e, OftpEvent::Error { error_code: 912, .. })));
+    assert!(ev.iter().any(
+        |e| matches!(e, OftpEvent::Error { error_code: 912, description, .. } if description.contains("NOWHERE"))
+    ));
+    i.send(&Command::Cd);
+    i.expect(s, "ESID");
+}
