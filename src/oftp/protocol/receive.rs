@@ -453,7 +453,10 @@ impl OftpProtocol {
             }
         }
         inc.since_checkpoint += data.len() as u64;
-        if inc.since_checkpoint >= CHECKPOINT_BYTES && inc.write_error.is_none() {
+        // Not on the file's last buffer (all SFIDFSIZ announced is here):
+        // EFID syncs it a moment later anyway.
+        let last = inc.at.units >= inc.sfid.file_size.saturating_mul(1024);
+        if inc.since_checkpoint >= CHECKPOINT_BYTES && !last && inc.write_error.is_none() {
             if let Err(e) = Self::checkpoint(inc) {
                 inc.write_error = Some(format!("Syncing {}: {e}", inc.local_file));
             }
