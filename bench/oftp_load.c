@@ -150,6 +150,7 @@ static int run_oftp(int port, int tls, long long size, int bufsize, int credit) 
     send_oeb(c, sfid, strlen(sfid));
     n = recv_oeb(c, buf, sizeof buf);
     if (buf[0] != '2') die("no SFPA");
+    double t_sfpa = now();
     static unsigned char data[1 << 17];
     uint64_t state = 0x9E3779B97F4A7C15ull;
     long long left = size;
@@ -177,6 +178,7 @@ static int run_oftp(int port, int tls, long long size, int bufsize, int credit) 
     char efid[64];
     snprintf(efid, sizeof efid, "T%017d%017lld", 0, size);
     send_oeb(c, efid, 35);
+    double t_efid = now();
     for (;;) {
         n = recv_oeb(c, buf, sizeof buf);
         if (buf[0] == 'C') continue; /* a late CDT */
@@ -192,7 +194,8 @@ static int run_oftp(int port, int tls, long long size, int bufsize, int credit) 
     }
     if (buf[0] == 'R') send_oeb(c, "F00000\r", 7);
     (void)n;
-    printf("RESULT bytes=%lld seconds=%.6f mbps=%.1f\n", size, t1 - t0, size / (t1 - t0) / 1e6);
+    printf("RESULT bytes=%lld seconds=%.6f mbps=%.1f sfpa_ms=%.3f data_ms=%.3f efpa_ms=%.3f\n", size, t1 - t0,
+           size / (t1 - t0) / 1e6, (t_sfpa - t0) * 1e3, (t_efid - t_sfpa) * 1e3, (t1 - t_efid) * 1e3);
     return 0;
 }
 
