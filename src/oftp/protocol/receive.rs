@@ -20,6 +20,11 @@ use crate::oftp::reason::{EfnaReason, SfnaReason};
 use crate::oftp::record::{RecordEvent, RecordReader};
 use crate::stream::Ctx;
 
+/// What small DATA buffers are gathered into before a write. Smaller than a
+/// large buffer's data (up to 99999 octets), so that goes to the file
+/// directly, without a copy into the BufWriter.
+const WRITE_BUFFER: usize = 16 * 1024;
+
 /// Component error 681: the local file exists and Overwrite is False.
 pub const OFTP_ERR_FILE_EXISTS: i32 = 681;
 
@@ -397,7 +402,7 @@ impl OftpProtocol {
         file.seek(SeekFrom::Start(keep.bytes))?;
         (inc.at, inc.boundary) = (keep, keep);
         inc.journal = Some(journal);
-        Ok(Sink::Partial { file: BufWriter::with_capacity(64 * 1024, file), path })
+        Ok(Sink::Partial { file: BufWriter::with_capacity(WRITE_BUFFER, file), path })
     }
 
     /// Brings the journal up to date: the partial flushed and synced up to
