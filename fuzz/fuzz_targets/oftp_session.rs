@@ -1,6 +1,6 @@
 //! The Responder's session state machine (RFC 5024 §9) driven by any bytes:
 //! the input is split into pieces fed to `Session::frame` /
-//! `on_exchange_buffer` as the server does (the first octet picks the
+//! `on_exchange_buffer` (or `on_exchange_buffer_with`) as the server does (the first octet picks the
 //! application's answers: accept or refuse the SSID, a file, its close).
 //! Must hold: no panic; every octet string the session sends is one whole
 //! Stream Transmission Buffer whose header says its length and whose command
@@ -9,6 +9,7 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use pier::oftp::command::Command;
+use pier::oftp::record::RecordEvent;
 use pier::oftp::session::{Action, Config, ConnectResponse, Event, Session};
 use pier::oftp::sth::{self, STH_LEN};
 
@@ -54,7 +55,25 @@ fuzz_target!(|data: &[u8]| {
                 }
             };
             assert!(total <= STH_LEN + sth::MAX_EXCHANGE_BUFFER);
-            let actions = s.on_exchange_buffer(&input[STH_LEN..total]);
+            // Both entries: the plain one, and the one that hands a DATA
+            // buffer's records to a sink in the same pass (what OFTPServer
+            // uses), whose literal octets can never exceed the buffer.
+            let actions = if choice & 32 != 0 {
+                let mut literal = 0usize;
+                let a = s.on_exchange_buffer_with(&input[STH_LEN..total], |ev| {
+                    if let RecordEvent::Data(d) = ev {
+                        literal += d.len();
+                    }
+                });
+                for act in &a {
+                    if let Action::Event(Event::DataChecked { len }) = act {
+                        assert!(literal <= *len, "more literal octets than the buffer holds");
+                    }
+                }
+                a
+            } else {
+                s.on_exchange_buffer(&input[STH_LEN..total])
+            };
             input.drain(..total);
             check_sent(&s, &actions, &mut ended);
             let mut answers = Vec::new();

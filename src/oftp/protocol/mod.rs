@@ -290,6 +290,7 @@ impl OftpProtocol {
             }
             Event::StartFile(sfid) => self.on_start_file(cx, c, sfid),
             Event::Data(buf) => self.on_data(cx, c, &buf),
+            Event::DataChecked { .. } => self.on_data_checked(cx, c),
             Event::EndFile { efid, check } => self.on_end_file(cx, c, efid, check),
             Event::EndResponse(eerp) => self.on_end_response(c, id, Ok(eerp)),
             Event::NegativeEndResponse(nerp) => self.on_end_response(c, id, Err(nerp)),
@@ -427,7 +428,17 @@ impl OftpProtocol {
         let (start, end) = (c.input_start + STH_LEN, c.input_start + total);
         c.input_start += total;
         self.trace(cx.id(), &mut c.queued, 0, &c.input[start..end]);
-        let actions = c.session.on_exchange_buffer(&c.input[start..end]);
+        let actions = match c.incoming.as_mut() {
+            // DATA of the open file: checked and decoded in one pass,
+            // straight from the input (Event::DataChecked stores it).
+            Some(inc) if c.input[start] == b'D' => {
+                let mut d = receive::Decoded::new(inc, end - start);
+                let actions = c.session.on_exchange_buffer_with(&c.input[start..end], |ev| d.push(ev));
+                inc.decoded = Some(d);
+                actions
+            }
+            _ => c.session.on_exchange_buffer(&c.input[start..end]),
+        };
         self.run(cx, c, actions);
         true
     }

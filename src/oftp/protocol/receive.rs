@@ -77,9 +77,66 @@ pub struct Incoming {
     /// File octets since the journal was last brought up to date.
     since_checkpoint: u64,
     journal: Option<Journal>,
+    /// The DATA buffer being checked by the session, decoded on the way.
+    pub decoded: Option<Decoded>,
     write_error: Option<String>,
     /// VirtualFileDate as the events show it.
     date_text: String,
+}
+
+/// A DATA buffer's records as the file stores them (F/V: one per CR-LF
+/// line), and the counts they bring, applied to the file only once the
+/// buffer proved good.
+pub struct Decoded {
+    data: Vec<u8>,
+    at: Durable,
+    boundary: Durable,
+    records: bool,
+}
+
+impl Decoded {
+    pub fn new(inc: &Incoming, len: usize) -> Decoded {
+        // Uncompressed data is a little shorter than its buffer; +1 for the
+        // NUL the C boundary adds to Transfer's text.
+        Decoded {
+            data: Vec::with_capacity(len + 65),
+            at: inc.at,
+            boundary: inc.boundary,
+            records: inc.sfid.format.has_records(),
+        }
+    }
+
+    pub fn push(&mut self, ev: RecordEvent<'_>) {
+        match ev {
+            RecordEvent::Data(d) => {
+                self.data.extend_from_slice(d);
+                self.at.units += d.len() as u64;
+            }
+            RecordEvent::Repeat { octet, count } => {
+                self.data.resize(self.data.len() + usize::from(count), octet);
+                self.at.units += u64::from(count);
+            }
+            // F and V records are stored one per CR-LF line (the form
+            // SendFile reads back).
+            RecordEvent::EndOfRecord if self.records => {
+                self.data.extend_from_slice(b"\r\n");
+                self.at.records += 1;
+                self.at.bytes = self.at.units + 2 * self.at.records;
+                self.boundary = self.at;
+            }
+            RecordEvent::EndOfRecord => {}
+        }
+    }
+
+    /// The counts applied to the file; the data to store.
+    fn finish(mut self, inc: &mut Incoming) -> Vec<u8> {
+        self.at.bytes = self.at.units + 2 * self.at.records;
+        if !self.records {
+            self.boundary = self.at;
+        }
+        (inc.at, inc.boundary) = (self.at, self.boundary);
+        self.data
+    }
 }
 
 impl Incoming {
@@ -249,6 +306,7 @@ impl OftpProtocol {
             boundary: Durable::default(),
             since_checkpoint: 0,
             journal: None,
+            decoded: None,
             write_error: None,
             date_text,
         }));
@@ -417,39 +475,24 @@ impl OftpProtocol {
         Ok(())
     }
 
-    /// DATA: the records go to the sink; Transfer tells the application.
+    /// DATA the session delivered as a copy (not the path the protocol
+    /// takes; see [`Decoded`]): decoded here, then stored.
     pub(super) fn on_data(&mut self, cx: &mut Ctx<'_, OftpTimer>, c: &mut OftpConn, buf: &[u8]) {
+        let Some(inc) = c.incoming.as_mut() else { return };
+        let mut d = Decoded::new(inc, buf.len());
+        // The session checked the buffer already; a failure here cannot occur.
+        let _ = inc.reader.feed(buf, |ev| d.push(ev));
+        inc.decoded = Some(d);
+        self.on_data_checked(cx, c);
+    }
+
+    /// A good DATA buffer, decoded while the session checked it: the
+    /// records go to the sink; Transfer tells the application.
+    pub(super) fn on_data_checked(&mut self, cx: &mut Ctx<'_, OftpTimer>, c: &mut OftpConn) {
         let id = cx.id();
         let Some(inc) = c.incoming.as_mut() else { return };
-        let records = inc.sfid.format.has_records();
-        // Uncompressed data is a little shorter than its buffer; +1 for the
-        // NUL the C boundary adds to Transfer's text.
-        let mut data = Vec::with_capacity(buf.len() + 65);
-        let (at, boundary) = (&mut inc.at, &mut inc.boundary);
-        // The session checked the buffer already; a failure here cannot occur.
-        let _ = inc.reader.feed(buf, |ev| match ev {
-            RecordEvent::Data(d) => {
-                data.extend_from_slice(d);
-                at.units += d.len() as u64;
-            }
-            RecordEvent::Repeat { octet, count } => {
-                data.resize(data.len() + usize::from(count), octet);
-                at.units += u64::from(count);
-            }
-            // F and V records are stored one per CR-LF line (the form
-            // SendFile reads back).
-            RecordEvent::EndOfRecord if records => {
-                data.extend_from_slice(b"\r\n");
-                at.records += 1;
-                at.bytes = at.units + 2 * at.records;
-                *boundary = *at;
-            }
-            RecordEvent::EndOfRecord => {}
-        });
-        at.bytes = at.units + 2 * at.records;
-        if !records {
-            *boundary = *at;
-        }
+        let Some(d) = inc.decoded.take() else { return };
+        let data = d.finish(inc);
         if inc.write_error.is_none() {
             if let Some(sink) = inc.sink.as_mut() {
                 if let Err(e) = sink.write_all(&data) {

@@ -29,7 +29,7 @@ use super::command::{Command, Esid, SendReceive, Sfid, Sfpa, Ssid, Ssrm};
 use super::error::{CodecError, OFTP_ERR_PROTOCOL, OFTP_ERR_UNKNOWN_PASSWORD, OFTP_ERR_UNKNOWN_SSID};
 use super::field::MAX_TEXT;
 use super::reason::EsidReason;
-use super::record::RecordReader;
+use super::record::{RecordEvent, RecordReader};
 use super::sth::{self, Framing, MAX_EXCHANGE_BUFFER, STH_LEN};
 use super::Level;
 
@@ -368,6 +368,25 @@ impl Session {
         self.take()
     }
 
+    /// As [`on_exchange_buffer`](Self::on_exchange_buffer), but a DATA buffer
+    /// of the open file is checked and its records handed to `sink` in the
+    /// same pass, without a copy; [`Event::DataChecked`] then says it was
+    /// good (the pieces `sink` got before a bad subrecord are not, and the
+    /// session has ended). Other buffers go the usual way.
+    pub fn on_exchange_buffer_with<'a>(&mut self, oeb: &'a [u8], sink: impl FnMut(RecordEvent<'a>)) -> Vec<Action> {
+        match oeb.split_first() {
+            Some((b'D', buf)) if self.state == State::OpenInput && oeb.len() <= self.data_limit() => {
+                self.out.push(Action::StartTimer);
+                if self.check_data(buf, sink) {
+                    self.event(Event::DataChecked { len: buf.len() });
+                    self.after_data();
+                }
+                self.take()
+            }
+            _ => self.on_exchange_buffer(oeb),
+        }
+    }
+
     /// Handles one command from the peer (RFC 5024 §9.8–§9.12).
     pub fn on_command(&mut self, cmd: Command) -> Vec<Action> {
         if self.state == State::WaitDisconnect {
@@ -491,19 +510,33 @@ impl Session {
     }
 
     fn on_data(&mut self, buf: Vec<u8>) {
+        if self.check_data(&buf, |_| {}) {
+            self.event(Event::Data(buf));
+            self.after_data();
+        }
+    }
+
+    /// A DATA buffer of the open file, checked within the credit and by the
+    /// record reader; its pieces go to `sink` as they are checked. False
+    /// when it ended the session.
+    fn check_data<'a>(&mut self, buf: &'a [u8], sink: impl FnMut(RecordEvent<'a>)) -> bool {
         if self.credit_listener == 0 {
             // §9.12 P6: the Speaker exceeded its credit.
             self.end_with(EsidReason::ProtocolViolation, "DATA beyond the credit window", OFTP_ERR_PROTOCOL);
-            return;
+            return false;
         }
         if let Some(reader) = self.reader.as_mut() {
-            if let Err(e) = reader.feed(&buf, |_| {}) {
+            if let Err(e) = reader.feed(buf, sink) {
                 self.end_with_codec_error(e);
-                return;
+                return false;
             }
         }
+        true
+    }
+
+    /// After a good DATA buffer: the credit, and CDT when it is used up.
+    fn after_data(&mut self) {
         self.credit_listener -= 1;
-        self.event(Event::Data(buf));
         if self.credit_listener == 0 {
             // §9.12 I P7 and Note 1: new credit once the Speaker has none.
             if self.config.auto_credit {

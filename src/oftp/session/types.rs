@@ -148,6 +148,13 @@ pub enum Event {
     /// [`crate::oftp::subrecord::subrecords`] or a
     /// [`crate::oftp::record::RecordReader`].
     Data(Vec<u8>),
+    /// A DATA buffer of the open file, checked, whose records went to the
+    /// sink of [`super::Session::on_exchange_buffer_with`] (F_DATA_IND
+    /// without a copy).
+    DataChecked {
+        /// DATABUF's length (without the `'D'`).
+        len: usize,
+    },
     /// EFID (F_CLOSE_FILE_IND): `check` is what the record counts say
     /// (`Err` = the EFNA reason); answer with
     /// [`super::Session::close_file_response`].
