@@ -35,7 +35,6 @@ import asyncio
 import os
 import resource
 import signal
-import statistics
 import subprocess
 import sys
 import time
@@ -319,22 +318,24 @@ def main():
         for r in asyncio.run(fn(a.build)):
             print(f"   {r[0]}: {r[1]}", flush=True)
             rows.append(r)
+    report(rows, f"`python3 bench/hostile.py`, {os.cpu_count()} cores; server bench/hostile_server (TCPServer line "
+           "echo), clients asyncio on 127.0.0.1.", "hostile", "Hostile peers (TCPServer)", a.write)
+
+
+def report(rows, setting, section, heading, write):
+    """Prints the scenarios' table, and with `write` puts it into
+    docs/RELIABILITY.md between the section's markers (bench/perf_doc.sh)."""
     table = "\n".join(
-        [
-            f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, `python3 bench/hostile.py`, "
-            f"{os.cpu_count()} cores; server bench/hostile_server (TCPServer line echo), clients asyncio on 127.0.0.1.",
-            "",
-            "| scenario | what happened |",
-            "|---|---|",
-        ]
+        [f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {setting}", "",
+         "| scenario | what happened |", "|---|---|"]
         + [f"| {k} | {v} |" for k, v in rows]
     )
     print()
     print(table)
-    if a.write:
+    if write:
         subprocess.run(
-            ["bash", "-c", '. "$0/bench/perf_doc.sh"; write_perf_section "$0/docs/RELIABILITY.md" hostile "$1" "$2"',
-             ROOT, "Hostile peers (TCPServer)", table],
+            ["bash", "-c", '. "$0/bench/perf_doc.sh"; write_perf_section "$0/docs/RELIABILITY.md" "$1" "$2" "$3"',
+             ROOT, section, heading, table],
             check=True,
         )
         print("written to docs/RELIABILITY.md")

@@ -50,6 +50,8 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+from hostile import report  # noqa: E402  (the table and its section in docs/RELIABILITY.md)
 CLK = os.sysconf("SC_CLK_TCK")
 FILE_SIZE = 64 * 1024
 
@@ -531,26 +533,8 @@ def main():
                 rows.append(r)
     finally:
         shutil.rmtree(d, ignore_errors=True)
-    table = "\n".join(
-        [
-            f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, `python3 bench/tftp_hostile.py`, "
-            f"{os.cpu_count()} cores; server examples-c/tftp_server (one thread), clients Python on 127.0.0.1 "
-            "(one process).",
-            "",
-            "| scenario | what happened |",
-            "|---|---|",
-        ]
-        + [f"| {k} | {v} |" for k, v in rows]
-    )
-    print()
-    print(table)
-    if a.write:
-        subprocess.run(
-            ["bash", "-c", '. "$0/bench/perf_doc.sh"; write_perf_section "$0/docs/RELIABILITY.md" tftp-hostile "$1" "$2"',
-             ROOT, "Hostile peers (TFTPServer)", table],
-            check=True,
-        )
-        print("written to docs/RELIABILITY.md")
+    report(rows, f"`python3 bench/tftp_hostile.py`, {os.cpu_count()} cores; server examples-c/tftp_server (one "
+           "thread), clients Python on 127.0.0.1 (one process).", "tftp-hostile", "Hostile peers (TFTPServer)", a.write)
 
 
 if __name__ == "__main__":

@@ -43,7 +43,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "bench"))
-from hostile import Server  # noqa: E402  (the same process wrapper)
+from hostile import Server, report  # noqa: E402  (the same process wrapper and table)
 
 
 def make_cert(d):
@@ -355,26 +355,9 @@ def main():
                 rows.append(r)
     finally:
         shutil.rmtree(d, ignore_errors=True)
-    table = "\n".join(
-        [
-            f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, `python3 bench/tls_hostile.py`, "
-            f"{os.cpu_count()} cores; server bench/hostile_server --tls (TCPServer line echo over rustls), "
-            "clients Python ssl and openssl s_client on 127.0.0.1.",
-            "",
-            "| scenario | what happened |",
-            "|---|---|",
-        ]
-        + [f"| {k} | {v} |" for k, v in rows]
-    )
-    print()
-    print(table)
-    if a.write:
-        subprocess.run(
-            ["bash", "-c", '. "$0/bench/perf_doc.sh"; write_perf_section "$0/docs/RELIABILITY.md" tls-hostile "$1" "$2"',
-             ROOT, "Hostile peers (TLS)", table],
-            check=True,
-        )
-        print("written to docs/RELIABILITY.md")
+    report(rows, f"`python3 bench/tls_hostile.py`, {os.cpu_count()} cores; server bench/hostile_server --tls "
+           "(TCPServer line echo over rustls), clients Python ssl and openssl s_client on 127.0.0.1.",
+           "tls-hostile", "Hostile peers (TLS)", a.write)
 
 
 if __name__ == "__main__":

@@ -444,37 +444,53 @@ def emit_prop(w, cls: str, p: Prop, attr: str, per_conn: bool) -> None:
         w(f"        {target}._set_{p.kind}({p.ident}, {idx}, value)\n")
 
 
-def emit_method(w, f: Func, mname: str) -> None:
-    params, call = [], []
+def method_args(f: Func) -> tuple[list[tuple[str, str, str]], str | None]:
+    """The arguments of a ``do_`` function after the handle, as the bindings
+    see them: ``(kind, name, ctype)`` with kind ``bytes`` (a pointer + length
+    pair), ``ints`` (an int array + count), ``str``, ``bool``, ``int64`` or
+    ``int``; and the name of a trailing ``bool*``, the method's result
+    (ValidateCert's ``valid``).  scripts/gen_cxx.py walks the same list."""
     args = f.args[1:]
-    # A trailing `bool*` is the method's result (ValidateCert's `valid`).
     result = args[-1][1] if args and args[-1][0] == "bool*" else None
     if result:
         args = args[:-1]
-    i = 0
+    out, i = [], 0
     while i < len(args):
         ctype, name = args[i]
-        nxt = args[i + 1] if i + 1 < len(args) else None
-        if ctype in ("const void*", "const uint8_t*") and nxt and nxt[0] == "int":
+        paired = i + 1 < len(args) and args[i + 1][0] == "int"
+        if ctype in ("const void*", "const uint8_t*") and paired:
+            out.append(("bytes", name, ctype))
+            i += 2
+            continue
+        if ctype == "const int*" and paired:
+            out.append(("ints", name, ctype))
+            i += 2
+            continue
+        kind = {"const char*": "str", "bool": "bool", "int64_t": "int64", "int": "int"}.get(ctype, "other")
+        out.append((kind, name, ctype))
+        i += 1
+    return out, result
+
+
+def emit_method(w, f: Func, mname: str) -> None:
+    params, call = [], []
+    args, result = method_args(f)
+    for kind, name, _ in args:
+        if kind == "bytes":
             params.append(f"{name}: Union[bytes, str]")
             call.append(f"*_bytes_arg({name})")
-            i += 2
-            continue
-        if ctype == "const int*" and nxt and nxt[0] == "int":
+        elif kind == "ints":
             params.append(f"{name}: Sequence[int]")
             call.append(f"*self._int_array({name})")
-            i += 2
-            continue
-        if ctype == "const char*":
+        elif kind == "str":
             params.append(f"{name}: str")
             call.append(f"_text_arg({name})")
-        elif ctype == "bool":
+        elif kind == "bool":
             params.append(f"{name}: bool")
             call.append(f"bool({name})")
         else:
             params.append(f"{name}: int")
             call.append(name)
-        i += 1
     sig = ", ".join(["self"] + params)
     w(f"\n    def {mname}({sig}) -> {'bool' if result else 'None'}:\n")
     w(pydoc(f"``{f.name}``: {f.doc}", "        "))

@@ -154,43 +154,33 @@ def emit_prop(w: Out, comp: str, cls: str, p: gb.Prop, taken: set[str]) -> None:
 
 def method_params(f: gb.Func) -> tuple[list[str], list[str]]:
     """The C++ parameters of a ``do_`` function and the C call's arguments
-    (a trailing ``bool*`` is the method's result: see emit_method)."""
+    (gen_bindings.method_args classifies them; a trailing ``bool*`` is the
+    method's result: see emit_method)."""
     params, call = [], []
-    args = f.args[1:]
-    if args and args[-1][0] == "bool*":
-        args = args[:-1]
-    i = 0
-    while i < len(args):
-        ctype, name = args[i]
-        nxt = args[i + 1] if i + 1 < len(args) else None
-        if ctype in ("const void*", "const uint8_t*") and nxt and nxt[0] == "int":
+    for kind, name, ctype in gb.method_args(f)[0]:
+        if kind == "bytes":
             params.append(f"ByteView {name}")
             call.append(f"{name}.data(), detail::c_len({name}.size())")
-            i += 2
-            continue
-        if ctype == "const int*" and nxt and nxt[0] == "int":
+        elif kind == "ints":
             params.append(f"IntView {name}")
             call.append(f"{name}.data(), detail::c_len({name}.size())")
-            i += 2
-            continue
-        if ctype == "const char*":
+        elif kind == "str":
             params.append(f"CStr {name}")
             call.append(f"{name}.c_str()")
-        elif ctype in ("bool", "int"):
+        elif kind in ("bool", "int"):
             params.append(f"{ctype} {name}")
             call.append(name)
-        elif ctype == "int64_t":
+        elif kind == "int64":
             params.append(f"std::int64_t {name}")
             call.append(name)
         else:
             raise SystemExit(f"gen_cxx: no C++ type for argument {name} ({ctype}) of {f.name}")
-        i += 1
     return params, call
 
 
 def emit_method(w: Out, f: gb.Func, mname: str) -> None:
     params, call = method_params(f)
-    result = f.args[-1][1] if f.args[-1][0] == "bool*" else None
+    result = gb.method_args(f)[1]
     cargs = ", ".join(["this->h_"] + call + ([f"&{result}"] if result else []))
     w("\n" + cdoc(f"`{f.name}`: {f.doc}\n\nThrows pier::Error (and rethrows what a handler "
                   "threw meanwhile); the overload with a std::error_code sets it instead.", "    "))

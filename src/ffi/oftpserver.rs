@@ -15,7 +15,7 @@ use super::ssl_events::{
     read_cstr,
 };
 use crate::core::engine::Driver;
-use crate::core::error::{codes, Error, Result};
+use crate::core::error::Result;
 use crate::oftp::protocol::SendRequest;
 use crate::oftp::server::EndResponse;
 use crate::oftp::{OftpEvent, OftpServer};
@@ -569,14 +569,6 @@ fn cv(h: H) -> *const c_void {
     h as *const c_void
 }
 
-/// A security method until the security layer lands (docs/OFTP.md).
-fn needs_security(what: &str) -> Error {
-    Error::new(
-        codes::NOT_SUPPORTED,
-        format!("{what} needs OFTP's security layer (CMS, certificate exchange), which this build does not have yet"),
-    )
-}
-
 /// Creates an OFTPServer (LocalPort 3305, DefaultTimeout 60). Returns NULL only if out of memory.
 #[no_mangle]
 pub extern "C" fn pier_oftpserver_open() -> *mut pier_oftpserver {
@@ -805,23 +797,35 @@ pub extern "C" fn pier_oftpserver_do_exchangecertificate(
     certificate_store: *const c_char,
     certificate_exchange_type: c_int,
 ) -> c_int {
-    let _ = (connection_id, client_sfid_code, certificate_store, certificate_exchange_type);
-    h::call::<OftpServer>(cv(h), |_| Err(needs_security("ExchangeCertificate")))
+    h::call::<OftpServer>(cv(h), |hd| {
+        // SAFETY: NUL-terminated per the API contract (NULL reads as "").
+        let (sfid, store) = unsafe {
+            let opt = |p: *const c_char| if p.is_null() { Ok("") } else { h::arg_str(p) };
+            (opt(client_sfid_code)?, opt(certificate_store)?)
+        };
+        hd.server.exchange_certificate(connection_id, sfid, store, certificate_exchange_type)
+    })
 }
 
 /// Imports the trusted CA certificates of TrustedCertsData. 910 until the
 /// security layer lands (docs/OFTP.md).
 #[no_mangle]
 pub extern "C" fn pier_oftpserver_do_importtrustedcerts(h: *mut pier_oftpserver) -> c_int {
-    h::call::<OftpServer>(cv(h), |_| Err(needs_security("ImportTrustedCerts")))
+    h::call::<OftpServer>(cv(h), |hd| hd.server.import_trusted_certs())
 }
 
 /// Validates the Certificate (dates, chain to TrustedCerts); `*valid` (if not
 /// NULL) gets the result. 910 until the security layer lands (docs/OFTP.md).
 #[no_mangle]
 pub extern "C" fn pier_oftpserver_do_validatecert(h: *mut pier_oftpserver, valid: *mut bool) -> c_int {
-    let _ = valid;
-    h::call::<OftpServer>(cv(h), |_| Err(needs_security("ValidateCert")))
+    h::call::<OftpServer>(cv(h), |hd| {
+        let ok = hd.server.validate_cert()?;
+        if !valid.is_null() {
+            // SAFETY: a valid bool pointer or NULL per the API contract.
+            unsafe { *valid = ok };
+        }
+        Ok(())
+    })
 }
 
 /// Validates the connection's recipient certificate; `*valid` (if not NULL)
@@ -832,8 +836,14 @@ pub extern "C" fn pier_oftpserver_do_validaterecipientcert(
     connection_id: c_int,
     valid: *mut bool,
 ) -> c_int {
-    let _ = (connection_id, valid);
-    h::call::<OftpServer>(cv(h), |_| Err(needs_security("ValidateRecipientCert")))
+    h::call::<OftpServer>(cv(h), |hd| {
+        let ok = hd.server.validate_recipient_cert(connection_id)?;
+        if !valid.is_null() {
+            // SAFETY: a valid bool pointer or NULL per the API contract.
+            unsafe { *valid = ok };
+        }
+        Ok(())
+    })
 }
 
 /// A descriptor that is readable while do_doevents has work, for a host event

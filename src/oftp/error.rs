@@ -19,6 +19,17 @@ pub const OFTP_ERR_UNKNOWN_PASSWORD: i32 = 677;
 pub const OFTP_ERR_BUILD: i32 = 678;
 /// Component error 680: invalid date timestamp.
 pub const OFTP_ERR_DATE: i32 = 680;
+/// Component error 672: no ServerSSIDCode at StartListening.
+pub const OFTP_ERR_NO_SSID: i32 = 672;
+/// Component error 673: no ServerSFIDCode at StartListening.
+pub const OFTP_ERR_NO_SFID: i32 = 673;
+/// Component error 679: the file to send cannot be read.
+pub const OFTP_ERR_READ_FILE: i32 = 679;
+/// Component error 681: the local file exists and Overwrite is False.
+pub const OFTP_ERR_FILE_EXISTS: i32 = 681;
+/// Component error 687: the client refused a file the server sent (SFNA or
+/// EFNA), or the session ended first.
+pub const OFTP_ERR_SEND_FAILED: i32 = 687;
 
 /// The TCP/IP table's 10060, "Connection timed out": the session's
 /// inactivity timer ran out (the issue: "ConnTimeout … → ESID 09,

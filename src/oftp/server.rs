@@ -5,9 +5,10 @@
 //! and settings (src/oftp/props.rs).
 
 use super::command::{Eerp, Nerp};
+use super::error::OFTP_ERR_DATE;
 use super::names::{format_stamp, parse_stamp};
 use super::props::{CertRole, OftpProp, TABLES};
-use super::protocol::{CertSelection, OftpProtocol, Pump, Receipt, SendRequest};
+use super::protocol::{OftpProtocol, Pump, Receipt, SendRequest};
 use super::reason::{EsidReason, NerpReason};
 use crate::core::component::Declared;
 use crate::core::config::Setting;
@@ -16,7 +17,8 @@ use crate::core::error::{codes, Error, Result};
 use crate::core::props::{SettingDef, Tables};
 use crate::core::value::{bool_text, parse_bool, parse_int, Value};
 use crate::stream::{StreamProp as S, StreamServer};
-use crate::tls::certinfo::CertField;
+use crate::tls::cert::CertSpec;
+use crate::tls::certinfo::{self, CertField};
 use std::time::Duration;
 
 /// The OFTPServer component (the OFTPServer reference).
@@ -94,7 +96,7 @@ impl StreamServer<OftpProtocol> {
     pub fn send_end_response(&self, id: i32, r: &EndResponse<'_>) -> Result<()> {
         let stamp = parse_stamp(r.virtual_file_date).ok_or_else(|| {
             Error::new(
-                680,
+                OFTP_ERR_DATE,
                 format!("VirtualFileDate '{}' is no date and time pier reads (docs/OFTP.md)", r.virtual_file_date),
             )
         })?;
@@ -141,6 +143,27 @@ impl StreamServer<OftpProtocol> {
         }
     }
 
+    /// `ExchangeCertificate` (RFC 5024 §6.4): 910 until the security layer
+    /// lands (docs/OFTP.md).
+    pub fn exchange_certificate(&self, _id: i32, _client_sfid: &str, _store: &str, _exchange_type: i32) -> Result<()> {
+        Err(needs_security("ExchangeCertificate"))
+    }
+
+    /// `ImportTrustedCerts`: 910 until the security layer lands.
+    pub fn import_trusted_certs(&self) -> Result<()> {
+        Err(needs_security("ImportTrustedCerts"))
+    }
+
+    /// `ValidateCert`: 910 until the security layer lands.
+    pub fn validate_cert(&self) -> Result<bool> {
+        Err(needs_security("ValidateCert"))
+    }
+
+    /// `ValidateRecipientCert`: 910 until the security layer lands.
+    pub fn validate_recipient_cert(&self, _id: i32) -> Result<bool> {
+        Err(needs_security("ValidateRecipientCert"))
+    }
+
     /// `Shutdown`: StopListening, then Disconnect for every connection.
     pub fn shutdown(&self) -> Result<()> {
         self.stop_listening()?;
@@ -152,36 +175,26 @@ impl StreamServer<OftpProtocol> {
     }
 }
 
-fn cert_selection_get(s: &CertSelection, f: CertField) -> Option<Value> {
+/// The fields of a Certificate object that choose it (the rest are read
+/// from the certificate).
+fn spec_field(s: &CertSpec, f: CertField) -> Option<Value> {
     Some(match f {
         CertField::Store => Value::Bytes(s.store.clone()),
-        CertField::StorePassword => Value::text(s.store_password.clone()),
+        CertField::StorePassword => Value::text(s.password.clone()),
         CertField::StoreType => Value::Int(s.store_type.into()),
         CertField::Subject => Value::text(s.subject.clone()),
         CertField::Encoded => Value::Bytes(s.encoded.clone()),
-        CertField::KeyPassword => Value::text(s.key_password.clone()),
         _ => return None,
     })
 }
 
-/// Reads a field of a certificate chosen by `sel` ("" / 0 without one).
-fn cert_info_field(sel: &CertSelection, f: CertField) -> Value {
-    use crate::tls::cert::CertSpec;
-    let spec = CertSpec {
-        store_type: sel.store_type,
-        store: sel.store.clone(),
-        password: sel.store_password.clone(),
-        subject: if sel.subject.is_empty() { "*".into() } else { sel.subject.clone() },
-        encoded: sel.encoded.clone(),
-    };
-    let loaded = (!(sel.store.is_empty() || sel.store == b"MY") || !sel.encoded.is_empty())
-        .then(|| spec.select().ok())
-        .flatten();
-    let (info, has_key) = match loaded {
-        Some(s) => (crate::tls::certinfo::parse(s.leaf_der()).unwrap_or_default(), s.has_private_key()),
-        None => (Default::default(), false),
-    };
-    crate::tls::certinfo::field_value(&info, has_key, f)
+/// A field read from the certificate `spec` selects (its subject "" is the
+/// store's first, as "*").
+fn read_field(spec: &CertSpec, f: CertField) -> Value {
+    let spec =
+        CertSpec { subject: if spec.subject.is_empty() { "*".into() } else { spec.subject.clone() }, ..spec.clone() };
+    let (info, has_key) = certinfo::of_spec(&spec);
+    certinfo::field_value(&info, has_key, f)
 }
 
 impl Declared for StreamServer<OftpProtocol> {
@@ -195,24 +208,16 @@ impl Declared for StreamServer<OftpProtocol> {
         use OftpProp::*;
         match key {
             Stream(p) => return self.stream_get(p, index),
-            Cert(CertRole::Ssl, f) => {
-                let spec = self.engine().lock().ssl.cert_spec();
-                let sel = CertSelection {
-                    store: spec.store,
-                    store_password: spec.password,
-                    store_type: spec.store_type,
-                    subject: spec.subject,
-                    encoded: spec.encoded,
-                    key_password: String::new(),
-                };
-                if f == CertField::KeyPassword {
-                    return Ok(Value::text(self.engine().lock().proto.certificate.key_password.clone()));
-                }
-                return Ok(cert_info_field(&sel, f));
+            Cert(CertRole::Ssl, CertField::KeyPassword) => {
+                return Ok(Value::text(self.engine().lock().proto.ssl_cert_key_password.clone()))
+            }
+            Cert(CertRole::Ssl, f) => return Ok(read_field(&self.engine().lock().ssl.cert_spec(), f)),
+            Cert(CertRole::Own, CertField::KeyPassword) => {
+                return Ok(Value::text(self.engine().lock().proto.certificate_key_password.clone()))
             }
             Cert(CertRole::Own, f) => {
-                let sel = self.engine().lock().proto.certificate.clone();
-                return Ok(cert_selection_get(&sel, f).unwrap_or_else(|| cert_info_field(&sel, f)));
+                let spec = self.engine().lock().proto.certificate.clone();
+                return Ok(spec_field(&spec, f).unwrap_or_else(|| read_field(&spec, f)));
             }
             // No trusted certificates until ImportTrustedCerts (the
             // security issue): every position is out of range.
@@ -242,7 +247,7 @@ impl Declared for StreamServer<OftpProtocol> {
             MaxRecordSize => Value::Int(cp.max_record_size.into()),
             SessionReadyToSend => Value::Bool(c.speaker_ready),
             RecipientCertStore => Value::Bytes(cp.recipient_cert.store.clone()),
-            RecipientCertStorePassword => Value::text(cp.recipient_cert.store_password.clone()),
+            RecipientCertStorePassword => Value::text(cp.recipient_cert.password.clone()),
             RecipientCertStoreType => Value::Int(cp.recipient_cert.store_type.into()),
             RecipientCertSubject => Value::text(cp.recipient_cert.subject.clone()),
             SfidCode => Value::text(cp.sfid_code.clone()),
@@ -271,19 +276,20 @@ impl Declared for StreamServer<OftpProtocol> {
         match key {
             Stream(p) => return self.stream_set(p, index, v),
             Cert(CertRole::Ssl, CertField::KeyPassword) => {
-                self.engine().lock().proto.certificate.key_password = v.into_string();
+                self.engine().lock().proto.ssl_cert_key_password = v.into_string();
                 return Ok(());
             }
             Cert(CertRole::Own, f) => {
                 let mut st = self.engine().lock();
-                let c = &mut st.proto.certificate;
+                let p = &mut st.proto;
+                let c = &mut p.certificate;
                 match f {
                     CertField::Store => c.store = v.into_bytes(),
-                    CertField::StorePassword => c.store_password = v.into_string(),
+                    CertField::StorePassword => c.password = v.into_string(),
                     CertField::StoreType => c.store_type = v.as_i64()? as i32,
                     CertField::Subject => c.subject = v.into_string(),
                     CertField::Encoded => c.encoded = v.into_bytes(),
-                    CertField::KeyPassword => c.key_password = v.into_string(),
+                    CertField::KeyPassword => p.certificate_key_password = v.into_string(),
                     _ => return Err(Error::code(codes::READ_ONLY)),
                 }
                 return Ok(());
@@ -318,7 +324,7 @@ impl Declared for StreamServer<OftpProtocol> {
             EncryptionAlgorithm => cp.encryption_algorithm = v.as_i64()? as i32,
             MaxRecordSize => cp.max_record_size = v.as_i64()? as i32,
             RecipientCertStore => cp.recipient_cert.store = v.into_bytes(),
-            RecipientCertStorePassword => cp.recipient_cert.store_password = v.into_string(),
+            RecipientCertStorePassword => cp.recipient_cert.password = v.into_string(),
             RecipientCertStoreType => cp.recipient_cert.store_type = v.as_i64()? as i32,
             RecipientCertSubject => cp.recipient_cert.subject = v.into_string(),
             SfidCode => cp.sfid_code = max("ConnSFIDCode", &v, 25)?,
@@ -522,6 +528,14 @@ impl Declared for StreamServer<OftpProtocol> {
 
 /// Whether `name` is one of OFTPServer's own settings (the rest of the
 /// table goes to the stream transport).
+/// What a method of the security issue answers until it lands.
+fn needs_security(what: &str) -> Error {
+    Error::new(
+        codes::NOT_SUPPORTED,
+        format!("{what} needs OFTP's security layer (CMS, certificate exchange), which this build does not have yet"),
+    )
+}
+
 fn is_own_setting(name: &str) -> bool {
     super::props::OFTP_SETTINGS.iter().any(|d| d.name == name)
 }

@@ -50,6 +50,13 @@ fn days_in_month(year: u16, month: u8) -> u8 {
 }
 
 impl FileStamp {
+    /// Now, UTC, the counter in tenths of a millisecond (the stamp of a file
+    /// SendFile announces, and `%CurrentTime%`).
+    pub fn now() -> FileStamp {
+        let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        FileStamp::from_unix(d.as_secs() as i64, (d.subsec_micros() / 100) as u16)
+    }
+
     /// The UTC date and time of a Unix time (seconds since 1970), with the
     /// given counter (days to a civil date: H. Hinnant's `civil_from_days`).
     pub fn from_unix(secs: i64, counter: u16) -> FileStamp {

@@ -437,6 +437,18 @@ fn signature_algorithm(oid: &Oid<'_>) -> String {
     name.into()
 }
 
+/// The fields of the certificate `spec` selects, and whether its store holds
+/// the private key (defaults when it names none or cannot be loaded).
+pub fn of_spec(spec: &super::cert::CertSpec) -> (CertInfo, bool) {
+    if spec.store.is_empty() && spec.encoded.is_empty() {
+        return (CertInfo::default(), false);
+    }
+    match spec.select() {
+        Ok(sel) => (parse(sel.leaf_der()).unwrap_or_default(), sel.has_private_key()),
+        Err(_) => (CertInfo::default(), false),
+    }
+}
+
 /// A Certificate field read from the certificate (`has_key`: whether the
 /// store held its private key); the store-side fields a component serves
 /// itself read "".

@@ -196,14 +196,7 @@ impl StreamServer<WsProtocol> {
 
     /// The fields of the selected TLS certificate ("" / 0 without one).
     fn cert_info(&self) -> (CertInfo, bool) {
-        let spec = self.engine().lock().ssl.cert_spec();
-        if spec.store.is_empty() && spec.encoded.is_empty() {
-            return (CertInfo::default(), false);
-        }
-        match spec.select() {
-            Ok(sel) => (certinfo::parse(sel.leaf_der()).unwrap_or_default(), sel.has_private_key()),
-            Err(_) => (CertInfo::default(), false),
-        }
+        certinfo::of_spec(&self.engine().lock().ssl.cert_spec())
     }
 }
 

@@ -19,6 +19,7 @@ use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use super::command::{name_of, CreditCount, ExchangeBufferSize, SendReceive, Ssid};
+use super::error::{OFTP_ERR_BUILD, OFTP_ERR_NO_SFID, OFTP_ERR_NO_SSID};
 use super::event::OftpEvent;
 use super::reason::EsidReason;
 use super::session::{Action, Config, ConnectResponse, Event, Session};
@@ -26,6 +27,7 @@ use super::sth::STH_LEN;
 use super::Level;
 use crate::core::error::Error;
 use crate::stream::{Ctx, Protocol, Segment, StreamSettings};
+use crate::tls::cert::CertSpec;
 
 pub use receive::Incoming;
 pub use send::{Outgoing, Pump, SendRequest, QUEUE_HIGH_WATER};
@@ -91,19 +93,13 @@ pub struct OftpProtocol {
     /// Settings that are stored and read back (those of the security issue
     /// and those without effect here), by name and connection.
     pub stored: HashMap<(String, Option<i32>), String>,
-    /// The Certificate object's store fields (for the security layer).
-    pub certificate: CertSelection,
-}
-
-/// A certificate chosen by store, type, password and subject (or encoded).
-#[derive(Clone, Debug, Default)]
-pub struct CertSelection {
-    pub store: Vec<u8>,
-    pub store_password: String,
-    pub store_type: i32,
-    pub subject: String,
-    pub encoded: Vec<u8>,
-    pub key_password: String,
+    /// The Certificate object's store fields (for the security layer), and
+    /// its KeyPassword.
+    pub certificate: CertSpec,
+    pub certificate_key_password: String,
+    /// SSLCertKeyPassword: stored and read back (the store password opens
+    /// pier's keys), as in WSServer.
+    pub ssl_cert_key_password: String,
 }
 
 /// Timer keys: the session's response timer (by generation, so a restarted
@@ -123,7 +119,7 @@ pub struct ConnProps {
     pub compress: bool,
     pub encryption_algorithm: i32,
     pub max_record_size: i32,
-    pub recipient_cert: CertSelection,
+    pub recipient_cert: CertSpec,
     pub sfid_code: String,
     pub signed_receipt: bool,
     pub ssid_code: String,
@@ -289,7 +285,13 @@ impl OftpProtocol {
                 self.run(cx, c, actions);
             }
             Event::StartFile(sfid) => self.on_start_file(cx, c, sfid),
-            Event::Data(buf) => self.on_data(cx, c, &buf),
+            // DATA of the open file goes through on_exchange_buffer_with
+            // (next_buffer), which reports it as DataChecked; a copy here
+            // would mean no file is open, which the session never allows.
+            Event::Data(_) => {
+                let actions = c.session.abort(EsidReason::UnspecifiedAbortCode, "DATA without an open file");
+                self.run(cx, c, actions);
+            }
             Event::DataChecked { .. } => self.on_data_checked(cx, c),
             Event::EndFile { efid, check } => self.on_end_file(cx, c, efid, check),
             Event::EndResponse(eerp) => self.on_end_response(c, id, Ok(eerp)),
@@ -365,9 +367,13 @@ impl OftpProtocol {
             Ok(actions) => self.run(cx, c, actions),
             Err(e) => {
                 let id = cx.id();
-                c.queued.push_back(OftpEvent::Error { connection_id: id, error_code: 678, description: e.to_string() });
+                c.queued.push_back(OftpEvent::Error {
+                    connection_id: id,
+                    error_code: OFTP_ERR_BUILD,
+                    description: e.to_string(),
+                });
                 let actions = c.session.abort(EsidReason::UnspecifiedAbortCode, &e.to_string());
-                c.end = Some(Error::new(678, e.to_string()));
+                c.end = Some(Error::new(OFTP_ERR_BUILD, e.to_string()));
                 self.run(cx, c, actions);
             }
         }
@@ -506,7 +512,9 @@ impl Protocol for OftpProtocol {
             close_stream_after_transfer: true,
             secure_authentication: 2,
             stored: HashMap::new(),
-            certificate: CertSelection { store: b"MY".to_vec(), ..CertSelection::default() },
+            certificate: CertSpec { store: b"MY".to_vec(), ..CertSpec::default() },
+            certificate_key_password: String::new(),
+            ssl_cert_key_password: String::new(),
         }
     }
 
@@ -516,10 +524,10 @@ impl Protocol for OftpProtocol {
 
     fn check_listen(&self) -> crate::core::error::Result<()> {
         if self.server_ssid_code.is_empty() {
-            return Err(Error::new(672, "ServerSSIDCode must be set before listening."));
+            return Err(Error::new(OFTP_ERR_NO_SSID, "ServerSSIDCode must be set before listening."));
         }
         if self.server_sfid_code.is_empty() {
-            return Err(Error::new(673, "ServerSFIDCode must be set before listening."));
+            return Err(Error::new(OFTP_ERR_NO_SFID, "ServerSFIDCode must be set before listening."));
         }
         Ok(())
     }

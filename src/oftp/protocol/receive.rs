@@ -14,19 +14,17 @@ use super::restart::{restart_point, Durable, Journal, CHECKPOINT_BYTES};
 use super::speak::Receipt;
 use super::{OftpConn, OftpProtocol, OftpTimer};
 use crate::oftp::command::{Eerp, Efid, Efna, FileFormat, SecurityLevel, Sfid, Sfna};
+use crate::oftp::error::OFTP_ERR_FILE_EXISTS;
 use crate::oftp::event::OftpEvent;
 use crate::oftp::names::{format_stamp, received_file_name, safe_component, NameParts};
 use crate::oftp::reason::{EfnaReason, SfnaReason};
-use crate::oftp::record::{RecordEvent, RecordReader};
+use crate::oftp::record::RecordEvent;
 use crate::stream::Ctx;
 
 /// What small DATA buffers are gathered into before a write. Smaller than a
 /// large buffer's data (up to 99999 octets), so that goes to the file
 /// directly, without a copy into the BufWriter.
 const WRITE_BUFFER: usize = 16 * 1024;
-
-/// Component error 681: the local file exists and Overwrite is False.
-pub const OFTP_ERR_FILE_EXISTS: i32 = 681;
 
 /// Where received data goes.
 enum Sink {
@@ -69,7 +67,6 @@ pub struct Incoming {
     pub local_file: String,
     overwrite: bool,
     sink: Option<Sink>,
-    reader: RecordReader,
     /// Where the file is now, and at its last record end (what a restart
     /// can keep).
     at: Durable,
@@ -294,14 +291,11 @@ impl OftpProtocol {
             error_code: if ours { 99 } else { i32::from(SfnaReason::InvalidDestination.code()) },
             error_description: String::new(),
         });
-        let reader =
-            RecordReader::new(sfid.format, sfid.max_record_size, c.session.negotiated().is_some_and(|n| n.compression));
         c.incoming = Some(Box::new(Incoming {
             sfid,
             local_file: file_name,
             overwrite: false,
             sink: None,
-            reader,
             at: Durable::default(),
             boundary: Durable::default(),
             since_checkpoint: 0,
@@ -473,17 +467,6 @@ impl OftpProtocol {
             j.write(&inc.boundary)?;
         }
         Ok(())
-    }
-
-    /// DATA the session delivered as a copy (not the path the protocol
-    /// takes; see [`Decoded`]): decoded here, then stored.
-    pub(super) fn on_data(&mut self, cx: &mut Ctx<'_, OftpTimer>, c: &mut OftpConn, buf: &[u8]) {
-        let Some(inc) = c.incoming.as_mut() else { return };
-        let mut d = Decoded::new(inc, buf.len());
-        // The session checked the buffer already; a failure here cannot occur.
-        let _ = inc.reader.feed(buf, |ev| d.push(ev));
-        inc.decoded = Some(d);
-        self.on_data_checked(cx, c);
     }
 
     /// A good DATA buffer, decoded while the session checked it: the
@@ -665,9 +648,7 @@ pub(super) fn fnv1a(data: &[u8]) -> u64 {
 
 /// `%CurrentTime%`: UTC as `yyyyMMddHHmmssffff`.
 fn now_text() -> String {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    let s = crate::oftp::stamp::FileStamp::from_unix(secs.as_secs() as i64, (secs.subsec_micros() / 100) as u16);
-    format_stamp(&s, "yyyyMMddHHmmssffff")
+    format_stamp(&crate::oftp::stamp::FileStamp::now(), "yyyyMMddHHmmssffff")
 }
 
 /// `%GUID%`: a random version-4 UUID from the process's hasher keys.

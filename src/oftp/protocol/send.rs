@@ -14,6 +14,7 @@ use std::mem::ManuallyDrop;
 use super::{OftpConn, OftpProtocol, OftpTimer};
 use crate::core::error::{Error, Result};
 use crate::oftp::command::{Efid, FileFormat, SecurityLevel, Sfid};
+use crate::oftp::error::{OFTP_ERR_READ_FILE, OFTP_ERR_SEND_FAILED};
 use crate::oftp::event::OftpEvent;
 use crate::oftp::names::{format_stamp, parse_stamp};
 use crate::oftp::reason::EsidReason;
@@ -29,11 +30,6 @@ use super::restart::{restart_point, Durable, OutJournal, CHECKPOINT_BYTES};
 pub const QUEUE_HIGH_WATER: usize = 256 * 1024;
 /// File bytes read at a time.
 const CHUNK: usize = 64 * 1024;
-/// Component error 687: the client refused the file (SFNA) or its
-/// reception (EFNA), or the session ended first.
-pub const OFTP_ERR_SEND_FAILED: i32 = 687;
-/// Component error 679: the file to send cannot be read.
-pub const OFTP_ERR_READ_FILE: i32 = 679;
 
 /// Where SendFile reads.
 enum Source {
@@ -196,7 +192,7 @@ impl OftpProtocol {
         };
         let stamp = match parse_stamp(&c.props.virtual_file_date) {
             Some(s) => s,
-            None => now_stamp(),
+            None => FileStamp::now(),
         };
         let format = match c.props.virtual_file_format {
             1 => FileFormat::Text,
@@ -537,10 +533,4 @@ fn out_end(lines: &mut Option<LineSplitter>, push: &mut impl FnMut(RecordEvent<'
             Ok(())
         }
     }
-}
-
-/// The current UTC time as a Virtual File stamp.
-fn now_stamp() -> FileStamp {
-    let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    FileStamp::from_unix(d.as_secs() as i64, (d.subsec_micros() / 100) as u16)
 }

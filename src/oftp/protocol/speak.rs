@@ -24,7 +24,7 @@ pub enum Receipt {
 /// returns (671 with the session's reason).
 pub fn session_error(e: SessionError) -> Error {
     match e {
-        SessionError::Codec(c) => Error::new(678, c.to_string()),
+        SessionError::Codec(c) => Error::new(super::super::error::OFTP_ERR_BUILD, c.to_string()),
         e => Error::new(super::super::error::OFTP_ERR_PROTOCOL, e.to_string()),
     }
 }
