@@ -103,11 +103,13 @@ pub struct OftpProtocol {
 }
 
 /// Timer keys: the session's response timer (by generation, so a restarted
-/// timer makes the old one stale) and the wait after ReadyToSend.
+/// timer makes the old one stale), the wait after ReadyToSend, and the
+/// bound on a TLS handshake that never completes (docs/OFTP.md, "Timers").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum OftpTimer {
     Response(u64),
     SpeakerIdle(u64),
+    Handshake,
 }
 
 /// What a connection's properties say beside the session.
@@ -162,6 +164,8 @@ pub struct OftpConn {
     /// Send CD once the RTR for a SendEndResponse receipt comes.
     cd_after_rtr: bool,
     timer_generation: u64,
+    /// The stream is up (TLS established): the session has begun.
+    established: bool,
     /// How the connection ends once the session asked for the disconnect.
     end: Option<Error>,
     /// The close the session asked for, once the queued events are out.
@@ -532,7 +536,13 @@ impl Protocol for OftpProtocol {
         Ok(())
     }
 
-    fn on_open(&mut self, _cx: &mut Ctx<'_, OftpTimer>) -> OftpConn {
+    fn on_open(&mut self, cx: &mut Ctx<'_, OftpTimer>) -> OftpConn {
+        if cx.is_tls() && cx.timeout() > 0 {
+            // A client that opens TCP and never completes TLS would hold the
+            // connection for ever with DefaultConnectionTimeout 0: the
+            // session's own response time bounds the handshake too.
+            cx.schedule(Instant::now() + Duration::from_secs(cx.timeout() as u64), OftpTimer::Handshake);
+        }
         let (session, _) = Session::new(Config::default());
         OftpConn {
             session,
@@ -554,6 +564,7 @@ impl Protocol for OftpProtocol {
             last_received: None,
             cd_after_rtr: false,
             timer_generation: 0,
+            established: false,
             end: None,
             pending_close: None,
         }
@@ -564,6 +575,7 @@ impl Protocol for OftpProtocol {
     fn on_established(&mut self, cx: &mut Ctx<'_, OftpTimer>, c: &mut OftpConn) -> bool {
         let (session, actions) = Session::new(self.session_config(c));
         c.session = session;
+        c.established = true;
         self.run(cx, c, actions);
         false
     }
@@ -618,6 +630,11 @@ impl Protocol for OftpProtocol {
                 self.log(c, id, 1, "Info", format!("No response within {} s (ConnTimeout)", cx.timeout()));
                 let actions = c.session.on_timeout();
                 self.run(cx, c, actions);
+            }
+            OftpTimer::Handshake if !c.established => {
+                let text = format!("[10060] TLS handshake not completed within {} s (ConnTimeout).", cx.timeout());
+                cx.close(Error::new(crate::core::error::codes::TIMED_OUT, text));
+                return None;
             }
             OftpTimer::SpeakerIdle(g) if g == c.timer_generation && c.speaker_ready => {
                 // The application did not speak within ConnTimeout after
