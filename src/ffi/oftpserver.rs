@@ -556,6 +556,16 @@ impl Server for OftpServer {
 
     fn install_dispatch(&self, table: Arc<CallbackTable>, handle: usize) {
         self.set_handler(Some(Arc::new(move |ev: &mut OftpEvent| fire(&table, handle, ev))));
+        self.set_pitrail_events(false);
+        self.set_transfer_events(false);
+    }
+
+    fn callback_registered(&self, event_id: i32, registered: bool) {
+        match event_id {
+            crate::oftp::props::PIER_OFTPSERVER_EVENT_PITRAIL => self.set_pitrail_events(registered),
+            crate::oftp::props::PIER_OFTPSERVER_EVENT_TRANSFER => self.set_transfer_events(registered),
+            _ => {}
+        }
     }
 
     fn driver(&self) -> &dyn Driver {

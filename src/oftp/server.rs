@@ -41,6 +41,19 @@ pub struct EndResponse<'a> {
 }
 
 impl StreamServer<OftpProtocol> {
+    /// Whether PITrail events are produced (default true). The C API turns
+    /// them on only while a PITrail callback is registered: each one costs a
+    /// copy of the Exchange Buffer.
+    pub fn set_pitrail_events(&self, on: bool) {
+        self.engine().lock().proto.pitrail_events = on;
+    }
+
+    /// Whether Transfer events are produced (default true); the C API, as
+    /// for PITrail: each received one carries a copy of the buffer's data.
+    pub fn set_transfer_events(&self, on: bool) {
+        self.engine().lock().proto.transfer_events = on;
+    }
+
     /// `SendFile`: sends a file (FileName "" reads ConnUploadStream) as the
     /// Speaker, blocking until the client's EFPA (Ok) or refusal (687),
     /// firing events meanwhile — also from inside a callback such as

@@ -90,6 +90,12 @@ pub struct OftpProtocol {
     pub allow_oftp14_over_tls: bool,
     pub close_stream_after_transfer: bool,
     pub secure_authentication: i32,
+    /// Whether PITrail and Transfer events are built at all: the C boundary
+    /// turns each off while no callback is registered for it (a 64 KiB
+    /// copy per Exchange Buffer for an event nobody reads), as TFTPServer
+    /// does for its Transfer; the Rust API keeps both on.
+    pub pitrail_events: bool,
+    pub transfer_events: bool,
     /// Settings that are stored and read back (those of the security issue
     /// and those without effect here), by name and connection.
     pub stored: HashMap<(String, Option<i32>), String>,
@@ -386,11 +392,17 @@ impl OftpProtocol {
     /// PITrail and, at LogLevel 1+, a Log line for one command.
     fn trace(&self, id: i32, queued: &mut VecDeque<OftpEvent>, direction: i32, oeb: &[u8]) {
         let code = oeb.first().copied().unwrap_or(0);
-        let name = name_of(code);
-        let description = if self.friendly_log_format { friendly(oeb) } else { name.to_string() };
-        if self.log_level >= 1 && code != b'D' || self.log_level >= 2 {
+        let logged = self.log_level >= 1 && code != b'D' || self.log_level >= 2;
+        if !logged && !self.pitrail_events {
+            return;
+        }
+        let description = if self.friendly_log_format { friendly(oeb) } else { name_of(code).to_string() };
+        if logged {
             let arrow = if direction == 0 { "<-" } else { "->" };
             self.log_to(queued, id, 1, "OFTP", format!("{arrow} {description}"));
+        }
+        if !self.pitrail_events {
+            return;
         }
         // Room for the NUL the C boundary adds (no reallocation of a 64 KiB buffer).
         let mut data = Vec::with_capacity(oeb.len() + 1);
@@ -515,6 +527,8 @@ impl Protocol for OftpProtocol {
             allow_oftp14_over_tls: false,
             close_stream_after_transfer: true,
             secure_authentication: 2,
+            pitrail_events: true,
+            transfer_events: true,
             stored: HashMap::new(),
             certificate: CertSpec { store: b"MY".to_vec(), ..CertSpec::default() },
             certificate_key_password: String::new(),

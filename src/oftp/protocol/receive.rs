@@ -76,6 +76,9 @@ pub struct Incoming {
     journal: Option<Journal>,
     /// The DATA buffer being checked by the session, decoded on the way.
     pub decoded: Option<Decoded>,
+    /// The last buffer's storage, kept for the next one when no Transfer
+    /// event took it (no page faults and no brk per 64 KiB buffer).
+    spare: Vec<u8>,
     write_error: Option<String>,
     /// VirtualFileDate as the events show it.
     date_text: String,
@@ -92,15 +95,13 @@ pub struct Decoded {
 }
 
 impl Decoded {
-    pub fn new(inc: &Incoming, len: usize) -> Decoded {
+    pub fn new(inc: &mut Incoming, len: usize) -> Decoded {
         // Uncompressed data is a little shorter than its buffer; +1 for the
         // NUL the C boundary adds to Transfer's text.
-        Decoded {
-            data: Vec::with_capacity(len + 65),
-            at: inc.at,
-            boundary: inc.boundary,
-            records: inc.sfid.format.has_records(),
-        }
+        let mut data = std::mem::take(&mut inc.spare);
+        data.clear();
+        data.reserve(len + 65);
+        Decoded { data, at: inc.at, boundary: inc.boundary, records: inc.sfid.format.has_records() }
     }
 
     pub fn push(&mut self, ev: RecordEvent<'_>) {
@@ -301,6 +302,7 @@ impl OftpProtocol {
             since_checkpoint: 0,
             journal: None,
             decoded: None,
+            spare: Vec::new(),
             write_error: None,
             date_text,
         }));
@@ -491,6 +493,10 @@ impl OftpProtocol {
             if let Err(e) = Self::checkpoint(inc) {
                 inc.write_error = Some(format!("Syncing {}: {e}", inc.local_file));
             }
+        }
+        if !self.transfer_events {
+            inc.spare = data;
+            return;
         }
         let ev = OftpEvent::Transfer {
             connection_id: id,

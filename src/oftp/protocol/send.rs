@@ -381,6 +381,9 @@ impl OftpProtocol {
                 let _ = j.write(&format_stamp(&out.sfid.stamp, "yyyyMMddHHmmssffff"), position);
             }
         }
+        if !self.transfer_events {
+            return Ok(());
+        }
         let ev = OftpEvent::Transfer {
             connection_id: id,
             direction: 1,
