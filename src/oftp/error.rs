@@ -27,6 +27,28 @@ pub const OFTP_ERR_NO_SFID: i32 = 673;
 pub const OFTP_ERR_READ_FILE: i32 = 679;
 /// Component error 681: the local file exists and Overwrite is False.
 pub const OFTP_ERR_FILE_EXISTS: i32 = 681;
+/// Component error 682: invalid hash value (a receipt's or a file's hash
+/// does not match).
+pub const OFTP_ERR_HASH: i32 = 682;
+/// Component error 683: invalid signature.
+pub const OFTP_ERR_SIGNATURE: i32 = 683;
+/// Component error 684: a cryptographic operation failed (CMS that cannot
+/// be decrypted or parsed).
+pub const OFTP_ERR_CRYPTO: i32 = 684;
+/// Component error 685: no encryption certificate was specified.
+pub const OFTP_ERR_NO_ENCRYPTION_CERT: i32 = 685;
+/// Component error 686: no signing certificate was specified.
+pub const OFTP_ERR_NO_SIGNING_CERT: i32 = 686;
+/// Component error 688: the feature is only supported in OFTP 2.0.
+pub const OFTP_ERR_V2_ONLY: i32 = 688;
+/// Component error 689: a required certificate was not provided (the text
+/// names the property to set).
+pub const OFTP_ERR_CERT_MISSING: i32 = 689;
+/// Component error 690: invalid certificate (untrusted, expired, not
+/// matching, or its holder failed the challenge).
+pub const OFTP_ERR_CERT_INVALID: i32 = 690;
+/// Component error 691: failed to import trusted certificates.
+pub const OFTP_ERR_IMPORT_TRUSTED: i32 = 691;
 /// Component error 687: the client refused a file the server sent (SFNA or
 /// EFNA), or the session ended first.
 pub const OFTP_ERR_SEND_FAILED: i32 = 687;

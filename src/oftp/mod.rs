@@ -11,7 +11,8 @@
 //! - [`reason`]: the reason codes of ESID, SFNA, EFNA and NERP with their texts.
 //! - [`subrecord`]: DATA subrecords and buffer compression (RFC 5024 §7), and
 //!   [`record`]: how the subrecords of a file make records (RFC 5024 §1.5.3).
-//! - [`session`]: the responder's session state machine (RFC 5024 §9).
+//! - [`session`]: the responder's session state machine (RFC 5024 §9), and
+//!   [`auth`]: its secure authentication exchange (§4.2.3), keys abstracted.
 //! - [`field`], [`stamp`]: the fixed-width field formats and the Virtual File
 //!   date/time stamp the command layouts are made of.
 //! - [`error`]: the codec's typed error and the ESID reason each one earns.
@@ -20,6 +21,8 @@
 //! ambiguities met on the way: `docs/OFTP.md`.
 
 // Every module but `ids` is kept out of the C header.
+/// cbindgen:ignore
+pub mod auth;
 /// cbindgen:ignore
 pub mod command;
 /// cbindgen:ignore

@@ -219,7 +219,7 @@ impl OftpProtocol {
             },
             // Until the security layer lands, secure authentication is never
             // agreed: a client that asks gets ESID 12 (docs/OFTP.md).
-            secure_authentication: false,
+            secure_authentication: super::session::AuthPolicy::Off,
             user_data: String::new(),
             auto_credit: true,
         }

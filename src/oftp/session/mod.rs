@@ -23,7 +23,7 @@ mod requests;
 mod tests;
 mod types;
 
-pub use types::{Action, Config, ConnectResponse, Event, Negotiated, SessionError};
+pub use types::{Action, AuthPolicy, Config, ConnectResponse, Event, Negotiated, SessionError};
 
 use super::command::{Command, Esid, SendReceive, Sfid, Sfpa, Ssid, Ssrm};
 use super::error::{CodecError, OFTP_ERR_PROTOCOL, OFTP_ERR_UNKNOWN_PASSWORD, OFTP_ERR_UNKNOWN_SSID};

@@ -34,15 +34,19 @@ impl Session {
         }
         let peer_level = peer.level().unwrap_or(Level::V12);
         let level = peer_level.min(self.config.level).min(response.level.unwrap_or(Level::V20));
-        let auth = level.is_v2() && peer.secure_authentication;
-        if level.is_v2() && peer.secure_authentication != self.config.secure_authentication {
+        let Some(auth) = self.config.secure_authentication.agree(level.is_v2(), peer.secure_authentication) else {
+            // ESID 12 is 2.0's; below it, "capabilities incompatible".
             self.end_with(
-                EsidReason::SecureAuthenticationRequirementsIncompatible,
-                "secure authentication requirements differ",
+                if level.is_v2() {
+                    EsidReason::SecureAuthenticationRequirementsIncompatible
+                } else {
+                    EsidReason::ModeOrCapabilitiesIncompatible
+                },
+                "secure authentication requirements differ (SecureAuthentication)",
                 OFTP_ERR_PROTOCOL,
             );
             return Ok(self.take());
-        }
+        };
         let n = Negotiated {
             level,
             buffer_size: self.config.buffer_size.negotiate(peer.buffer_size),
@@ -93,16 +97,20 @@ impl Session {
         Ok(self.take())
     }
 
-    /// Ends secure authentication: `true` listens (§9.8 I), `false` ends the
-    /// session with ESID 11 "Invalid challenge response" (§9.8 K).
-    pub fn finish_authentication(&mut self, authenticated: bool) -> Outcome {
+    /// Ends secure authentication: `Ok` listens (§9.8 I); a failure ends the
+    /// session with its ESID (11 "Invalid challenge response", §9.8 K, or
+    /// 12) and reports its error code and text.
+    pub fn finish_authentication(&mut self, outcome: Result<(), &crate::oftp::auth::AuthFailure>) -> Outcome {
         self.expect("finish_authentication", &[State::Authenticating])?;
-        match (authenticated, self.negotiated) {
-            (true, Some(n)) => {
+        match (outcome, self.negotiated) {
+            (Ok(()), Some(n)) => {
                 self.state = State::ListenerIdle;
                 self.event(Event::Connected(n));
             }
-            _ => self.end_with(EsidReason::InvalidChallengeResponse, "authentication failed", OFTP_ERR_PROTOCOL),
+            (Err(f), _) => self.end_with(f.esid, &f.text, f.code),
+            (Ok(()), None) => {
+                self.end_with(EsidReason::ProtocolViolation, "authentication without a session", OFTP_ERR_PROTOCOL)
+            }
         }
         Ok(self.take())
     }

@@ -32,10 +32,11 @@ pub struct Config {
     pub restart: bool,
     /// Our SSIDSR (Cap-mode).
     pub send_receive: SendReceive,
-    /// Whether secure authentication (2.0, RFC 5024 §4.2.3) may be agreed.
-    /// With `false`, an Initiator that asks for it gets ESID 12, as RFC 5024
-    /// §9.8 P10 requires ("No negotiation of authentication is allowed").
-    pub secure_authentication: bool,
+    /// Whether secure authentication (2.0, RFC 5024 §4.2.3) is off,
+    /// required or follows the Initiator (SecureAuthentication 0, 1, 2).
+    /// An SSID the policy does not allow gets ESID 12, as RFC 5024 §9.8
+    /// P10 requires ("No negotiation of authentication is allowed").
+    pub secure_authentication: AuthPolicy,
     /// Our SSIDUSER.
     pub user_data: String,
     /// Send CDT as soon as the Speaker's credit is used up. With `false` the
@@ -57,9 +58,31 @@ impl Default for Config {
             compression: true,
             restart: true,
             send_receive: SendReceive::Both,
-            secure_authentication: false,
+            secure_authentication: AuthPolicy::Off,
             user_data: String::new(),
             auto_credit: true,
+        }
+    }
+}
+
+/// The SecureAuthentication setting's three values (the reference's 0, 1, 2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuthPolicy {
+    /// 0: an Initiator asking for secure authentication is refused.
+    Off,
+    /// 1: an Initiator not asking for it (or below 2.0) is refused.
+    Required,
+    /// 2: whatever the Initiator's SSIDAUTH says.
+    Allowed,
+}
+
+impl AuthPolicy {
+    /// Whether a session at `v2` (2.0 agreed) where the Initiator's SSIDAUTH
+    /// says `asked` may go on, and then whether it authenticates.
+    pub fn agree(self, v2: bool, asked: bool) -> Option<bool> {
+        match (self, v2 && asked) {
+            (AuthPolicy::Off, true) | (AuthPolicy::Required, false) => None,
+            (_, auth) => Some(auth),
         }
     }
 }

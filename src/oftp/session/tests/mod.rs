@@ -5,6 +5,7 @@ use crate::oftp::command::{
     CreditCount, Eerp, Efid, Efna, Efpa, ExchangeBufferSize, FileFormat, Nerp, SecurityLevel, Sfna,
 };
 use crate::oftp::reason::{EfnaReason, SfnaReason};
+use crate::oftp::session::AuthPolicy;
 use crate::oftp::stamp::FileStamp;
 use crate::oftp::subrecord::BufferFiller;
 
@@ -191,7 +192,7 @@ fn incompatible_modes_and_authentication_are_refused() {
 
 #[test]
 fn secure_authentication_hands_the_commands_to_the_security_layer() {
-    let (mut s, _) = Session::new(Config { secure_authentication: true, ..config() });
+    let (mut s, _) = Session::new(Config { secure_authentication: AuthPolicy::Required, ..config() });
     feed(&mut s, &Command::Ssid(Ssid { secure_authentication: true, ..peer_ssid(5) }), Level::V20);
     let o = split(s.accept_connection(ConnectResponse::accept()).unwrap(), Level::V20);
     let Command::Ssid(ours) = &o.sent[0] else { panic!() };
@@ -202,9 +203,44 @@ fn secure_authentication_hands_the_commands_to_the_security_layer() {
     let challenge = Command::Auch(crate::oftp::command::Auch { challenge: vec![1, 2, 3] });
     assert_eq!(split(s.send_security(challenge.clone()).unwrap(), Level::V20).sent, [challenge]);
     assert!(s.send_security(Command::Cd).is_err());
-    let o = split(s.finish_authentication(true).unwrap(), Level::V20);
+    let o = split(s.finish_authentication(Ok(())).unwrap(), Level::V20);
     assert!(matches!(o.events[..], [Event::Connected(_)]));
     assert_eq!(s.state(), State::ListenerIdle);
+}
+
+#[test]
+fn the_authentication_policy_decides_which_ssids_go_on() {
+    use crate::oftp::auth::AuthFailure;
+    // (policy, Initiator's level, its SSIDAUTH) → None = ESID 12 (10 below
+    // 2.0, which has no 12), Some(auth).
+    let cases = [
+        (AuthPolicy::Off, 5, false, Some(false)),
+        (AuthPolicy::Off, 5, true, None),
+        (AuthPolicy::Required, 5, false, None),
+        (AuthPolicy::Required, 5, true, Some(true)),
+        (AuthPolicy::Required, 4, false, None),
+        (AuthPolicy::Allowed, 5, false, Some(false)),
+        (AuthPolicy::Allowed, 5, true, Some(true)),
+        (AuthPolicy::Allowed, 4, false, Some(false)),
+    ];
+    for (policy, lev, asked, want) in cases {
+        let (mut s, _) = Session::new(Config { secure_authentication: policy, ..config() });
+        let level = if lev == 5 { Level::V20 } else { Level::V14 };
+        feed(&mut s, &Command::Ssid(Ssid { secure_authentication: asked, ..peer_ssid(lev) }), level);
+        let o = split(s.accept_connection(ConnectResponse::accept()).unwrap(), level);
+        match want {
+            None => assert_eq!(esid_reason(&o), Some(if lev == 5 { 12 } else { 10 }), "{policy:?} {lev} {asked}"),
+            Some(true) => assert_eq!(o.events, [Event::AuthenticationStarted], "{policy:?} {lev} {asked}"),
+            Some(false) => assert!(matches!(o.events[..], [Event::Connected(_)]), "{policy:?} {lev} {asked}"),
+        }
+    }
+    // A failed exchange ends with its own ESID and error.
+    let (mut s, _) = Session::new(Config { secure_authentication: AuthPolicy::Allowed, ..config() });
+    feed(&mut s, &Command::Ssid(Ssid { secure_authentication: true, ..peer_ssid(5) }), Level::V20);
+    s.accept_connection(ConnectResponse::accept()).unwrap();
+    let f = AuthFailure::missing("ConnRecipientCertStore is not set");
+    let o = split(s.finish_authentication(Err(&f)).unwrap(), Level::V20);
+    assert_eq!(esid_reason(&o), Some(12));
 }
 
 #[test]
