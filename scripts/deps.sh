@@ -5,7 +5,8 @@
 #   apt:    cmake, pkg-config, valgrind, netcat-openbsd, tftp-hpa, atftp,
 #           tftpd-hpa (its service is never started: benchmarks run it on a
 #           high port themselves), curl, openssl, plus a C/C++ toolchain
-#   pip:    tftpy, websockets, pytest, setuptools and wheel (the Python
+#   pip:    tftpy, websockets, pytest, cryptography and asn1crypto (the OFTP
+#           Initiator's secure authentication and CMS), setuptools and wheel (the Python
 #           package's wheel: scripts/build_wheel.sh); python3-venv when
 #           venv cannot bootstrap pip (tests-python/test_package.py)
 #           chromium (headless, for the browser test of tests-python/test_ws.py)
@@ -19,7 +20,7 @@ set -euo pipefail
 CBINDGEN_VERSION=0.29.2
 APT_PACKAGES=(cmake pkg-config valgrind netcat-openbsd tftp-hpa atftp tftpd-hpa curl openssl
               gcc g++ make chromium)
-PY_MODULES=(tftpy:tftpy websockets:websockets pytest:pytest setuptools:setuptools wheel:wheel) # import-name:pip-name
+PY_MODULES=(tftpy:tftpy websockets:websockets pytest:pytest setuptools:setuptools wheel:wheel cryptography:cryptography asn1crypto:asn1crypto) # import-name:pip-name
 
 sudo_cmd=()
 if [[ $(id -u) -ne 0 ]]; then

@@ -27,6 +27,10 @@ import ssl
 import sys
 from dataclasses import dataclass, field
 
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs7
+
 LEVELS = {"1.2": 1, "1.3": 2, "1.4": 4, "2.0": 5}
 
 
@@ -134,6 +138,27 @@ def parse_subrecords(buf: bytes, compression: bool):
 
 
 @dataclass
+class SecureAuth:
+    """Our key and certificate, and the certificate we expect the server
+    to prove it holds the key of. mode: "good", "wrong-response" (a flipped
+    bit in our AURP), "garbled-challenge" (our AUCH's envelope cut short)."""
+    key: object
+    cert: object
+    server_cert: object
+    mode: str = "good"
+
+    @staticmethod
+    def load(key_pem: str, cert_pem: str, server_cert_pem: str, mode: str = "good") -> "SecureAuth":
+        with open(key_pem, "rb") as f:
+            key = serialization.load_pem_private_key(f.read(), None)
+        with open(cert_pem, "rb") as f:
+            cert = x509.load_pem_x509_certificate(f.read())
+        with open(server_cert_pem, "rb") as f:
+            server = x509.load_pem_x509_certificate(f.read())
+        return SecureAuth(key, cert, server, mode)
+
+
+@dataclass
 class Received:
     name: str
     stamp: Stamp
@@ -149,8 +174,10 @@ class Initiator:
 
     def __init__(self, host: str, port: int, *, ssid: str = "O0013CLIENT", sfid: str = "", password: str = "SECRET",
                  level: str = "2.0", buffer_size: int = 4096, credit: int = 7, compression: bool = True,
-                 restart: bool = True, tls: ssl.SSLContext | None = None, trace: bool = False, timeout: float = 10):
+                 restart: bool = True, tls: ssl.SSLContext | None = None, trace: bool = False, timeout: float = 10,
+                 auth: SecureAuth | None = None):
         self.ssid, self.sfid, self.password = ssid, sfid or ssid, password
+        self.auth = auth
         self.level = LEVELS[level]
         self.buffer_size, self.credit_window = buffer_size, credit
         self.compression, self.restart = compression, restart
@@ -205,7 +232,7 @@ class Initiator:
         ssrm = self.expect(b"I")
         if ssrm != b"IODETTE FTP READY \r":
             raise ProtocolError(f"bad SSRM {ssrm!r}")
-        auth = b"N" if self.level == 5 else b" "
+        auth = (b"Y" if self.auth else b"N") if self.level == 5 else b" "
         ssid = (b"X" + str(self.level).encode() + x(self.ssid, 25) + x(self.password if password is None else password, 8)
                 + nine(self.buffer_size, 5) + b"B" + (b"Y" if self.compression else b"N")
                 + (b"Y" if self.restart else b"N") + b"N" + nine(self.credit_window, 3) + auth + b" " * 4
@@ -225,7 +252,42 @@ class Initiator:
         self.credit_window = min(self.credit_window, int(answer[44:47]))
         self.compression = self.compression and answer[41:42] == b"Y"
         self.restart = self.restart and answer[42:43] == b"Y"
+        if self.auth and self.level == 5 and answer[47:48] == b"Y":
+            self.authenticate()
         return answer
+
+    def authenticate(self) -> None:
+        """RFC 5024 §4.2.4, the Initiator's part: SECD; the Responder's AUCH
+        opened with our key and answered (AURP); its SECD; our challenge
+        sealed for its certificate (AUCH) and its AURP checked."""
+        a = self.auth
+        self.send_raw(b"J")
+        auch = self.expect(b"A")
+        n = int.from_bytes(auch[1:3], "big")
+        if len(auch) != 3 + n:
+            raise ProtocolError(f"AUCH of {len(auch)} octets says {n}")
+        challenge = pkcs7.pkcs7_decrypt_der(auch[3:], a.cert, a.key, [])
+        if len(challenge) != 20:
+            raise ProtocolError(f"the server's challenge holds {len(challenge)} octets")
+        if a.mode == "wrong-response":
+            challenge = bytes([challenge[0] ^ 1]) + challenge[1:]
+        self.send_raw(b"S" + challenge)
+        answer = self.recv()
+        if answer is None or answer[:1] == b"F":
+            raise ProtocolError(f"ESID {answer[1:3].decode()}" if answer else "closed after our AURP")
+        if answer[:1] != b"J":
+            raise ProtocolError(f"expected SECD, got {answer[:40]!r}")
+        mine = os.urandom(20)
+        envelope = (pkcs7.PKCS7EnvelopeBuilder().set_data(mine).add_recipient(a.server_cert)
+                    .encrypt(serialization.Encoding.DER, [pkcs7.PKCS7Options.Binary]))
+        if a.mode == "garbled-challenge":
+            envelope = envelope[:-20]
+        self.send_raw(b"A" + len(envelope).to_bytes(2, "big") + envelope)
+        aurp = self.recv()
+        if aurp is None or aurp[:1] == b"F":
+            raise ProtocolError(f"ESID {aurp[1:3].decode()}" if aurp else "closed after our AUCH")
+        if aurp[:1] != b"S" or aurp[1:] != mine:
+            raise ProtocolError("the server failed our challenge")
 
     def sfid_command(self, name: str, stamp: Stamp, dest: str, fmt: str, lrecl: int, size: int, restart: int = 0) -> bytes:
         v2 = self.level == 5
@@ -381,8 +443,12 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--receive-dir", default=None, help="where files the server sends are written")
     ap.add_argument("--malformed", choices=["unknown-command", "bad-sth", "long-buffer", "bad-date"], default=None,
                     help="send this malformed input after the SSIDs and report the server's ESID")
+    ap.add_argument("--auth-key", default=None, help="secure authentication: our PEM private key")
+    ap.add_argument("--auth-cert", default=None, help="secure authentication: our PEM certificate")
+    ap.add_argument("--server-cert", default=None, help="secure authentication: the server's PEM certificate")
     ap.add_argument("--trace", action="store_true")
     a = ap.parse_args(argv)
+    auth = SecureAuth.load(a.auth_key, a.auth_cert, a.server_cert) if a.auth_key else None
     ctx = None
     if a.tls:
         ctx = ssl.create_default_context(cafile=a.ca) if a.ca else ssl._create_unverified_context()
@@ -390,7 +456,7 @@ def main(argv: list[str]) -> int:
             ctx.check_hostname = False
     i = Initiator(a.host, a.port, ssid=a.ssid, sfid=a.sfid, password=a.password, level=a.level,
                   buffer_size=a.buffer_size, credit=a.credit, compression=not a.no_compression, tls=ctx,
-                  trace=a.trace)
+                  trace=a.trace, auth=auth)
     try:
         answer = i.start()
     except ProtocolError as e:

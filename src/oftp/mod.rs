@@ -52,6 +52,8 @@ pub mod stamp;
 pub mod sth;
 /// cbindgen:ignore
 pub mod subrecord;
+/// cbindgen:ignore
+pub mod trust;
 
 pub use error::CodecError;
 pub use event::OftpEvent;

@@ -116,6 +116,9 @@ pub struct CertSpec {
 pub struct StoreEntry {
     pub chain: Vec<CertificateDer<'static>>,
     pub key: Option<Arc<dyn SigningKey>>,
+    /// The same key's DER, for what signs or decrypts outside TLS (OFTP's
+    /// CMS, src/oftp/security/).
+    pub key_der: Option<KeyDer>,
     /// Full subject, most specific field first ("CN=www.server.com, OU=test, C=US").
     pub subject: String,
     pub issuer: String,
@@ -140,7 +143,11 @@ pub struct SelectedCert {
     /// The certificate first, then its issuers from the same store.
     pub chain: Vec<CertificateDer<'static>>,
     key: Option<Arc<dyn SigningKey>>,
+    key_der: Option<KeyDer>,
 }
+
+/// A private key's DER as the store held it (PKCS#8, PKCS#1 or SEC1).
+pub type KeyDer = Arc<PrivateKeyDer<'static>>;
 
 impl SelectedCert {
     /// True when the store held the certificate's private key.
@@ -167,6 +174,11 @@ impl SelectedCert {
     /// The private key, if the store held it.
     pub(crate) fn signing_key(&self) -> Option<&Arc<dyn SigningKey>> {
         self.key.as_ref()
+    }
+
+    /// The private key's DER, if the store held it.
+    pub fn private_key_der(&self) -> Option<&PrivateKeyDer<'static>> {
+        self.key_der.as_deref()
     }
 }
 
@@ -231,6 +243,7 @@ impl CertSpec {
             issuer: e.issuer.clone(),
             chain: e.chain.clone(),
             key: e.key.clone(),
+            key_der: e.key_der.clone(),
         })
     }
 }
@@ -466,20 +479,24 @@ fn open_pfx(der: &[u8], password: &str) -> Result<CertStore> {
     let mut keys = Vec::new();
     for bag in &archive.keys {
         let der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(bag.key.as_der().to_vec()));
-        keys.push(load_key(&der)?);
+        keys.push(load_key(der)?);
     }
     let certs = archive.certs.iter().map(|c| CertificateDer::from(c.cert.as_der().to_vec())).collect();
     Ok(build(keys, certs))
 }
 
-fn load_key(der: &PrivateKeyDer<'_>) -> Result<Arc<dyn SigningKey>> {
-    any_supported_type(der).map_err(|e| {
+/// A key as rustls signs with it, and its DER.
+type Key = (Arc<dyn SigningKey>, KeyDer);
+
+fn load_key(der: PrivateKeyDer<'static>) -> Result<Key> {
+    let signing = any_supported_type(&der).map_err(|e| {
         credentials(format!("the private key cannot be used (RSA, ECDSA P-256/P-384 and Ed25519 are supported): {e}"))
-    })
+    })?;
+    Ok((signing, Arc::new(der)))
 }
 
 fn from_der_key(der: &[u8]) -> Result<CertStore> {
-    let key = load_key(&PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(der.to_vec())))?;
+    let key = load_key(PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(der.to_vec())))?;
     Ok(build(vec![key], Vec::new()))
 }
 
@@ -512,7 +529,7 @@ fn open_pem(data: &[u8], password: &str) -> Result<CertStore> {
             }
             _ => continue,
         };
-        keys.push(load_key(&key)?);
+        keys.push(load_key(key)?);
     }
     if keys.is_empty() && certs.is_empty() {
         return Err(cannot_open("no private key or certificate in the PEM text"));
@@ -604,7 +621,7 @@ fn p7b_certs(der: &[u8]) -> std::result::Result<Vec<CertificateDer<'static>>, St
 /// Builds store entries: each key goes with the certificate whose public key
 /// is its own (or, if none, the first certificate, so that selection reports
 /// the mismatch); each certificate's chain is completed from the others.
-fn build(keys: Vec<Arc<dyn SigningKey>>, certs: Vec<CertificateDer<'static>>) -> CertStore {
+fn build(keys: Vec<Key>, certs: Vec<CertificateDer<'static>>) -> CertStore {
     /// What pairing and chaining need to know of each certificate.
     #[derive(Default)]
     struct Info {
@@ -640,10 +657,10 @@ fn build(keys: Vec<Arc<dyn SigningKey>>, certs: Vec<CertificateDer<'static>>) ->
         }
         chain
     };
-    let mut keyed: Vec<(usize, Arc<dyn SigningKey>)> = Vec::new();
+    let mut keyed: Vec<(usize, Key)> = Vec::new();
     let mut orphan_key = false;
     for key in keys {
-        let spki = key.public_key().map(|p| p.as_ref().to_vec());
+        let spki = key.0.public_key().map(|p| p.as_ref().to_vec());
         let by_spki = spki.and_then(|s| infos.iter().position(|i| i.spki == s));
         let idx = by_spki.or_else(|| (0..certs.len()).find(|i| !keyed.iter().any(|(k, _)| k == i)));
         match idx {
@@ -655,7 +672,8 @@ fn build(keys: Vec<Arc<dyn SigningKey>>, certs: Vec<CertificateDer<'static>>) ->
     for (i, key) in &keyed {
         entries.push(StoreEntry {
             chain: chain_of(*i),
-            key: Some(key.clone()),
+            key: Some(key.0.clone()),
+            key_der: Some(key.1.clone()),
             subject: infos[*i].subject.clone(),
             issuer: infos[*i].issuer.clone(),
         });
@@ -665,6 +683,7 @@ fn build(keys: Vec<Arc<dyn SigningKey>>, certs: Vec<CertificateDer<'static>>) ->
             entries.push(StoreEntry {
                 chain: chain_of(i),
                 key: None,
+                key_der: None,
                 subject: info.subject.clone(),
                 issuer: info.issuer.clone(),
             });
