@@ -2,6 +2,8 @@
 //!
 //! See `docs/ARCHITECTURE.md` for the layers and `include/pier.h` for the C API.
 
+/// cbindgen:ignore
+pub mod cms;
 pub mod core;
 pub mod ffi;
 pub mod oftp;

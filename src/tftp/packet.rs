@@ -815,7 +815,7 @@ mod tests {
                 x ^= x << 13;
                 x ^= x >> 17;
                 x ^= x << 5;
-                buf.push(if x % 3 == 0 { 0 } else { (x % 8) as u8 });
+                buf.push(if x.is_multiple_of(3) { 0 } else { (x % 8) as u8 });
             }
             if let Ok(p) = Packet::parse(&buf) {
                 // Whatever parses re-encodes to something that parses the same.

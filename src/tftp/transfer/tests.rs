@@ -805,7 +805,7 @@ fn run_write(c: TransferConfig, content: &[u8]) -> (Vec<u16>, Vec<u8>) {
     let rollover = c.rollover;
     let mut x = Transfer::write(c, t0);
     assert_eq!(sent(&mut x), vec![ack(0)]);
-    let chunks: Vec<&[u8]> = if content.len() % blksize == 0 {
+    let chunks: Vec<&[u8]> = if content.len().is_multiple_of(blksize) {
         content.chunks(blksize).chain(std::iter::once(&[][..])).collect()
     } else {
         content.chunks(blksize).collect()
