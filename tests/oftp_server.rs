@@ -1042,6 +1042,82 @@ fn esid_normal() -> Command {
     Command::Esid(Esid { reason: EsidReason::NormalTermination, text: String::new() })
 }
 
+/// (direction, description) of each PITrail of connection `id`, and the
+/// OFTP Log lines.
+fn trail(events: &[OftpEvent], id: i32) -> (Vec<(i32, String)>, Vec<String>) {
+    let pit = events
+        .iter()
+        .filter_map(|e| match e {
+            OftpEvent::PiTrail { connection_id, direction, command_description, .. } if *connection_id == id => {
+                Some((*direction, command_description.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    let log = events
+        .iter()
+        .filter_map(|e| match e {
+            OftpEvent::Log { connection_id, message, log_type, .. } if *connection_id == id && log_type == "OFTP" => {
+                Some(message.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    (pit, log)
+}
+
+#[test]
+fn friendly_log_format_names_the_fields_in_pitrail_and_log_and_never_a_password() {
+    let f = server("friendly", logoff_on_ready);
+    let s = &f.server;
+    let session = |i: &mut Initiator| {
+        start(i, s, 5);
+        i.send(&Command::Sfid(Sfid {
+            destination: "O0013ELSEWHERE".into(),
+            ..sfid("PAYROLL", FileFormat::Unstructured)
+        }));
+        i.expect(s, "SFNA");
+        i.send(&Command::Cd);
+        i.expect(s, "ESID");
+        assert!(i.closed(s));
+    };
+    // Default: the command's name.
+    let mut i = Initiator::connect(f.port);
+    session(&mut i);
+    let plain = conn_id(&f.wait(|ev| ev.iter().any(|e| matches!(e, OftpEvent::Disconnected { .. }))), &[]);
+    assert_eq!(s.config("FriendlyLogFormat").unwrap(), "False");
+    s.config("FriendlyLogFormat=True").unwrap();
+    let mut i = Initiator::connect(f.port);
+    session(&mut i);
+    let friendly = disconnected(&f, connected(&f, &[plain])).0;
+    assert_eq!(friendly, 0);
+    let ev = f.events.lock().unwrap().clone();
+    let (pit, log) = trail(&ev, plain);
+    let want = [(1, "SSRM"), (0, "SSID"), (1, "SSID"), (0, "SFID"), (1, "SFNA"), (0, "CD"), (1, "ESID")];
+    assert_eq!(pit, want.map(|(d, n)| (d, n.to_string())));
+    assert_eq!(log, ["-> SSRM", "<- SSID", "-> SSID", "<- SFID", "-> SFNA", "<- CD", "-> ESID"]);
+
+    let id = conn_id(&ev, &[plain]);
+    let (pit, log) = trail(&ev, id);
+    let d: Vec<&str> = pit.iter().map(|(_, d)| d.as_str()).collect();
+    assert_eq!(d[0], "SSRM MSG=ODETTE FTP READY");
+    assert!(d[1].starts_with("SSID LEV=5 CODE=O0013CLIENT SDEB=512 SR=B CMPR=Y REST=Y CRED=2"), "{}", d[1]);
+    assert!(d[2].starts_with(&format!("SSID LEV=5 CODE={SERVER_SSID} SDEB=512")), "{}", d[2]);
+    assert_eq!(
+        d[3],
+        "SFID DSN=PAYROLL DATE=202612070630000001 USER= DEST=O0013ELSEWHERE ORIG=O0013CLIENT FMT=U LRECL=0 FSIZ=1 REST=0"
+    );
+    assert!(d[4].starts_with("SFNA REAS=02 RRTR=N"), "{}", d[4]);
+    assert_eq!((d[5], d[6]), ("CD", "ESID REAS=00"));
+    // The Log lines say the same, with the direction.
+    let arrows: Vec<String> =
+        pit.iter().map(|(dir, d)| format!("{} {d}", if *dir == 0 { "<-" } else { "->" })).collect();
+    assert_eq!(log, arrows);
+    for text in d.iter().chain(log.iter().map(|l| l.as_str()).collect::<Vec<_>>().iter()) {
+        assert!(!text.contains("CLIPW") && !text.contains("SRVPW"), "a password in {text:?}");
+    }
+}
+
 /// A self-signed certificate for localhost: (PEM file with key and
 /// certificate, the certificate's DER, a PFX of both with password "pfxpw").
 fn tls_cert(dir: &std::path::Path) -> (PathBuf, Vec<u8>, PathBuf) {
