@@ -1384,6 +1384,34 @@ fn cd_after_send_end_response_hands_the_turn_back_after_the_rtr() {
     assert_eq!(turns.lock().unwrap()[&id], 1);
 }
 
+#[test]
+fn disconnect_after_end_session_false_waits_for_the_client_then_conn_timeout() {
+    let f = server_with("nodisc", |s| drop(s.config("DisconnectAfterEndSession=False").unwrap()), logoff_on_ready);
+    let s = &f.server;
+    // The client closes after the ESID: Disconnected 0.
+    let mut i = Initiator::connect(f.port);
+    start(&mut i, s, 5);
+    let id = connected(&f, &[]);
+    i.send(&Command::Cd);
+    let Command::Esid(esid) = i.expect(s, "ESID") else { unreachable!() };
+    assert_eq!(esid.reason, EsidReason::NormalTermination);
+    assert!(s.get(PIER_OFTPSERVER_PROP_CONNCONNECTED, id).unwrap().as_bool().unwrap(), "the server waits");
+    drop(i);
+    assert_eq!(disconnected(&f, id).0, 0);
+    // A client that stays: closed after ConnTimeout (1 s here), still 0.
+    s.set(PIER_OFTPSERVER_PROP_DEFAULTTIMEOUT, 0, Value::Int(1)).unwrap();
+    let mut i = Initiator::connect(f.port);
+    start(&mut i, s, 5);
+    let id2 = connected(&f, &[id]);
+    i.send(&Command::Cd);
+    i.expect(s, "ESID");
+    let t = Instant::now();
+    assert!(s.get(PIER_OFTPSERVER_PROP_CONNCONNECTED, id2).unwrap().as_bool().unwrap());
+    assert!(i.closed(s), "the server closes after ConnTimeout");
+    assert!(t.elapsed() >= Duration::from_millis(500), "{:?}", t.elapsed());
+    assert_eq!(disconnected(&f, id2).0, 0);
+}
+
 /// A U file whose EFID claims one octet more than was sent: EFNA 11.
 fn send_bad_count(i: &mut Initiator, s: &OftpServer, name: &str, data: &[u8]) -> Command {
     i.send(&Command::Sfid(sfid(name, FileFormat::Unstructured)));

@@ -166,6 +166,9 @@ pub struct OftpConn {
     end: Option<Error>,
     /// The close the session asked for, once the queued events are out.
     pending_close: Option<Error>,
+    /// After an ESID 00 with DisconnectAfterEndSession False: the wait for
+    /// the client to close (ConnTimeout) has started.
+    awaited_close: bool,
 }
 
 impl OftpConn {
@@ -236,13 +239,22 @@ impl OftpProtocol {
                 Action::StopTimer => c.timer_generation += 1,
                 Action::Disconnect => {
                     let end = c.end.clone().unwrap_or_else(|| Error::new(0, "OK"));
-                    if self.disconnect_after_end_session || end.code != 0 {
+                    if self.disconnect_after_end_session || end.code != 0 || c.awaited_close {
                         // After the events still queued (the trace of the
                         // last command): they are about an open connection.
                         c.pending_close = Some(end);
+                    } else {
+                        // DisconnectAfterEndSession False: the client closes
+                        // (on_eof), or after ConnTimeout the session's timer
+                        // disconnects (RFC 5024 §9.9 A; the Disconnect it
+                        // asks for then closes).
+                        c.awaited_close = true;
+                        c.timer_generation += 1;
+                        if cx.timeout() > 0 {
+                            let at = Instant::now() + Duration::from_secs(cx.timeout().into());
+                            cx.schedule(at, OftpTimer::Response(c.timer_generation));
+                        }
                     }
-                    // Otherwise the client closes (on_eof), or the session's
-                    // timer disconnects (RFC 5024 §9.9 A).
                 }
             }
         }
@@ -619,6 +631,7 @@ impl Protocol for OftpProtocol {
             timer_generation: 0,
             end: None,
             pending_close: None,
+            awaited_close: false,
         }
     }
 
