@@ -1515,6 +1515,48 @@ fn the_ssid_the_server_sends_follows_the_session_settings() {
 }
 
 #[test]
+fn interrupt_ends_a_blocked_send_file_with_911_and_esid_99() {
+    let outcome = Arc::new(Mutex::new(None));
+    let o2 = outcome.clone();
+    let f = server("interrupt", move |srv, ev| {
+        if let OftpEvent::ReadyToSend { connection_id } = ev {
+            let rq = pier::oftp::protocol::SendRequest {
+                client_sfid_code: "O0013CLIENT",
+                file_name: "/etc/hostname",
+                virtual_file_name: "WAITING",
+            };
+            *o2.lock().unwrap() = Some(srv.send_file(*connection_id, &rq).map_err(|e| e.code));
+        }
+    });
+    let s = &f.server;
+    assert_eq!(s.interrupt(12345).unwrap_err().code, 126, "no such connection");
+    let mut i = Initiator::connect(f.port);
+    start(&mut i, s, 5);
+    let id = connected(&f, &[]);
+    i.send(&Command::Cd);
+    let Command::Sfid(sfid) = i.expect(s, "SFID") else { unreachable!() };
+    assert_eq!(sfid.dataset_name, "WAITING");
+    // We never answer: SendFile waits for SFPA until interrupted (from this
+    // thread, while the callback blocks the server's).
+    let t = Instant::now();
+    while outcome.lock().unwrap().is_none() {
+        s.interrupt(id).unwrap();
+        assert!(t.elapsed() < Duration::from_secs(5), "SendFile was not interrupted");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(*outcome.lock().unwrap(), Some(Err(911)));
+    // OFTP cannot withdraw the file: the session ends.
+    let Command::Esid(esid) = i.expect(s, "ESID") else { unreachable!() };
+    assert_eq!(esid.reason, EsidReason::UnspecifiedAbortCode);
+    assert!(esid.text.contains("Interrupt"), "{}", esid.text);
+    assert!(i.closed(s));
+    let (status, description) = disconnected(&f, id);
+    assert_eq!(status, 687, "{description}");
+    let ev = f.ended();
+    assert!(ev.iter().any(|e| matches!(e, OftpEvent::EndTransfer { direction: 1, reason_code: 99, virtual_file_name, .. } if virtual_file_name == "WAITING")));
+}
+
+#[test]
 fn disconnect_ends_the_session_with_esid_00_and_keeps_a_partial_file() {
     let f = server("disconnect", |_, _| {});
     let s = &f.server;

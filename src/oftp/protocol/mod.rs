@@ -326,7 +326,13 @@ impl OftpProtocol {
                 self.end_outgoing(id, c, &what);
                 let description =
                     if error_code == 0 { "OK".to_string() } else { format!("ESID {:02}: {what}", reason.code()) };
-                c.end = Some(Error::new(error_code, description));
+                c.end = match c.end.take() {
+                    // The error that made the server end it (SendFile failed
+                    // or was interrupted, a value pier cannot send): the
+                    // connection ends with it, not with 0.
+                    Some(e) if error_code == 0 && e.code != 0 => Some(e),
+                    _ => Some(Error::new(error_code, description)),
+                };
             }
         }
     }
