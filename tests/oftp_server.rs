@@ -1154,6 +1154,10 @@ fn tls_cert(dir: &std::path::Path) -> (PathBuf, Vec<u8>, PathBuf) {
     (pem, cert.der().to_vec(), pfx)
 }
 
+fn colons(d: &[u8]) -> String {
+    d.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":")
+}
+
 fn use_tls(s: &OftpServer, pem: &std::path::Path) {
     s.set(PIER_OFTPSERVER_PROP_SSLCERTSTORETYPE, 0, Value::Int(6)).unwrap();
     s.set(PIER_OFTPSERVER_PROP_SSLCERTSTORE, 0, Value::Bytes(pem.to_string_lossy().as_bytes().to_vec())).unwrap();
@@ -1715,4 +1719,128 @@ fn send_file_with_no_file_name_reads_conn_upload_stream_and_close_stream_after_t
     assert_eq!((sent, after), (Ok(()), i64::from(fd)));
     assert_eq!(inode(fd), Some(ino), "still open");
     assert_eq!(unsafe { libc::close(fd) }, 0);
+}
+
+fn sha(alg: &'static ring::digest::Algorithm, d: &[u8]) -> String {
+    colons(ring::digest::digest(alg, d).as_ref())
+}
+
+fn b64(d: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(d)
+}
+
+#[test]
+fn ssl_cert_fields_read_the_pem_or_pfx_certificate_and_tls_serves_it() {
+    let dir = std::env::temp_dir().join(format!("pier-oftp-certs-ssl-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (pem, der, pfx) = tls_cert(&dir);
+    let s = OftpServer::new().unwrap();
+    let text = |id: i32| s.get(id, 0).unwrap().into_string();
+    assert_eq!(text(PIER_OFTPSERVER_PROP_SSLCERTSUBJECT), "");
+    assert_eq!(text(PIER_OFTPSERVER_PROP_SSLCERTFINGERPRINTSHA1), "");
+    let check = |s: &OftpServer| {
+        let text = |id: i32| s.get(id, 0).unwrap().into_string();
+        assert_eq!(text(PIER_OFTPSERVER_PROP_SSLCERTSUBJECT), "CN=localhost, O=pier oftp");
+        assert_eq!(text(PIER_OFTPSERVER_PROP_SSLCERTISSUER), "CN=localhost, O=pier oftp");
+        assert_eq!(
+            text(PIER_OFTPSERVER_PROP_SSLCERTFINGERPRINTSHA1),
+            sha(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, &der)
+        );
+        assert_eq!(
+            text(PIER_OFTPSERVER_PROP_SSLCERTTHUMBPRINTSHA1),
+            sha(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, &der)
+        );
+        assert_eq!(text(PIER_OFTPSERVER_PROP_SSLCERTFINGERPRINTSHA256), sha(&ring::digest::SHA256, &der));
+        assert_eq!(text(PIER_OFTPSERVER_PROP_SSLCERTTHUMBPRINTSHA256), sha(&ring::digest::SHA256, &der));
+        assert_eq!(text(PIER_OFTPSERVER_PROP_SSLCERTFINGERPRINT).len(), 16 * 3 - 1, "MD5");
+        assert!(text(PIER_OFTPSERVER_PROP_SSLCERTSUBJECTALTNAMES).contains("localhost"));
+        assert_eq!(text(PIER_OFTPSERVER_PROP_SSLCERTVERSION), "V3");
+        assert!(s.get(PIER_OFTPSERVER_PROP_SSLCERTPRIVATEKEYAVAILABLE, 0).unwrap().as_bool().unwrap());
+        assert_eq!(text(PIER_OFTPSERVER_PROP_SSLCERTPRIVATEKEY), "", "never exported");
+        let encoded = s.get(PIER_OFTPSERVER_PROP_SSLCERTENCODED, 0).unwrap().into_bytes();
+        assert_eq!(String::from_utf8(encoded).unwrap(), b64(&der), "the certificate, Base64 DER");
+        assert_eq!(s.set(PIER_OFTPSERVER_PROP_SSLCERTISSUER, 0, Value::text("x")).unwrap_err().code, 907);
+    };
+    // PEM key file (6).
+    s.set(PIER_OFTPSERVER_PROP_SSLCERTSTORETYPE, 0, Value::Int(6)).unwrap();
+    s.set(PIER_OFTPSERVER_PROP_SSLCERTSTORE, 0, Value::Bytes(pem.to_string_lossy().as_bytes().to_vec())).unwrap();
+    s.set(PIER_OFTPSERVER_PROP_SSLCERTSUBJECT, 0, Value::text("*")).unwrap();
+    check(&s);
+    assert_eq!(s.get(PIER_OFTPSERVER_PROP_SSLCERTSTORETYPE, 0).unwrap().as_i64().unwrap(), 6);
+    // PFX file (2) with its password.
+    let s = OftpServer::new().unwrap();
+    s.set(PIER_OFTPSERVER_PROP_SSLCERTSTORETYPE, 0, Value::Int(2)).unwrap();
+    s.set(PIER_OFTPSERVER_PROP_SSLCERTSTORE, 0, Value::Bytes(pfx.to_string_lossy().as_bytes().to_vec())).unwrap();
+    s.set(PIER_OFTPSERVER_PROP_SSLCERTSTOREPASSWORD, 0, Value::text("pfxpw")).unwrap();
+    s.set(PIER_OFTPSERVER_PROP_SSLCERTSUBJECT, 0, Value::text("pier oftp")).unwrap();
+    check(&s);
+    assert_eq!(s.get(PIER_OFTPSERVER_PROP_SSLCERTSTOREPASSWORD, 0).unwrap().into_string(), "pfxpw");
+    s.set(PIER_OFTPSERVER_PROP_SSLCERTKEYPASSWORD, 0, Value::text("kp")).unwrap();
+    assert_eq!(s.get(PIER_OFTPSERVER_PROP_SSLCERTKEYPASSWORD, 0).unwrap().into_string(), "kp");
+    // A subject the store lacks: 272, and nothing selected.
+    assert_eq!(s.set(PIER_OFTPSERVER_PROP_SSLCERTSUBJECT, 0, Value::text("CN=nobody")).unwrap_err().code, 272);
+    assert_eq!(s.get(PIER_OFTPSERVER_PROP_SSLCERTSUBJECT, 0).unwrap().into_string(), "");
+    // The PEM one serves OFTP over TLS: the client sees that certificate.
+    let f = server_with("sslcert", |s| use_tls(s, &pem), logoff_on_ready);
+    let mut i = Initiator::connect_tls(f.port, &der);
+    start(&mut i, &f.server, 5);
+    i.send(&Command::Cd);
+    i.expect(&f.server, "ESID");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn certificate_fields_store_and_read_back_and_read_the_chosen_certificate() {
+    let dir = std::env::temp_dir().join(format!("pier-oftp-certs-own-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (pem, der, pfx) = tls_cert(&dir);
+    let s = OftpServer::new().unwrap();
+    let text = |id: i32| s.get(id, 0).unwrap().into_string();
+    // Defaults: the reference's MY store, type 0, nothing chosen.
+    assert_eq!(s.get(PIER_OFTPSERVER_PROP_CERTIFICATESTORE, 0).unwrap().into_bytes(), b"MY");
+    assert_eq!(s.get(PIER_OFTPSERVER_PROP_CERTIFICATESTORETYPE, 0).unwrap().as_i64().unwrap(), 0);
+    assert_eq!(text(PIER_OFTPSERVER_PROP_CERTIFICATESUBJECT), "");
+    // Stored and read back.
+    s.set(PIER_OFTPSERVER_PROP_CERTIFICATESTORETYPE, 0, Value::Int(2)).unwrap();
+    s.set(PIER_OFTPSERVER_PROP_CERTIFICATESTORE, 0, Value::Bytes(pfx.to_string_lossy().as_bytes().to_vec())).unwrap();
+    s.set(PIER_OFTPSERVER_PROP_CERTIFICATESTOREPASSWORD, 0, Value::text("pfxpw")).unwrap();
+    s.set(PIER_OFTPSERVER_PROP_CERTIFICATEKEYPASSWORD, 0, Value::text("keypw")).unwrap();
+    assert_eq!(s.get(PIER_OFTPSERVER_PROP_CERTIFICATESTORETYPE, 0).unwrap().as_i64().unwrap(), 2);
+    assert_eq!(s.get(PIER_OFTPSERVER_PROP_CERTIFICATESTORE, 0).unwrap().into_bytes(), pfx.to_string_lossy().as_bytes());
+    assert_eq!(text(PIER_OFTPSERVER_PROP_CERTIFICATESTOREPASSWORD), "pfxpw");
+    assert_eq!(text(PIER_OFTPSERVER_PROP_CERTIFICATEKEYPASSWORD), "keypw");
+    // Choosing it: the full subject reads back, the fields are the certificate's.
+    s.set(PIER_OFTPSERVER_PROP_CERTIFICATESUBJECT, 0, Value::text("*")).unwrap();
+    assert_eq!(text(PIER_OFTPSERVER_PROP_CERTIFICATESUBJECT), "CN=localhost, O=pier oftp");
+    assert_eq!(text(PIER_OFTPSERVER_PROP_CERTIFICATEISSUER), "CN=localhost, O=pier oftp");
+    assert_eq!(text(PIER_OFTPSERVER_PROP_CERTIFICATEFINGERPRINTSHA256), sha(&ring::digest::SHA256, &der));
+    assert!(s.get(PIER_OFTPSERVER_PROP_CERTIFICATEPRIVATEKEYAVAILABLE, 0).unwrap().as_bool().unwrap());
+    assert_eq!(
+        String::from_utf8(s.get(PIER_OFTPSERVER_PROP_CERTIFICATEENCODED, 0).unwrap().into_bytes()).unwrap(),
+        b64(&der)
+    );
+    assert_eq!(s.set(PIER_OFTPSERVER_PROP_CERTIFICATEISSUER, 0, Value::text("x")).unwrap_err().code, 907);
+    // Encoded alone (no store) chooses that certificate, without its key.
+    let s = OftpServer::new().unwrap();
+    let text = |id: i32| s.get(id, 0).unwrap().into_string();
+    s.set(PIER_OFTPSERVER_PROP_CERTIFICATESTORE, 0, Value::Bytes(Vec::new())).unwrap();
+    s.set(PIER_OFTPSERVER_PROP_CERTIFICATEENCODED, 0, Value::Bytes(std::fs::read(dir.join("cert.pem")).unwrap()))
+        .unwrap();
+    assert_eq!(text(PIER_OFTPSERVER_PROP_CERTIFICATESUBJECT), "CN=localhost, O=pier oftp");
+    assert_eq!(
+        text(PIER_OFTPSERVER_PROP_CERTIFICATEFINGERPRINTSHA1),
+        sha(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, &der)
+    );
+    assert!(!s.get(PIER_OFTPSERVER_PROP_CERTIFICATEPRIVATEKEYAVAILABLE, 0).unwrap().as_bool().unwrap());
+    // A PEM store and a subject it lacks: 272, Subject "".
+    s.set(PIER_OFTPSERVER_PROP_CERTIFICATEENCODED, 0, Value::Bytes(Vec::new())).unwrap();
+    s.set(PIER_OFTPSERVER_PROP_CERTIFICATESTORETYPE, 0, Value::Int(6)).unwrap();
+    s.set(PIER_OFTPSERVER_PROP_CERTIFICATESTORE, 0, Value::Bytes(pem.to_string_lossy().as_bytes().to_vec())).unwrap();
+    assert_eq!(s.set(PIER_OFTPSERVER_PROP_CERTIFICATESUBJECT, 0, Value::text("CN=nobody")).unwrap_err().code, 272);
+    assert_eq!(text(PIER_OFTPSERVER_PROP_CERTIFICATESUBJECT), "");
+    // No trusted certificates before ImportTrustedCerts.
+    assert_eq!(s.get(PIER_OFTPSERVER_PROP_TRUSTEDCERTCOUNT, 0).unwrap().as_i64().unwrap(), 0);
+    assert_eq!(s.get(PIER_OFTPSERVER_PROP_TRUSTEDCERTSUBJECT, 0).unwrap_err().code, 913);
+    let _ = std::fs::remove_dir_all(&dir);
 }
