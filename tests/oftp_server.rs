@@ -1844,3 +1844,64 @@ fn certificate_fields_store_and_read_back_and_read_the_chosen_certificate() {
     assert_eq!(s.get(PIER_OFTPSERVER_PROP_TRUSTEDCERTSUBJECT, 0).unwrap_err().code, 913);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn retry_reads_the_sfnarrtr_of_each_sfna_the_client_sends() {
+    let retries = Arc::new(Mutex::new(Vec::new()));
+    let r2 = retries.clone();
+    let f = server("retryread", move |srv, ev| {
+        if let OftpEvent::ReadyToSend { connection_id } = ev {
+            let id = *connection_id;
+            let rq = pier::oftp::protocol::SendRequest {
+                client_sfid_code: "O0013CLIENT",
+                file_name: "/etc/hostname",
+                virtual_file_name: "TWICE",
+            };
+            for _ in 0..2 {
+                let code = srv.send_file(id, &rq).unwrap_err().code;
+                r2.lock().unwrap().push((code, srv.config(&format!("Retry[{id}]")).unwrap()));
+            }
+            srv.logoff(id).unwrap();
+        }
+    });
+    let s = &f.server;
+    let mut i = Initiator::connect(f.port);
+    start(&mut i, s, 5);
+    i.send(&Command::Cd);
+    for retry in [false, true] {
+        i.expect(s, "SFID");
+        i.send(&Command::Sfna(Sfna { reason: SfnaReason::AccessMethodFailure, retry, text: String::new() }));
+    }
+    i.expect(s, "CD");
+    i.send(&esid_normal());
+    assert!(i.closed(s));
+    assert_eq!(*retries.lock().unwrap(), [(687, "False".to_string()), (687, "True".to_string())]);
+}
+
+#[test]
+fn conn_download_stream_stays_open_with_close_stream_after_transfer_false() {
+    use std::os::fd::IntoRawFd;
+    let out = std::env::temp_dir().join(format!("pier-oftp-keepstream-{}.bin", std::process::id()));
+    let fd = std::fs::File::create(&out).unwrap().into_raw_fd();
+    let ino = inode(fd).unwrap();
+    let f = server("keepstream", move |srv, ev| {
+        if let OftpEvent::AcceptFile { connection_id, .. } = ev {
+            srv.set(PIER_OFTPSERVER_PROP_CONNDOWNLOADSTREAM, *connection_id, Value::Int(fd.into())).unwrap();
+        }
+    });
+    let s = &f.server;
+    s.config("CloseStreamAfterTransfer=False").unwrap();
+    let mut i = Initiator::connect(f.port);
+    start(&mut i, s, 5);
+    let id = connected(&f, &[]);
+    for (name, body) in [("ONE", &b"first file, "[..]), ("TWO", &b"second file"[..])] {
+        let answer = send_file(&mut i, s, sfid(name, FileFormat::Unstructured), &[body], true);
+        assert_eq!(answer.name(), "EFPA");
+        assert_eq!(inode(fd), Some(ino), "still the application's, open");
+        assert_eq!(s.get(PIER_OFTPSERVER_PROP_CONNDOWNLOADSTREAM, id).unwrap().as_i64().unwrap(), i64::from(fd));
+    }
+    assert_eq!(std::fs::read(&out).unwrap(), b"first file, second file", "both files, one after the other");
+    assert!(!f.dir.join("ONE").exists() && !f.dir.join("TWO").exists());
+    assert_eq!(unsafe { libc::close(fd) }, 0);
+    let _ = std::fs::remove_file(&out);
+}
