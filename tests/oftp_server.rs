@@ -1684,6 +1684,12 @@ fn send_file_with_no_file_name_reads_conn_upload_stream_and_close_stream_after_t
             srv.set(PIER_OFTPSERVER_PROP_CONNUPLOADSTREAM, id, Value::Int(fd.into())).unwrap();
             srv.set(PIER_OFTPSERVER_PROP_CONNSFIDCODE, id, Value::text("O0013CLIENT")).unwrap();
             srv.config(&format!("FileDescription[{id}]=from the application")).unwrap();
+            // A stream has no name: VirtualFileName is needed (906), and the
+            // descriptor is left alone.
+            let unnamed = pier::oftp::protocol::SendRequest { virtual_file_name: "", ..rq };
+            assert_eq!(srv.send_file(id, &unnamed).unwrap_err().code, 906);
+            assert_eq!(srv.get(PIER_OFTPSERVER_PROP_CONNUPLOADSTREAM, id).unwrap().as_i64().unwrap(), i64::from(fd));
+            assert_eq!(inode(fd), Some(ino));
             let sent = srv.send_file(id, &rq).map_err(|e| e.code);
             let after = srv.get(PIER_OFTPSERVER_PROP_CONNUPLOADSTREAM, id).unwrap().as_i64().unwrap();
             seen2.lock().unwrap().push((none, sent, after));
