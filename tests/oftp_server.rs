@@ -1544,7 +1544,8 @@ fn interrupt_ends_a_blocked_send_file_with_911_and_esid_99() {
     // thread, while the callback blocks the server's).
     let t = Instant::now();
     while outcome.lock().unwrap().is_none() {
-        s.interrupt(id).unwrap();
+        // (126 once SendFile returned and the session closed meanwhile.)
+        let _ = s.interrupt(id);
         assert!(t.elapsed() < Duration::from_secs(5), "SendFile was not interrupted");
         std::thread::sleep(Duration::from_millis(5));
     }
