@@ -307,3 +307,69 @@ def test_the_python_package_serves_oftp(tmp_path):
     assert ("end", 0, "INCOMING", 9, 0) in seen
     assert ("end", 1, "REPORT", 1300, 0) in seen
     assert ("accept", "O0013CLIENT", 3) in seen
+
+
+def test_the_c_boundary_sends_conn_upload_stream_and_names_fields_with_friendly_log_format(tmp_path):
+    """Through the C ABI (the generated package): SendFile with FileName ""
+    reads the descriptor in ConnUploadStream, which CloseStreamAfterTransfer
+    False leaves open and set; FriendlyLogFormat names the fields in
+    PITrail's CommandDescription and never shows the client's password."""
+    import threading
+
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "python"))
+    import pier
+
+    body = b"from a pipe\r\n" * 50
+    r, w = os.pipe()
+    os.write(w, body)
+    os.close(w)
+    trail, after = [], []
+    with pier.OFTPServer(local_host="127.0.0.1", local_port=0, server_ssid_code=SERVER,
+                         server_sfid_code=SERVER, server_password="SRVPW") as s:
+        s.config("FriendlyLogFormat=True")
+        s.config("CloseStreamAfterTransfer=False")
+
+        @s.on("AcceptConnection")
+        def accept(e):
+            s.connections[e.connection_id].download_directory = str(tmp_path)
+
+        @s.on("PITrail")
+        def pit(e):
+            trail.append((e.direction, e.command_description))
+
+        @s.on("ReadyToSend")
+        def ready(e):
+            c = s.connections[e.connection_id]
+            c.upload_stream = r
+            s.send_file(e.connection_id, "O0013CLIENT", "", "FROMPIPE")
+            after.append(c.upload_stream)
+            s.logoff(e.connection_id)
+
+        s.start_listening()
+        running = True
+
+        def loop():
+            while running:
+                s.do_events()
+
+        t = threading.Thread(target=loop)
+        t.start()
+        try:
+            i = Initiator("127.0.0.1", s.local_port)
+            i.start()
+            i.send_raw(b"R")
+            assert i.listen()[:1] == b"R"
+            i.esid(0)
+            assert i.closed()
+        finally:
+            running = False
+            t.join()
+    assert [(x.name, bytes(x.data)) for x in i.received] == [("FROMPIPE", body)]
+    assert after == [r], "ConnUploadStream still names the descriptor"
+    os.fstat(r)  # still open: the application closes it
+    os.close(r)
+    sfids = [d for direction, d in trail if direction == 1 and d.startswith("SFID ")]
+    assert len(sfids) == 1 and sfids[0].startswith("SFID DSN=FROMPIPE DATE="), trail
+    assert "DEST=O0013CLIENT ORIG=O0013SERVER FMT=U" in sfids[0], sfids[0]
+    assert any(d.startswith("SSID LEV=5 CODE=O0013CLIENT") for direction, d in trail if direction == 0), trail
+    assert not any("SECRET" in d or "SRVPW" in d for _, d in trail), "no password in the trail"

@@ -303,7 +303,7 @@ pub static OFTP_SETTINGS: &[SettingDef] = &[
     setting("FileHashAlgorithm", Int).per_conn(PerConn::Optional).default("1").range(0, 2).doc("Hash of files sent with a signed receipt: 0 SHA-1, 1 SHA-256, 2 SHA-512 (stored)."),
     setting("FireEndResponseOnSend", Bool).default("False").doc("Fire EndResponse (Direction 1) for EERPs and NERPs the server sends."),
     setting("FollowRedirects", Int).default("0").range(0, 2).doc("Accepted and stored; no effect: pier fetches nothing over the network."),
-    setting("FriendlyLogFormat", Bool).default("False").doc("PITrail's CommandDescription names the fields of each command (`SFID DSN=... DEST=...`) instead of the command's name."),
+    setting("FriendlyLogFormat", Bool).default("False").doc("PITrail's CommandDescription and the OFTP Log lines name the fields of each command (`SFID DSN=... DEST=...`; never the SSID password) instead of giving the command's name only."),
     setting("IdleTimeout", Int).per_conn(PerConn::Required).default("0").range(0, U32).doc("Seconds without data before this connection is closed (0 = none)."),
     setting("KeepAlive", Bool).default("False").doc("SO_KEEPALIVE on new connections."),
     setting("Linger", Bool).default("True").doc("True: a close sends what is queued first; False: a reset."),

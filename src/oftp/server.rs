@@ -204,10 +204,27 @@ fn spec_field(s: &CertSpec, f: CertField) -> Option<Value> {
 /// A field read from the certificate `spec` selects (its subject "" is the
 /// store's first, as "*").
 fn read_field(spec: &CertSpec, f: CertField) -> Value {
-    let spec =
-        CertSpec { subject: if spec.subject.is_empty() { "*".into() } else { spec.subject.clone() }, ..spec.clone() };
+    let spec = chosen(spec);
     let (info, has_key) = certinfo::of_spec(&spec);
     certinfo::field_value(&info, has_key, f)
+}
+
+/// `spec` with "" read as "*" (the store's first certificate).
+fn chosen(spec: &CertSpec) -> CertSpec {
+    CertSpec { subject: if spec.subject.is_empty() { "*".into() } else { spec.subject.clone() }, ..spec.clone() }
+}
+
+/// `<Cert>Encoded`: what was set, else the certificate the store and
+/// subject select, as Base64 DER (the form setting it takes back), else "".
+fn encoded_field(spec: &CertSpec) -> Value {
+    use base64::Engine;
+    if !spec.encoded.is_empty() || spec.store.is_empty() {
+        return Value::Bytes(spec.encoded.clone());
+    }
+    match chosen(spec).select() {
+        Ok(sel) => Value::Bytes(base64::engine::general_purpose::STANDARD.encode(sel.leaf_der()).into_bytes()),
+        Err(_) => Value::Bytes(Vec::new()),
+    }
 }
 
 impl Declared for StreamServer<OftpProtocol> {
@@ -220,6 +237,7 @@ impl Declared for StreamServer<OftpProtocol> {
     fn get_key(&self, key: OftpProp, index: i32) -> Result<Value> {
         use OftpProp::*;
         match key {
+            Stream(S::SslCertEncoded) => return Ok(encoded_field(&self.engine().lock().ssl.cert_spec())),
             Stream(p) => return self.stream_get(p, index),
             Cert(CertRole::Ssl, CertField::KeyPassword) => {
                 return Ok(Value::text(self.engine().lock().proto.ssl_cert_key_password.clone()))
@@ -230,6 +248,9 @@ impl Declared for StreamServer<OftpProtocol> {
             }
             Cert(CertRole::Own, f) => {
                 let spec = self.engine().lock().proto.certificate.clone();
+                if f == CertField::Encoded {
+                    return Ok(encoded_field(&spec));
+                }
                 return Ok(spec_field(&spec, f).unwrap_or_else(|| read_field(&spec, f)));
             }
             // No trusted certificates until ImportTrustedCerts (the
@@ -304,6 +325,21 @@ impl Declared for StreamServer<OftpProtocol> {
                     CertField::Encoded => c.encoded = v.into_bytes(),
                     CertField::KeyPassword => p.certificate_key_password = v.into_string(),
                     _ => return Err(Error::code(codes::READ_ONLY)),
+                }
+                if matches!(f, CertField::Subject | CertField::Encoded) {
+                    // As SSLCertSubject / SSLCertEncoded: setting one selects
+                    // the certificate now, and Subject reads back its full
+                    // subject ("" and the error when there is none).
+                    let chosen = !c.encoded.is_empty() || !(c.store.is_empty() || c.subject.is_empty());
+                    if chosen {
+                        match c.select() {
+                            Ok(sel) => c.subject = sel.subject,
+                            Err(e) => {
+                                c.subject.clear();
+                                return Err(e);
+                            }
+                        }
+                    }
                 }
                 return Ok(());
             }

@@ -176,6 +176,9 @@ pub struct OftpConn {
     end: Option<Error>,
     /// The close the session asked for, once the queued events are out.
     pending_close: Option<Error>,
+    /// After an ESID 00 with DisconnectAfterEndSession False: the wait for
+    /// the client to close (ConnTimeout) has started.
+    awaited_close: bool,
 }
 
 impl OftpConn {
@@ -230,7 +233,8 @@ impl OftpProtocol {
         for a in actions {
             match a {
                 Action::Send(stb) => {
-                    self.trace(cx.id(), &mut c.queued, 1, &stb[STH_LEN..]);
+                    let level = trace_level(&c.session);
+                    self.trace(cx.id(), level, &mut c.queued, 1, &stb[STH_LEN..]);
                     cx.send(Segment::Owned(stb));
                 }
                 Action::Event(e) => self.on_session_event(cx, c, e),
@@ -245,13 +249,22 @@ impl OftpProtocol {
                 Action::StopTimer => c.timer_generation += 1,
                 Action::Disconnect => {
                     let end = c.end.clone().unwrap_or_else(|| Error::new(0, "OK"));
-                    if self.disconnect_after_end_session || end.code != 0 {
+                    if self.disconnect_after_end_session || end.code != 0 || c.awaited_close {
                         // After the events still queued (the trace of the
                         // last command): they are about an open connection.
                         c.pending_close = Some(end);
+                    } else {
+                        // DisconnectAfterEndSession False: the client closes
+                        // (on_eof), or after ConnTimeout the session's timer
+                        // disconnects (RFC 5024 §9.9 A; the Disconnect it
+                        // asks for then closes).
+                        c.awaited_close = true;
+                        c.timer_generation += 1;
+                        if cx.timeout() > 0 {
+                            let at = Instant::now() + Duration::from_secs(cx.timeout().into());
+                            cx.schedule(at, OftpTimer::Response(c.timer_generation));
+                        }
                     }
-                    // Otherwise the client closes (on_eof), or the session's
-                    // timer disconnects (RFC 5024 §9.9 A).
                 }
             }
         }
@@ -323,7 +336,13 @@ impl OftpProtocol {
                 self.end_outgoing(id, c, &what);
                 let description =
                     if error_code == 0 { "OK".to_string() } else { format!("ESID {:02}: {what}", reason.code()) };
-                c.end = Some(Error::new(error_code, description));
+                c.end = match c.end.take() {
+                    // The error that made the server end it (SendFile failed
+                    // or was interrupted, a value pier cannot send): the
+                    // connection ends with it, not with 0.
+                    Some(e) if error_code == 0 && e.code != 0 => Some(e),
+                    _ => Some(Error::new(error_code, description)),
+                };
             }
         }
     }
@@ -390,13 +409,13 @@ impl OftpProtocol {
     }
 
     /// PITrail and, at LogLevel 1+, a Log line for one command.
-    fn trace(&self, id: i32, queued: &mut VecDeque<OftpEvent>, direction: i32, oeb: &[u8]) {
+    fn trace(&self, id: i32, level: Level, queued: &mut VecDeque<OftpEvent>, direction: i32, oeb: &[u8]) {
         let code = oeb.first().copied().unwrap_or(0);
         let logged = self.log_level >= 1 && code != b'D' || self.log_level >= 2;
         if !logged && !self.pitrail_events {
             return;
         }
-        let description = if self.friendly_log_format { friendly(oeb) } else { name_of(code).to_string() };
+        let description = if self.friendly_log_format { friendly(oeb, level) } else { name_of(code).to_string() };
         if logged {
             let arrow = if direction == 0 { "<-" } else { "->" };
             self.log_to(queued, id, 1, "OFTP", format!("{arrow} {description}"));
@@ -449,7 +468,7 @@ impl OftpProtocol {
         };
         let (start, end) = (c.input_start + STH_LEN, c.input_start + total);
         c.input_start += total;
-        self.trace(cx.id(), &mut c.queued, 0, &c.input[start..end]);
+        self.trace(cx.id(), trace_level(&c.session), &mut c.queued, 0, &c.input[start..end]);
         let actions = match c.incoming.as_mut() {
             // DATA of the open file: checked and decoded in one pass,
             // straight from the input (Event::DataChecked stores it).
@@ -478,6 +497,12 @@ fn pop_queued(cx: &mut Ctx<'_, OftpTimer>, c: &mut OftpConn) -> Option<OftpEvent
     ev
 }
 
+/// The level a traced command is decoded at: the agreed one, else 2.0 (SSRM,
+/// SSID and ESID decode before a level is agreed).
+fn trace_level(session: &Session) -> Level {
+    session.negotiated().map_or(Level::V20, |n| n.level)
+}
+
 /// Drops the input already framed once it is most of the buffer.
 fn compact(c: &mut OftpConn) {
     if c.input_start == c.input.len() {
@@ -492,16 +517,72 @@ fn compact(c: &mut OftpConn) {
     }
 }
 
-/// PITrail's description with FriendlyLogFormat: the name and the
-/// printable part of the command.
-fn friendly(oeb: &[u8]) -> String {
+/// PITrail's description (and the Log line) with FriendlyLogFormat: the
+/// command's name and its fields by name (`SFID DSN=PAYROLL DATE=...
+/// DEST=... ORIG=...`), decoded at the session's `level`; never the SSID's
+/// password. A buffer that does not decode gets its name only.
+fn friendly(oeb: &[u8], level: Level) -> String {
+    use super::command::Command as C;
     let code = oeb.first().copied().unwrap_or(0);
     if code == b'D' {
         return format!("DATA ({} octets)", oeb.len());
     }
-    let body: String =
-        oeb.iter().skip(1).take(160).map(|&b| if (0x20..0x7f).contains(&b) { b as char } else { '.' }).collect();
-    format!("{} {}", name_of(code), body.trim_end())
+    let Ok(cmd) = C::decode(oeb, level) else { return name_of(code).to_string() };
+    let yn = |b: bool| if b { 'Y' } else { 'N' };
+    let stamp = |s: &super::stamp::FileStamp| super::names::format_stamp(s, "yyyyMMddHHmmssffff");
+    let text = |t: &str| if t.is_empty() { String::new() } else { format!(" REAST={t}") };
+    let fields = match &cmd {
+        C::Ssrm(_) => "MSG=ODETTE FTP READY".to_string(),
+        C::Ssid(s) => format!(
+            "LEV={} CODE={} SDEB={} SR={} CMPR={} REST={} CRED={} AUTH={} USER={}",
+            s.release_level,
+            s.code,
+            s.buffer_size.get(),
+            match s.send_receive {
+                SendReceive::Both => 'B',
+                SendReceive::Send => 'S',
+                SendReceive::Receive => 'R',
+            },
+            yn(s.compression),
+            yn(s.restart),
+            s.credit.get(),
+            yn(s.secure_authentication),
+            s.user_data
+        ),
+        C::Sfid(s) => format!(
+            "DSN={} DATE={} USER={} DEST={} ORIG={} FMT={} LRECL={} FSIZ={} REST={}",
+            s.dataset_name,
+            stamp(&s.stamp),
+            s.user_data,
+            s.destination,
+            s.originator,
+            s.format.as_byte() as char,
+            s.max_record_size,
+            s.file_size,
+            s.restart_position
+        ),
+        C::Sfpa(s) => format!("ACNT={}", s.answer_count),
+        C::Sfna(s) => format!("REAS={:02} RRTR={}{}", s.reason.code(), yn(s.retry), text(&s.text)),
+        C::Efid(e) => format!("RCNT={} UCNT={}", e.record_count, e.unit_count),
+        C::Efpa(e) => format!("CD={}", yn(e.change_direction)),
+        C::Efna(e) => format!("REAS={:02}{}", e.reason.code(), text(&e.text)),
+        C::Esid(e) => format!("REAS={:02}{}", e.reason.code(), text(&e.text)),
+        C::Eerp(e) => {
+            format!("DSN={} DATE={} DEST={} ORIG={}", e.dataset_name, stamp(&e.stamp), e.destination, e.originator)
+        }
+        C::Nerp(n) => format!(
+            "DSN={} DATE={} DEST={} ORIG={} CREA={} REAS={:02}{}",
+            n.dataset_name,
+            stamp(&n.stamp),
+            n.destination,
+            n.originator,
+            n.creator,
+            n.reason.code(),
+            text(&n.text)
+        ),
+        _ => String::new(),
+    };
+    format!("{} {fields}", cmd.name()).trim_end().to_string()
 }
 
 impl Protocol for OftpProtocol {
@@ -581,6 +662,7 @@ impl Protocol for OftpProtocol {
             established: false,
             end: None,
             pending_close: None,
+            awaited_close: false,
         }
     }
 

@@ -165,6 +165,10 @@ impl OftpProtocol {
             if c.props.upload_stream < 0 {
                 return Err(Error::invalid_value("SendFile: FileName is empty and ConnUploadStream is not set"));
             }
+            if rq.virtual_file_name.is_empty() {
+                // A stream has no name to take SFIDDSN from.
+                return Err(Error::invalid_value("SendFile: reading ConnUploadStream needs a VirtualFileName"));
+            }
             use std::os::fd::FromRawFd;
             // SAFETY: ConnUploadStream is a descriptor the application gave
             // pier to read; ManuallyDrop keeps it open unless
@@ -190,6 +194,12 @@ impl OftpProtocol {
         } else {
             rq.virtual_file_name.to_string()
         };
+        if name.is_empty() {
+            return Err(Error::invalid_value(format!(
+                "SendFile: no VirtualFileName, and '{}' has no file name",
+                rq.file_name
+            )));
+        }
         let stamp = match parse_stamp(&c.props.virtual_file_date) {
             Some(s) => s,
             None => FileStamp::now(),
