@@ -2,8 +2,9 @@
  * oftp_server.c — an ODETTE FTP responder on pier's OFTPServer, in one C file.
  *
  *   oftp_server --port N --ssid CODE --sfid CODE --password PW --in DIR
- *               [--outbox DIR] [--partner SSID:PASSWORD]...
+ *               [--outbox DIR] [--partner SSID:PASSWORD[:CERT]]...
  *               [--cert FILE [--key FILE] [--client-ca FILE]]
+ *               [--security-cert FILE] [--secure-auth off|optional|required]
  *               [--version 1.2|1.3|1.4|2.0] [--help]
  *
  *   --port       TCP port (3305 is ODETTE's, 6619 over TLS; 0 = any free port)
@@ -18,6 +19,14 @@
  *   --partner    accept this SSID code with this password only (repeatable);
  *                with none, any partner is accepted. An unknown code is
  *                refused with ESID 03, a wrong password with ESID 04.
+ *                CERT: the partner's certificate (PEM or DER file) for OFTP
+ *                2.0 security (ConnRecipientCertStore): secure
+ *                authentication challenges it
+ *   --security-cert  the server's own certificate for OFTP 2.0 security
+ *                (Certificate): a PEM file with its RSA key, or a PKCS#12
+ *                file; secure authentication answers challenges with it
+ *   --secure-auth  SecureAuthentication: off (0), required (1), optional (2,
+ *                the default: as the client asks)
  *   --cert       OFTP over TLS (UseSSL): a PEM file with the key and the
  *                certificate chain, or a PKCS#12 file; --key a separate PEM
  *                key; --client-ca a PEM CA bundle: clients must present a
@@ -52,6 +61,7 @@
 struct partner {
     char ssid[26];
     char password[9];
+    const char *cert; /* NULL: none */
 };
 
 struct app {
@@ -72,8 +82,9 @@ static void on_signal(int sig) {
 static void usage(FILE *out) {
     fprintf(out,
             "usage: oftp_server --port N --ssid CODE --sfid CODE --password PW --in DIR\n"
-            "                   [--outbox DIR] [--partner SSID:PASSWORD]...\n"
+            "                   [--outbox DIR] [--partner SSID:PASSWORD[:CERT]]...\n"
             "                   [--cert FILE [--key FILE] [--client-ca FILE]]\n"
+            "                   [--security-cert FILE] [--secure-auth off|optional|required]\n"
             "                   [--version 1.2|1.3|1.4|2.0] [--help]\n"
             "An ODETTE FTP responder: receives into --in, sends --outbox/<partner>/* at the\n"
             "partner's turn, moving each file to sent/ on its EERP. See the source for more.\n");
@@ -158,6 +169,16 @@ static int on_event(void *handle, int event_id, void *params, void *user_data) {
         if (p->accept)
             pier_oftpserver_set(app->server, PIER_OFTPSERVER_PROP_CONNDOWNLOADDIRECTORY, p->connection_id, app->in_dir,
                                 -1);
+        for (int i = 0; p->accept && i < app->npartners; i++) {
+            /* The partner's certificate: what secure authentication challenges. */
+            const struct partner *pt = &app->partners[i];
+            if (pt->cert && strcmp(pt->ssid, p->client_ssid_code) == 0) {
+                int cid = p->connection_id;
+                pier_oftpserver_set_int(app->server, PIER_OFTPSERVER_PROP_CONNRECIPIENTCERTSTORETYPE, cid, 99);
+                pier_oftpserver_set(app->server, PIER_OFTPSERVER_PROP_CONNRECIPIENTCERTSTORE, cid, pt->cert, -1);
+                pier_oftpserver_set(app->server, PIER_OFTPSERVER_PROP_CONNRECIPIENTCERTSUBJECT, cid, "*", -1);
+            }
+        }
         break;
     }
     case PIER_OFTPSERVER_EVENT_ENDTRANSFER: {
@@ -200,6 +221,8 @@ static int on_event(void *handle, int event_id, void *params, void *user_data) {
 int main(int argc, char **argv) {
     static struct app app;
     const char *port = NULL, *ssid = NULL, *sfid = NULL, *password = NULL, *cert = NULL, *key = NULL, *client_ca = NULL;
+    const char *security_cert = NULL;
+    int secure_auth = 2;
     app.max_version = 3;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -208,7 +231,8 @@ int main(int argc, char **argv) {
             return 0;
         }
         const char *opts[] = {"--port", "--ssid", "--sfid", "--password", "--in", "--outbox",
-                              "--partner", "--cert", "--key", "--client-ca", "--version"};
+                              "--partner", "--cert", "--key", "--client-ca", "--version", "--security-cert",
+                              "--secure-auth"};
         int known = 0;
         for (size_t k = 0; k < sizeof opts / sizeof *opts; k++) known |= strcmp(a, opts[k]) == 0;
         if (!known) return bad("option", a);
@@ -231,17 +255,29 @@ int main(int argc, char **argv) {
             app.outbox = v;
         } else if (strcmp(a, "--partner") == 0) {
             const char *colon = strchr(v, ':');
-            if (!colon || colon == v || colon - v > 25 || strlen(colon + 1) > 8 || app.npartners == MAX_PARTNERS)
-                return bad("partner (SSID:PASSWORD)", v);
+            const char *cert_at = colon ? strchr(colon + 1, ':') : NULL;
+            size_t pwlen = cert_at ? (size_t)(cert_at - colon - 1) : (colon ? strlen(colon + 1) : 0);
+            if (!colon || colon == v || colon - v > 25 || pwlen > 8 || (cert_at && !cert_at[1]) ||
+                app.npartners == MAX_PARTNERS)
+                return bad("partner (SSID:PASSWORD[:CERT])", v);
             struct partner *p = &app.partners[app.npartners++];
             snprintf(p->ssid, sizeof p->ssid, "%.*s", (int)(colon - v), v);
-            snprintf(p->password, sizeof p->password, "%s", colon + 1);
+            snprintf(p->password, sizeof p->password, "%.*s", (int)pwlen, colon + 1);
+            p->cert = cert_at ? cert_at + 1 : NULL;
         } else if (strcmp(a, "--cert") == 0) {
             cert = v;
         } else if (strcmp(a, "--key") == 0) {
             key = v;
         } else if (strcmp(a, "--client-ca") == 0) {
             client_ca = v;
+        } else if (strcmp(a, "--security-cert") == 0) {
+            security_cert = v;
+        } else if (strcmp(a, "--secure-auth") == 0) {
+            const char *modes[] = {"off", "required", "optional"};
+            secure_auth = -1;
+            for (int k = 0; k < 3; k++)
+                if (strcmp(v, modes[k]) == 0) secure_auth = k;
+            if (secure_auth < 0) return bad("secure-auth", v);
         } else if (strcmp(a, "--version") == 0) {
             const char *levels[] = {"1.2", "1.3", "1.4", "2.0"};
             app.max_version = -1;
@@ -266,6 +302,17 @@ int main(int argc, char **argv) {
     check(&app, pier_oftpserver_set(h, PIER_OFTPSERVER_PROP_SERVERSSIDCODE, 0, ssid, -1), "--ssid");
     check(&app, pier_oftpserver_set(h, PIER_OFTPSERVER_PROP_SERVERSFIDCODE, 0, sfid, -1), "--sfid");
     check(&app, pier_oftpserver_set(h, PIER_OFTPSERVER_PROP_SERVERPASSWORD, 0, password, -1), "--password");
+    if (security_cert) {
+        check(&app, pier_oftpserver_set_int(h, PIER_OFTPSERVER_PROP_CERTIFICATESTORETYPE, 0, 99), "--security-cert");
+        check(&app, pier_oftpserver_set(h, PIER_OFTPSERVER_PROP_CERTIFICATESTORE, 0, security_cert, -1),
+              "--security-cert");
+        check(&app, pier_oftpserver_set(h, PIER_OFTPSERVER_PROP_CERTIFICATESUBJECT, 0, "*", -1), "--security-cert");
+    }
+    {
+        char cfg[64];
+        snprintf(cfg, sizeof cfg, "SecureAuthentication=%d", secure_auth);
+        if (!pier_oftpserver_do_config(h, cfg)) check(&app, pier_oftpserver_get_last_error_code(h), "--secure-auth");
+    }
     if (cert) {
         /* A separate key: the PEM store is key + chain, read from both files. */
         check(&app, pier_oftpserver_set_int(h, PIER_OFTPSERVER_PROP_SSLCERTSTORETYPE, 0, 99), "SSLCertStoreType");

@@ -24,10 +24,12 @@ import argparse
 import os
 import socket
 import ssl
+import subprocess
 import sys
 from dataclasses import dataclass, field
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs7
 
@@ -146,6 +148,8 @@ class SecureAuth:
     cert: object
     server_cert: object
     mode: str = "good"
+    key_path: str = ""
+    cert_path: str = ""
 
     @staticmethod
     def load(key_pem: str, cert_pem: str, server_cert_pem: str, mode: str = "good") -> "SecureAuth":
@@ -155,7 +159,17 @@ class SecureAuth:
             cert = x509.load_pem_x509_certificate(f.read())
         with open(server_cert_pem, "rb") as f:
             server = x509.load_pem_x509_certificate(f.read())
-        return SecureAuth(key, cert, server, mode)
+        return SecureAuth(key, cert, server, mode, key_pem, cert_pem)
+
+    def open(self, envelope: bytes) -> bytes:
+        """An EnvelopedData for us: `cryptography` reads AES-128/256 only,
+        so 3DES and AES-192 go to `openssl cms -decrypt`."""
+        try:
+            return pkcs7.pkcs7_decrypt_der(envelope, self.cert, self.key, [])
+        except UnsupportedAlgorithm:
+            r = subprocess.run(["openssl", "cms", "-decrypt", "-inform", "DER", "-binary", "-recip", self.cert_path,
+                                "-inkey", self.key_path], input=envelope, capture_output=True, check=True)
+            return r.stdout
 
 
 @dataclass
@@ -262,11 +276,15 @@ class Initiator:
         sealed for its certificate (AUCH) and its AURP checked."""
         a = self.auth
         self.send_raw(b"J")
-        auch = self.expect(b"A")
+        auch = self.recv()
+        if auch is None or auch[:1] == b"F":
+            raise ProtocolError(f"ESID {auch[1:3].decode()}" if auch else "closed after our SECD")
+        if auch[:1] != b"A":
+            raise ProtocolError(f"expected AUCH, got {auch[:40]!r}")
         n = int.from_bytes(auch[1:3], "big")
         if len(auch) != 3 + n:
             raise ProtocolError(f"AUCH of {len(auch)} octets says {n}")
-        challenge = pkcs7.pkcs7_decrypt_der(auch[3:], a.cert, a.key, [])
+        challenge = a.open(auch[3:])
         if len(challenge) != 20:
             raise ProtocolError(f"the server's challenge holds {len(challenge)} octets")
         if a.mode == "wrong-response":

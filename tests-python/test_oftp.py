@@ -22,7 +22,7 @@ import time
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from oftp_initiator import Initiator, ProtocolError, Stamp  # noqa: E402
+from oftp_initiator import Initiator, ProtocolError, SecureAuth, Stamp  # noqa: E402
 from test_ws import example_binary, make_cert  # noqa: E402
 
 TIMEOUT = 20
@@ -373,3 +373,107 @@ def test_the_c_boundary_sends_conn_upload_stream_and_names_fields_with_friendly_
     assert "DEST=O0013CLIENT ORIG=O0013SERVER FMT=U" in sfids[0], sfids[0]
     assert any(d.startswith("SSID LEV=5 CODE=O0013CLIENT") for direction, d in trail if direction == 0), trail
     assert not any("SECRET" in d or "SRVPW" in d for _, d in trail), "no password in the trail"
+
+
+# --- secure authentication (RFC 5024 §4.2.3), issue 11 ---------------------------------------------------------
+
+def rsa_identity(tmp, name):
+    """An RSA key and self-signed certificate (CMS key transport needs RSA): paths of key, cert, key+cert."""
+    key, cert, both = (os.path.join(tmp, f"{name}.{ext}") for ext in ("key", "crt", "pem"))
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                    "-subj", f"/CN={name}", "-days", "2"], check=True, capture_output=True)
+    with open(both, "w") as f:
+        f.write(open(key).read() + open(cert).read())
+    return key, cert, both
+
+
+@pytest.fixture(scope="module")
+def identities():
+    tmp = tempfile.mkdtemp(prefix="pier-oftp-ids-")
+    ids = {n: rsa_identity(tmp, n) for n in ("server", "client", "stranger")}
+    yield ids
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def auth_server(ids, *extra):
+    _, client_cert, _ = ids["client"]
+    return OftpServer("--security-cert", ids["server"][2], "--partner", f"O0013CLIENT:SECRET:{client_cert}", *extra)
+
+
+def client_auth(ids, mode="good", who="client"):
+    key, cert, _ = ids[who]
+    return SecureAuth.load(key, cert, ids["server"][1], mode)
+
+
+def test_secure_authentication_both_ways_then_a_file(identities):
+    s = auth_server(identities)
+    try:
+        i = s.initiator(auth=client_auth(identities))
+        answer = i.start()  # SSID, SECD, AUCH/AURP both ways: raises unless both proved their keys
+        assert answer[47:48] == b"Y"
+        assert i.send_file("AUTHED", b"after authentication", dest=SERVER)[:1] == b"4"
+        i.send_raw(b"R")
+        assert i.listen()[:1] == b"R"
+        i.esid(0)
+        wait_for(lambda: os.path.exists(os.path.join(s.inbox, "AUTHED")))
+    finally:
+        out = s.close()
+    assert "error" not in out, out
+
+
+@pytest.mark.parametrize("mode,esid", [("wrong-response", "11"), ("garbled-challenge", "11")])
+def test_a_client_failing_authentication_gets_esid_11_and_never_reaches_files(identities, mode, esid):
+    s = auth_server(identities)
+    try:
+        with pytest.raises(ProtocolError, match=f"ESID {esid}"):
+            s.initiator(auth=client_auth(identities, mode)).start()
+    finally:
+        out = s.close()
+    assert "AcceptFile" not in out
+    code = "690" if mode == "wrong-response" else "684"
+    assert f"error {code}" in out, out
+
+
+def test_a_client_with_another_key_cannot_open_the_challenge(identities):
+    # The server challenges the certificate it knows for O0013CLIENT; a
+    # stranger's key cannot open it (the Initiator fails, the session ends).
+    s = auth_server(identities)
+    try:
+        with pytest.raises(Exception):
+            s.initiator(auth=client_auth(identities, who="stranger")).start()
+    finally:
+        s.close()
+
+
+def test_secure_authentication_policy_and_missing_certificates(identities):
+    # Required, and the client does not ask: ESID 12.
+    s = auth_server(identities, "--secure-auth", "required")
+    try:
+        with pytest.raises(ProtocolError, match="ESID 12"):
+            s.initiator().start()
+    finally:
+        s.close()
+    # Off, and the client asks: ESID 12.
+    s = auth_server(identities, "--secure-auth", "off")
+    try:
+        with pytest.raises(ProtocolError, match="ESID 12"):
+            s.initiator(auth=client_auth(identities)).start()
+    finally:
+        s.close()
+    # No certificate for the partner: ESID 12 and error 689 naming what to set.
+    s = OftpServer("--security-cert", identities["server"][2])
+    try:
+        with pytest.raises(ProtocolError, match="ESID 12"):
+            s.initiator(auth=client_auth(identities)).start()
+    finally:
+        out = s.close()
+    assert "error 689" in out and "ConnRecipientCertStore" in out, out
+    # Optional (the default) and the client does not ask: files as before.
+    s = auth_server(identities)
+    try:
+        i = s.initiator()
+        assert i.start()[47:48] == b"N"
+        assert i.send_file("PLAIN", b"no authentication", dest=SERVER)[:1] == b"4"
+        i.esid(0)
+    finally:
+        s.close()

@@ -29,6 +29,7 @@ pub mod pipeline;
 pub mod random;
 mod rsasig;
 pub mod signed;
+pub mod small;
 pub mod suite;
 pub mod tree;
 pub mod verify;

@@ -12,6 +12,7 @@
 
 mod receive;
 mod restart;
+mod security;
 mod send;
 mod speak;
 
@@ -22,7 +23,7 @@ use super::command::{name_of, CreditCount, ExchangeBufferSize, SendReceive, Ssid
 use super::error::{OFTP_ERR_BUILD, OFTP_ERR_NO_SFID, OFTP_ERR_NO_SSID};
 use super::event::OftpEvent;
 use super::reason::EsidReason;
-use super::session::{Action, Config, ConnectResponse, Event, Session};
+use super::session::{Action, AuthPolicy, Config, ConnectResponse, Event, Session};
 use super::sth::STH_LEN;
 use super::Level;
 use crate::core::error::Error;
@@ -96,6 +97,8 @@ pub struct OftpProtocol {
     /// does for its Transfer; the Rust API keeps both on.
     pub pitrail_events: bool,
     pub transfer_events: bool,
+    /// TrustedCerts (DER), as ImportTrustedCerts loaded them.
+    pub trusted: Vec<Vec<u8>>,
     /// Settings that are stored and read back (those of the security issue
     /// and those without effect here), by name and connection.
     pub stored: HashMap<(String, Option<i32>), String>,
@@ -172,6 +175,8 @@ pub struct OftpConn {
     timer_generation: u64,
     /// The stream is up (TLS established): the session has begun.
     established: bool,
+    /// Secure authentication under way (security.rs).
+    auth: Option<crate::oftp::auth::Exchange>,
     /// How the connection ends once the session asked for the disconnect.
     end: Option<Error>,
     /// The close the session asked for, once the queued events are out.
@@ -220,9 +225,11 @@ impl OftpProtocol {
                 2 => SendReceive::Receive,
                 _ => SendReceive::Both,
             },
-            // Until the security layer lands, secure authentication is never
-            // agreed: a client that asks gets ESID 12 (docs/OFTP.md).
-            secure_authentication: super::session::AuthPolicy::Off,
+            secure_authentication: match self.secure_authentication {
+                0 => AuthPolicy::Off,
+                1 => AuthPolicy::Required,
+                _ => AuthPolicy::Allowed,
+            },
             user_data: String::new(),
             auto_credit: true,
         }
@@ -298,15 +305,8 @@ impl OftpProtocol {
                 );
                 cx.announce();
             }
-            Event::AuthenticationStarted | Event::Security(_) => {
-                // Never agreed (session_config): unreachable in practice;
-                // end the session rather than hang in WF_SECD.
-                let actions = c.session.abort(
-                    EsidReason::SecureAuthenticationRequirementsIncompatible,
-                    "secure authentication is not available",
-                );
-                self.run(cx, c, actions);
-            }
+            Event::AuthenticationStarted => self.on_authentication_started(c),
+            Event::Security(cmd) => self.on_security_command(cx, c, cmd),
             Event::StartFile(sfid) => self.on_start_file(cx, c, sfid),
             // DATA of the open file goes through on_exchange_buffer_with
             // (next_buffer), which reports it as DataChecked; a copy here
@@ -610,6 +610,7 @@ impl Protocol for OftpProtocol {
             secure_authentication: 2,
             pitrail_events: true,
             transfer_events: true,
+            trusted: Vec::new(),
             stored: HashMap::new(),
             certificate: CertSpec { store: b"MY".to_vec(), ..CertSpec::default() },
             certificate_key_password: String::new(),
@@ -660,6 +661,7 @@ impl Protocol for OftpProtocol {
             cd_after_rtr: false,
             timer_generation: 0,
             established: false,
+            auth: None,
             end: None,
             pending_close: None,
             awaited_close: false,
