@@ -172,7 +172,15 @@ int main(void) {
     CHECK_INT(pier_oftpserver_get_last_error_code(h), PIER_ERR_UNKNOWN_SETTING);
     CHECK(pier_oftpserver_do_config(h, "ExchangeBufferSize=100") == NULL);
     CHECK_INT(pier_oftpserver_get_last_error_code(h), PIER_ERR_INVALID_VALUE);
-    CHECK_INT(pier_oftpserver_do_importtrustedcerts(h), PIER_ERR_NOT_SUPPORTED);
+    /* Nothing to import yet, no Certificate to validate: 691 and 689, and *valid false. */
+    CHECK_INT(pier_oftpserver_do_importtrustedcerts(h), 691);
+    CHECK(strstr(pier_oftpserver_get_last_error(h), "TrustedCertsData") != NULL);
+    bool valid = true;
+    CHECK_INT(pier_oftpserver_do_validatecert(h, &valid), 689);
+    CHECK(!valid);
+    CHECK_INT(pier_oftpserver_do_validatecert(h, NULL), 689);
+    CHECK_INT(pier_oftpserver_do_validaterecipientcert(h, 7, &valid), PIER_ERR_INVALID_CONNECTION);
+    CHECK_INT(pier_oftpserver_get_int(h, PIER_OFTPSERVER_PROP_TRUSTEDCERTCOUNT, 0), 0);
     CHECK_INT(pier_oftpserver_do_logoff(h, 7), PIER_ERR_INVALID_CONNECTION);
     CHECK_INT(pier_oftpserver_do_sendfile(h, 7, "", "/etc/hostname", ""), PIER_ERR_INVALID_CONNECTION);
     CHECK_INT(pier_oftpserver_do_startlistening(NULL), PIER_ERR_INVALID_HANDLE);

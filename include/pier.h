@@ -2496,20 +2496,30 @@ int pier_oftpserver_do_exchangecertificate(struct pier_oftpserver *h,
                                            int certificate_exchange_type);
 
 /**
- * Imports the trusted CA certificates of TrustedCertsData. 910 until the
- * security layer lands (docs/OFTP.md).
+ * Imports the trusted CA certificates TrustedCertsData names (a directory,
+ * a file, or PEM/DER/base64/PKCS#7 data) into TrustedCerts; 691 with the
+ * reason, TrustedCerts unchanged (docs/OFTP.md, Certificates).
+ *
+ * ```c
+ * pier_oftpserver_do_config(h, "TrustedCertsData=/etc/oftp/partner-cas");
+ * if (pier_oftpserver_do_importtrustedcerts(h) != 0) puts(pier_oftpserver_get_last_error(h));
+ * ```
  */
 int pier_oftpserver_do_importtrustedcerts(struct pier_oftpserver *h);
 
 /**
- * Validates the Certificate (dates, chain to TrustedCerts); `*valid` (if not
- * NULL) gets the result. 910 until the security layer lands (docs/OFTP.md).
+ * Validates the Certificate: its private key is there, it is within its
+ * validity dates and, with TrustedCerts imported, issued by one of them
+ * (self-signed skips that). `*valid` (if not NULL) gets whether it passed;
+ * a failure also returns its code: 689 no certificate or key, 690 naming
+ * what failed (docs/OFTP.md, Certificates).
  */
 int pier_oftpserver_do_validatecert(struct pier_oftpserver *h, bool *valid);
 
 /**
- * Validates the connection's recipient certificate; `*valid` (if not NULL)
- * gets the result. 910 until the security layer lands (docs/OFTP.md).
+ * Validates the connection's ConnRecipientCert* as
+ * pier_oftpserver_do_validatecert does the Certificate (no private key
+ * needed); `*valid` (if not NULL) gets whether it passed.
  */
 int pier_oftpserver_do_validaterecipientcert(struct pier_oftpserver *h,
                                              int connection_id,

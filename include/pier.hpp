@@ -5339,8 +5339,14 @@ class OFTPServer : public detail::Component<OFTPServer, detail::OFTPServerTraits
     void exchange_certificate(int connection_id, CStr client_sfid_code, CStr certificate_store, int certificate_exchange_type, std::error_code &ec) noexcept { ec = this->status_(pier_oftpserver_do_exchangecertificate(this->h_, connection_id, client_sfid_code.c_str(), certificate_store.c_str(), certificate_exchange_type)); }
 
     /**
-     * `pier_oftpserver_do_importtrustedcerts`: Imports the trusted CA certificates of TrustedCertsData. 910 until the
-     * security layer lands (docs/OFTP.md).
+     * `pier_oftpserver_do_importtrustedcerts`: Imports the trusted CA certificates TrustedCertsData names (a directory,
+     * a file, or PEM/DER/base64/PKCS#7 data) into TrustedCerts; 691 with the
+     * reason, TrustedCerts unchanged (docs/OFTP.md, Certificates).
+     *
+     * ```c
+     * pier_oftpserver_do_config(h, "TrustedCertsData=/etc/oftp/partner-cas");
+     * if (pier_oftpserver_do_importtrustedcerts(h) != 0) puts(pier_oftpserver_get_last_error(h));
+     * ```
      *
      * Throws pier::Error (and rethrows what a handler threw meanwhile); the overload with a std::error_code sets it instead.
      */
@@ -5348,8 +5354,11 @@ class OFTPServer : public detail::Component<OFTPServer, detail::OFTPServerTraits
     void import_trusted_certs(std::error_code &ec) noexcept { ec = this->status_(pier_oftpserver_do_importtrustedcerts(this->h_)); }
 
     /**
-     * `pier_oftpserver_do_validatecert`: Validates the Certificate (dates, chain to TrustedCerts); `*valid` (if not
-     * NULL) gets the result. 910 until the security layer lands (docs/OFTP.md).
+     * `pier_oftpserver_do_validatecert`: Validates the Certificate: its private key is there, it is within its
+     * validity dates and, with TrustedCerts imported, issued by one of them
+     * (self-signed skips that). `*valid` (if not NULL) gets whether it passed;
+     * a failure also returns its code: 689 no certificate or key, 690 naming
+     * what failed (docs/OFTP.md, Certificates).
      *
      * Throws pier::Error (and rethrows what a handler threw meanwhile); the overload with a std::error_code sets it instead.
      */
@@ -5357,8 +5366,9 @@ class OFTPServer : public detail::Component<OFTPServer, detail::OFTPServerTraits
     bool validate_cert(std::error_code &ec) noexcept { bool valid = false; ec = this->status_(pier_oftpserver_do_validatecert(this->h_, &valid)); return valid; }
 
     /**
-     * `pier_oftpserver_do_validaterecipientcert`: Validates the connection's recipient certificate; `*valid` (if not NULL)
-     * gets the result. 910 until the security layer lands (docs/OFTP.md).
+     * `pier_oftpserver_do_validaterecipientcert`: Validates the connection's ConnRecipientCert* as
+     * pier_oftpserver_do_validatecert does the Certificate (no private key
+     * needed); `*valid` (if not NULL) gets whether it passed.
      *
      * Throws pier::Error (and rethrows what a handler threw meanwhile); the overload with a std::error_code sets it instead.
      */

@@ -4129,22 +4129,32 @@ class OFTPServer(Component):
         self._call("pier_oftpserver_do_exchangecertificate", connection_id, _text_arg(client_sfid_code), _text_arg(certificate_store), certificate_exchange_type)
 
     def import_trusted_certs(self) -> None:
-        """``pier_oftpserver_do_importtrustedcerts``: Imports the trusted CA certificates of TrustedCertsData. 910 until the
-        security layer lands (docs/OFTP.md).
+        """``pier_oftpserver_do_importtrustedcerts``: Imports the trusted CA certificates TrustedCertsData names (a directory,
+        a file, or PEM/DER/base64/PKCS#7 data) into TrustedCerts; 691 with the
+        reason, TrustedCerts unchanged (docs/OFTP.md, Certificates).
+
+        ```c
+        pier_oftpserver_do_config(h, "TrustedCertsData=/etc/oftp/partner-cas");
+        if (pier_oftpserver_do_importtrustedcerts(h) != 0) puts(pier_oftpserver_get_last_error(h));
+        ```
         """
         self._call("pier_oftpserver_do_importtrustedcerts")
 
     def validate_cert(self) -> bool:
-        """``pier_oftpserver_do_validatecert``: Validates the Certificate (dates, chain to TrustedCerts); `*valid` (if not
-        NULL) gets the result. 910 until the security layer lands (docs/OFTP.md).
+        """``pier_oftpserver_do_validatecert``: Validates the Certificate: its private key is there, it is within its
+        validity dates and, with TrustedCerts imported, issued by one of them
+        (self-signed skips that). `*valid` (if not NULL) gets whether it passed;
+        a failure also returns its code: 689 no certificate or key, 690 naming
+        what failed (docs/OFTP.md, Certificates).
         """
         valid = ctypes.c_bool(False)
         self._call("pier_oftpserver_do_validatecert", ctypes.byref(valid))
         return valid.value
 
     def validate_recipient_cert(self, connection_id: int) -> bool:
-        """``pier_oftpserver_do_validaterecipientcert``: Validates the connection's recipient certificate; `*valid` (if not NULL)
-        gets the result. 910 until the security layer lands (docs/OFTP.md).
+        """``pier_oftpserver_do_validaterecipientcert``: Validates the connection's ConnRecipientCert* as
+        pier_oftpserver_do_validatecert does the Certificate (no private key
+        needed); `*valid` (if not NULL) gets whether it passed.
         """
         valid = ctypes.c_bool(False)
         self._call("pier_oftpserver_do_validaterecipientcert", connection_id, ctypes.byref(valid))

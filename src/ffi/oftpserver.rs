@@ -817,43 +817,48 @@ pub extern "C" fn pier_oftpserver_do_exchangecertificate(
     })
 }
 
-/// Imports the trusted CA certificates of TrustedCertsData. 910 until the
-/// security layer lands (docs/OFTP.md).
+/// Imports the trusted CA certificates TrustedCertsData names (a directory,
+/// a file, or PEM/DER/base64/PKCS#7 data) into TrustedCerts; 691 with the
+/// reason, TrustedCerts unchanged (docs/OFTP.md, Certificates).
+///
+/// ```c
+/// pier_oftpserver_do_config(h, "TrustedCertsData=/etc/oftp/partner-cas");
+/// if (pier_oftpserver_do_importtrustedcerts(h) != 0) puts(pier_oftpserver_get_last_error(h));
+/// ```
 #[no_mangle]
 pub extern "C" fn pier_oftpserver_do_importtrustedcerts(h: *mut pier_oftpserver) -> c_int {
     h::call::<OftpServer>(cv(h), |hd| hd.server.import_trusted_certs())
 }
 
-/// Validates the Certificate (dates, chain to TrustedCerts); `*valid` (if not
-/// NULL) gets the result. 910 until the security layer lands (docs/OFTP.md).
+/// Validates the Certificate: its private key is there, it is within its
+/// validity dates and, with TrustedCerts imported, issued by one of them
+/// (self-signed skips that). `*valid` (if not NULL) gets whether it passed;
+/// a failure also returns its code: 689 no certificate or key, 690 naming
+/// what failed (docs/OFTP.md, Certificates).
 #[no_mangle]
 pub extern "C" fn pier_oftpserver_do_validatecert(h: *mut pier_oftpserver, valid: *mut bool) -> c_int {
-    h::call::<OftpServer>(cv(h), |hd| {
-        let ok = hd.server.validate_cert()?;
-        if !valid.is_null() {
-            // SAFETY: a valid bool pointer or NULL per the API contract.
-            unsafe { *valid = ok };
-        }
-        Ok(())
-    })
+    h::call::<OftpServer>(cv(h), |hd| write_validity(valid, hd.server.validate_cert()))
 }
 
-/// Validates the connection's recipient certificate; `*valid` (if not NULL)
-/// gets the result. 910 until the security layer lands (docs/OFTP.md).
+/// Validates the connection's ConnRecipientCert* as
+/// pier_oftpserver_do_validatecert does the Certificate (no private key
+/// needed); `*valid` (if not NULL) gets whether it passed.
 #[no_mangle]
 pub extern "C" fn pier_oftpserver_do_validaterecipientcert(
     h: *mut pier_oftpserver,
     connection_id: c_int,
     valid: *mut bool,
 ) -> c_int {
-    h::call::<OftpServer>(cv(h), |hd| {
-        let ok = hd.server.validate_recipient_cert(connection_id)?;
-        if !valid.is_null() {
-            // SAFETY: a valid bool pointer or NULL per the API contract.
-            unsafe { *valid = ok };
-        }
-        Ok(())
-    })
+    h::call::<OftpServer>(cv(h), |hd| write_validity(valid, hd.server.validate_recipient_cert(connection_id)))
+}
+
+/// `*valid` (if not NULL) = whether the check passed; the check's result.
+fn write_validity(valid: *mut bool, r: Result<()>) -> Result<()> {
+    if !valid.is_null() {
+        // SAFETY: a valid bool pointer or NULL per the API contract.
+        unsafe { *valid = r.is_ok() };
+    }
+    r
 }
 
 /// A descriptor that is readable while do_doevents has work, for a host event

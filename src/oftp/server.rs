@@ -5,11 +5,12 @@
 //! and settings (src/oftp/props.rs).
 
 use super::command::{Eerp, Nerp};
-use super::error::OFTP_ERR_DATE;
+use super::error::{OFTP_ERR_CERT_INVALID, OFTP_ERR_CERT_MISSING, OFTP_ERR_DATE};
 use super::names::{format_stamp, parse_stamp};
 use super::props::{CertRole, OftpProp, TABLES};
 use super::protocol::{OftpProtocol, Pump, Receipt, SendRequest};
 use super::reason::{EsidReason, NerpReason};
+use super::trust::{self, Purpose};
 use crate::core::component::Declared;
 use crate::core::config::Setting;
 use crate::core::engine::Step;
@@ -19,7 +20,7 @@ use crate::core::value::{bool_text, parse_bool, parse_int, Value};
 use crate::stream::{StreamProp as S, StreamServer};
 use crate::tls::cert::CertSpec;
 use crate::tls::certinfo::{self, CertField};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 /// The OFTPServer component (the OFTPServer reference).
 pub type OftpServer = StreamServer<OftpProtocol>;
@@ -162,19 +163,57 @@ impl StreamServer<OftpProtocol> {
         Err(needs_security("ExchangeCertificate"))
     }
 
-    /// `ImportTrustedCerts`: 910 until the security layer lands.
+    /// `ImportTrustedCerts`: TrustedCerts becomes what TrustedCertsData
+    /// names (a directory, a file, PEM/DER/base64/PKCS#7 data; 691 with the
+    /// reason, TrustedCerts unchanged).
     pub fn import_trusted_certs(&self) -> Result<()> {
-        Err(needs_security("ImportTrustedCerts"))
+        let data = self.engine().lock().proto.stored.get(&("TrustedCertsData".to_string(), None)).cloned();
+        let certs = trust::import(data.unwrap_or_default().as_bytes())?;
+        self.engine().lock().proto.trusted = certs;
+        Ok(())
     }
 
-    /// `ValidateCert`: 910 until the security layer lands.
-    pub fn validate_cert(&self) -> Result<bool> {
-        Err(needs_security("ValidateCert"))
+    /// `ValidateCert`: the Certificate has its private key, is within its
+    /// validity dates and — with TrustedCerts imported — is issued by one of
+    /// them (a self-signed certificate skips that, as the reference says).
+    /// Ok when it passes; 689 without a certificate or key, 690 naming what
+    /// failed (docs/OFTP.md, Certificates).
+    pub fn validate_cert(&self) -> Result<()> {
+        let (spec, trusted) = {
+            let st = self.engine().lock();
+            (st.proto.certificate.clone(), st.proto.trusted.clone())
+        };
+        if spec.encoded.is_empty() && (spec.store.is_empty() || spec.store == b"MY") {
+            return Err(Error::new(OFTP_ERR_CERT_MISSING, "A required certificate was not provided: set Certificate."));
+        }
+        let sel = chosen(&spec)
+            .select()
+            .map_err(|e| Error::new(OFTP_ERR_CERT_INVALID, format!("Certificate: {}", e.text)))?;
+        if !sel.has_private_key() {
+            let text =
+                format!("A required certificate was not provided: Certificate \"{}\" has no private key.", sel.subject);
+            return Err(Error::new(OFTP_ERR_CERT_MISSING, text));
+        }
+        trust::validate(sel.leaf_der(), &trusted, SystemTime::now(), Purpose::Any)
     }
 
-    /// `ValidateRecipientCert`: 910 until the security layer lands.
-    pub fn validate_recipient_cert(&self, _id: i32) -> Result<bool> {
-        Err(needs_security("ValidateRecipientCert"))
+    /// `ValidateRecipientCert`: the connection's ConnRecipientCert*, as
+    /// ValidateCert checks the Certificate (no private key needed).
+    pub fn validate_recipient_cert(&self, id: i32) -> Result<()> {
+        let (spec, trusted) = {
+            let st = self.engine().lock();
+            let c = st.conn(id)?;
+            (c.proto.props.recipient_cert.clone(), st.proto.trusted.clone())
+        };
+        if spec.encoded.is_empty() && (spec.store.is_empty() || spec.store == b"MY") {
+            let text =
+                "A required certificate was not provided: set ConnRecipientCertStore (and its Type and Subject).";
+            return Err(Error::new(OFTP_ERR_CERT_MISSING, text));
+        }
+        let sel = chosen(&spec)
+            .select()
+            .map_err(|e| Error::new(OFTP_ERR_CERT_INVALID, format!("ConnRecipientCert: {}", e.text)))?;
+        trust::validate(sel.leaf_der(), &trusted, SystemTime::now(), Purpose::Any)
     }
 
     /// `Shutdown`: StopListening, then Disconnect for every connection.
@@ -253,12 +292,29 @@ impl Declared for StreamServer<OftpProtocol> {
                 }
                 return Ok(spec_field(&spec, f).unwrap_or_else(|| read_field(&spec, f)));
             }
-            // No trusted certificates until ImportTrustedCerts (the
-            // security issue): every position is out of range.
-            Cert(CertRole::Trusted, _) => {
-                return Err(Error::new(codes::INDEX, format!("TrustedCert index {index}: TrustedCertCount is 0")))
+            // TrustedCerts: by position, read from each certificate.
+            Cert(CertRole::Trusted, f) => {
+                let st = self.engine().lock();
+                let trusted = &st.proto.trusted;
+                let der = usize::try_from(index).ok().and_then(|i| trusted.get(i)).ok_or_else(|| {
+                    Error::new(
+                        codes::INDEX,
+                        format!("TrustedCert index {index}: TrustedCertCount is {}", trusted.len()),
+                    )
+                })?;
+                if f == CertField::Encoded {
+                    use base64::Engine;
+                    return Ok(Value::Bytes(base64::engine::general_purpose::STANDARD.encode(der).into_bytes()));
+                }
+                let info = certinfo::parse(der)?;
+                // Subject is a selector in the other certificate objects;
+                // here it is the certificate's.
+                if f == CertField::Subject {
+                    return Ok(Value::text(info.subject));
+                }
+                return Ok(certinfo::field_value(&info, false, f));
             }
-            TrustedCertCount => return Ok(Value::Int(0)),
+            TrustedCertCount => return Ok(Value::Int(self.engine().lock().proto.trusted.len() as i64)),
             _ => {}
         }
         let st = self.engine().lock();
