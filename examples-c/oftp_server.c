@@ -5,7 +5,7 @@
  *               [--outbox DIR] [--partner SSID:PASSWORD[:CERT]]...
  *               [--cert FILE [--key FILE] [--client-ca FILE]]
  *               [--security-cert FILE] [--secure-auth off|optional|required]
- *               [--version 1.2|1.3|1.4|2.0] [--help]
+ *               [--config SETTING=VALUE]... [--version 1.2|1.3|1.4|2.0] [--help]
  *
  *   --port       TCP port (3305 is ODETTE's, 6619 over TLS; 0 = any free port)
  *   --ssid       the server's SSID code (ServerSSIDCode), --sfid its SFID code,
@@ -27,6 +27,8 @@
  *                file; secure authentication answers challenges with it
  *   --secure-auth  SecureAuthentication: off (0), required (1), optional (2,
  *                the default: as the client asks)
+ *   --config     any config setting, e.g. --config DecompressionLimit=1048576
+ *                (docs/reference/oftpserver.md lists them)
  *   --cert       OFTP over TLS (UseSSL): a PEM file with the key and the
  *                certificate chain, or a PKCS#12 file; --key a separate PEM
  *                key; --client-ca a PEM CA bundle: clients must present a
@@ -85,7 +87,7 @@ static void usage(FILE *out) {
             "                   [--outbox DIR] [--partner SSID:PASSWORD[:CERT]]...\n"
             "                   [--cert FILE [--key FILE] [--client-ca FILE]]\n"
             "                   [--security-cert FILE] [--secure-auth off|optional|required]\n"
-            "                   [--version 1.2|1.3|1.4|2.0] [--help]\n"
+            "                   [--config SETTING=VALUE]... [--version 1.2|1.3|1.4|2.0] [--help]\n"
             "An ODETTE FTP responder: receives into --in, sends --outbox/<partner>/* at the\n"
             "partner's turn, moving each file to sent/ on its EERP. See the source for more.\n");
 }
@@ -222,6 +224,8 @@ int main(int argc, char **argv) {
     static struct app app;
     const char *port = NULL, *ssid = NULL, *sfid = NULL, *password = NULL, *cert = NULL, *key = NULL, *client_ca = NULL;
     const char *security_cert = NULL;
+    const char *configs[32];
+    int nconfigs = 0;
     int secure_auth = 2;
     app.max_version = 3;
     for (int i = 1; i < argc; i++) {
@@ -232,7 +236,7 @@ int main(int argc, char **argv) {
         }
         const char *opts[] = {"--port", "--ssid", "--sfid", "--password", "--in", "--outbox",
                               "--partner", "--cert", "--key", "--client-ca", "--version", "--security-cert",
-                              "--secure-auth"};
+                              "--secure-auth", "--config"};
         int known = 0;
         for (size_t k = 0; k < sizeof opts / sizeof *opts; k++) known |= strcmp(a, opts[k]) == 0;
         if (!known) return bad("option", a);
@@ -270,6 +274,9 @@ int main(int argc, char **argv) {
             key = v;
         } else if (strcmp(a, "--client-ca") == 0) {
             client_ca = v;
+        } else if (strcmp(a, "--config") == 0) {
+            if (!strchr(v, '=') || nconfigs == (int)(sizeof configs / sizeof *configs)) return bad("config", v);
+            configs[nconfigs++] = v;
         } else if (strcmp(a, "--security-cert") == 0) {
             security_cert = v;
         } else if (strcmp(a, "--secure-auth") == 0) {
@@ -313,6 +320,8 @@ int main(int argc, char **argv) {
         snprintf(cfg, sizeof cfg, "SecureAuthentication=%d", secure_auth);
         if (!pier_oftpserver_do_config(h, cfg)) check(&app, pier_oftpserver_get_last_error_code(h), "--secure-auth");
     }
+    for (int k = 0; k < nconfigs; k++)
+        if (!pier_oftpserver_do_config(h, configs[k])) check(&app, pier_oftpserver_get_last_error_code(h), configs[k]);
     if (cert) {
         /* A separate key: the PEM store is key + chain, read from both files. */
         check(&app, pier_oftpserver_set_int(h, PIER_OFTPSERVER_PROP_SSLCERTSTORETYPE, 0, 99), "SSLCertStoreType");

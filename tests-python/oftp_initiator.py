@@ -139,6 +139,42 @@ def parse_subrecords(buf: bytes, compression: bool):
             i += 1 + n
 
 
+def envelope(data: bytes, *, sign: tuple | None = None, compress: bool = False,
+             encrypt: tuple | None = None) -> bytes:
+    """A file secured in RFC 5024 §6.1's order, as a partner would send it:
+    `sign` = (key PEM path, cert PEM path, "sha1" | "sha256" | "sha512") →
+    SignedData with the content inside, no certificate (RFC 5024 §6.2);
+    `compress` → CompressedData (RFC 3274, zlib; asn1crypto, as Debian's
+    `openssl cms -compress` has no zlib); `encrypt` = (cert PEM path,
+    openssl cipher option such as "-aes256" or "-des3") → EnvelopedData by
+    `openssl cms -encrypt`. Each layer carries the one inside as id-data."""
+    from cryptography.hazmat.primitives import hashes
+    out = data
+    if sign:
+        key_path, cert_path, hash_name = sign
+        if hash_name == "sha1":
+            # `cryptography` signs with SHA-2 only: suite 01's SHA-1 by openssl.
+            out = subprocess.run(["openssl", "cms", "-sign", "-binary", "-nodetach", "-nocerts", "-outform", "DER",
+                                  "-md", "sha1", "-signer", cert_path, "-inkey", key_path],
+                                 input=out, capture_output=True, check=True).stdout
+        else:
+            auth = SecureAuth.load(key_path, cert_path, cert_path)
+            h = {"sha256": hashes.SHA256(), "sha512": hashes.SHA512()}[hash_name]
+            out = (pkcs7.PKCS7SignatureBuilder().set_data(out).add_signer(auth.cert, auth.key, h)
+                   .sign(serialization.Encoding.DER, [pkcs7.PKCS7Options.Binary, pkcs7.PKCS7Options.NoCerts]))
+    if compress:
+        import zlib
+        from asn1crypto import cms as acms
+        out = acms.ContentInfo({"content_type": "compressed_data", "content": acms.CompressedData({
+            "version": "v0", "compression_algorithm": {"algorithm": "zlib"},
+            "encap_content_info": {"content_type": "data", "content": zlib.compress(out)}})}).dump()
+    if encrypt:
+        cert_path, cipher = encrypt
+        out = subprocess.run(["openssl", "cms", "-encrypt", "-binary", "-outform", "DER", cipher, cert_path],
+                             input=out, capture_output=True, check=True).stdout
+    return out
+
+
 @dataclass
 class SecureAuth:
     """Our key and certificate, and the certificate we expect the server
@@ -307,31 +343,35 @@ class Initiator:
         if aurp[:1] != b"S" or aurp[1:] != mine:
             raise ProtocolError("the server failed our challenge")
 
-    def sfid_command(self, name: str, stamp: Stamp, dest: str, fmt: str, lrecl: int, size: int, restart: int = 0) -> bytes:
+    def sfid_command(self, name: str, stamp: Stamp, dest: str, fmt: str, lrecl: int, size: int, restart: int = 0,
+                     secured: tuple[int, int, int] | None = None) -> bytes:
+        """`secured`: (SFIDSEC, SFIDCIPH, SFIDCOMP) of an enveloped file (SFIDENV 1)."""
         v2 = self.level == 5
         blocks = max(1, (size + 1023) // 1024)
         head = b"H" + x(name, 26) + stamp.fields(self.level) + x("", 8) + x(dest, 25) + x(self.sfid, 25)
         head += fmt.encode() + nine(lrecl, 5)
         if v2:
-            return (head + nine(blocks, 13) + nine(blocks, 13) + nine(restart, 17) + b"00" + b"00" + b"0" + b"0"
-                    + b"N" + b"000")
+            sec = (nine(secured[0], 2) + nine(secured[1], 2) + nine(secured[2], 1) + b"1") if secured else b"000000"
+            return head + nine(blocks, 13) + nine(blocks, 13) + nine(restart, 17) + sec + b"N" + b"000"
         return head + nine(blocks, 7) + nine(restart, 9)
 
     def send_file(self, name: str, data: bytes, *, dest: str, fmt: str = "U", lrecl: int = 0,
                   stamp: Stamp | None = None, restart: int = 0, stop_after: int | None = None,
-                  hang: bool = False) -> bytes:
+                  hang: bool = False, secured: tuple[int, int, int] | None = None) -> bytes:
         """SFID … EFID; returns the answer to EFID (EFPA or EFNA), or the SFNA.
         F/V data is one record per CR-LF line. `stop_after`: stop after that
         many DATA buffers (a broken transfer) and close the connection, or
         with `hang` leave it open and silent. `restart`: SFIDREST; the data
-        goes from the server's SFPAACNT on (records, or 1 KiB blocks)."""
+        goes from the server's SFPAACNT on (records, or 1 KiB blocks).
+        `secured`: `data` is a CMS envelope (see `envelope`), sent as
+        format U whatever `fmt` says (RFC 5024 §5.3.3 SFIDREST)."""
         stamp = stamp or Stamp()
-        self.send_raw(self.sfid_command(name, stamp, dest, fmt, lrecl, len(data), restart))
+        self.send_raw(self.sfid_command(name, stamp, dest, fmt, lrecl, len(data), restart, secured))
         answer = self.recv()
         if answer is None or answer[:1] != b"2":
             return answer or b""
         accepted = self.accepted = int(answer[1:])
-        has_records = fmt in "FV"
+        has_records = fmt in "FV" and not secured
         if has_records:
             records = data.split(b"\r\n")
             if records and records[-1] == b"":

@@ -22,7 +22,7 @@ import time
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from oftp_initiator import Initiator, ProtocolError, SecureAuth, Stamp  # noqa: E402
+from oftp_initiator import Initiator, ProtocolError, SecureAuth, Stamp, envelope  # noqa: E402
 from test_ws import example_binary, make_cert  # noqa: E402
 
 TIMEOUT = 20
@@ -477,3 +477,146 @@ def test_secure_authentication_policy_and_missing_certificates(identities):
         i.esid(0)
     finally:
         s.close()
+
+
+# --- secured files (RFC 5024 §6), issue 11 -------------------------------------------------------------------
+
+def signer(ids, who="client", hash_name="sha256"):
+    key, cert, _ = ids[who]
+    return (key, cert, hash_name)
+
+
+def secured_server(ids, *extra):
+    # The server decrypts with its Certificate and verifies the client's
+    # signatures with the --partner certificate.
+    _, client_cert, _ = ids["client"]
+    return OftpServer("--security-cert", ids["server"][2], "--partner", f"O0013CLIENT:SECRET:{client_cert}", *extra)
+
+
+@pytest.mark.parametrize("name,layers,suite,secured", [
+    ("SIGNED", dict(sign="sha256"), 4, (2, 4, 0)),
+    ("ENCRYPTED", dict(encrypt="-aes256"), 4, (1, 4, 0)),
+    ("COMPRESSED", dict(compress=True), 0, (0, 0, 1)),
+    ("ALL3DES", dict(sign="sha1", compress=True, encrypt="-des3"), 1, (3, 1, 1)),
+    ("ALLAES", dict(sign="sha512", compress=True, encrypt="-aes256"), 6, (3, 6, 1)),
+])
+def test_a_secured_file_is_decoded_verified_and_stored(identities, name, layers, suite, secured):
+    data = os.urandom(200_000) + b"tail " * 5000
+    s = secured_server(identities)
+    try:
+        env = envelope(data, sign=signer(identities, hash_name=layers["sign"]) if "sign" in layers else None,
+                       compress=layers.get("compress", False),
+                       encrypt=(identities["server"][1], layers["encrypt"]) if "encrypt" in layers else None)
+        i = s.initiator()
+        i.start()
+        answer = i.send_file(name, env, dest=SERVER, secured=secured)
+        assert answer[:1] == b"4", answer
+        with open(os.path.join(s.inbox, name), "rb") as f:
+            assert f.read() == data
+        assert os.listdir(os.path.join(s.inbox, ".oftp-partial")) == []
+        i.esid(0)
+    finally:
+        out = s.close()
+    assert "error" not in out, out
+
+
+def test_a_secured_v_file_gets_its_records_back(identities):
+    s = secured_server(identities)
+    try:
+        content = b"\x00\x03abc\x00\x00\x00\x05defgh"
+        env = envelope(content, sign=signer(identities))
+        i = s.initiator()
+        i.start()
+        assert i.send_file("VRECS", env, dest=SERVER, fmt="V", lrecl=80, secured=(2, 4, 0))[:1] == b"4"
+        with open(os.path.join(s.inbox, "VRECS"), "rb") as f:
+            assert f.read() == b"abc\r\n\r\ndefgh\r\n"
+        i.esid(0)
+    finally:
+        s.close()
+
+
+@pytest.mark.parametrize("case,efna,error", [
+    ("forged-signature", b"21", "683"),
+    ("other-recipient", b"22", "684"),
+    ("truncated", b"22", "684"),
+    ("zlib-bomb", b"23", "684"),
+    ("wrong-suite", b"15", "684"),
+])
+def test_bad_secured_files_get_the_rfc_reason_and_leave_nothing(identities, case, efna, error):
+    s = secured_server(identities)
+    try:
+        data = b"payload " * 4096
+        server_cert = identities["server"][1]
+        if case == "forged-signature":
+            env, secured = envelope(data, sign=signer(identities, who="stranger")), (2, 4, 0)
+        elif case == "other-recipient":
+            env, secured = envelope(data, encrypt=(identities["stranger"][1], "-aes256")), (1, 4, 0)
+        elif case == "truncated":
+            env, secured = envelope(data, encrypt=(server_cert, "-aes256"))[:-40], (1, 4, 0)
+        elif case == "zlib-bomb":
+            env, secured = envelope(bytes(64 << 20), compress=True), (0, 0, 1)
+        else:  # SFIDCIPH 04 (AES-256) for a 3DES envelope
+            env, secured = envelope(data, encrypt=(server_cert, "-des3")), (1, 4, 0)
+        i = s.initiator()
+        i.start()
+        answer = i.send_file("BAD", env, dest=SERVER, secured=secured)
+        assert answer[:1] == b"5" and answer[1:3] == efna, answer
+        assert not os.path.exists(os.path.join(s.inbox, "BAD"))
+        assert os.listdir(os.path.join(s.inbox, ".oftp-partial")) == []
+        i.esid(0)
+    finally:
+        out = s.close()
+    assert f"error {error}" in out, out
+
+
+def test_secured_files_are_refused_when_a_certificate_is_missing(identities):
+    # No Certificate: an encrypted file is SFNA 16 with Error 689; no
+    # partner certificate: a signed file is SFNA 19 with 689; a secured
+    # file that is not enveloped: SFNA 99.
+    s = OftpServer()
+    try:
+        i = s.initiator()
+        i.start()
+        env = envelope(b"x" * 100, encrypt=(identities["server"][1], "-aes256"))
+        answer = i.send_file("NOKEY", env, dest=SERVER, secured=(1, 4, 0))
+        assert answer[:3] == b"316", answer
+        answer = i.send_file("NOSIGNER", envelope(b"x", sign=signer(identities)), dest=SERVER, secured=(2, 4, 0))
+        assert answer[:3] == b"319", answer
+        # SFIDSEC 02 with SFIDENV 0.
+        i.send_raw(i.sfid_command("BARE", Stamp(), SERVER, "U", 0, 10, secured=(2, 4, 0))[:-5] + b"0N000")
+        assert i.recv()[:3] == b"399"
+        i.esid(0)
+    finally:
+        out = s.close()
+    assert out.count("error 689") == 2, out
+
+
+def test_a_secured_file_restarts_after_the_server_process_was_killed(identities):
+    # The envelope is stored as it arrives, so the restart works on the
+    # transmitted octets (RFC 5024 §5.3.3: as format U).
+    data = os.urandom(3 << 20)
+    env = envelope(data, sign=signer(identities), encrypt=(identities["server"][1], "-aes256"))
+    stamp = Stamp(hour=10, counter=7)
+    s = secured_server(identities)
+    try:
+        i = s.initiator(buffer_size=4096, credit=64, compression=False)
+        i.start()
+        assert i.send_file("SECRET", env, dest=SERVER, stamp=stamp, stop_after=640, hang=True,
+                           secured=(3, 4, 0)) == b""
+        time.sleep(0.5)
+        s.kill()
+        i.close()
+        s2 = OftpServer("--security-cert", identities["server"][2], "--partner",
+                        f"O0013CLIENT:SECRET:{identities['client'][1]}", tmp=s.tmp)
+        try:
+            i = s2.initiator(buffer_size=4096, credit=64, compression=False)
+            i.start()
+            answer = i.send_file("SECRET", env, dest=SERVER, stamp=stamp, restart=len(env) // 1024, secured=(3, 4, 0))
+            assert answer[:1] == b"4", answer
+            assert 1024 <= i.accepted < 2560, i.accepted
+            with open(os.path.join(s2.inbox, "SECRET"), "rb") as f:
+                assert f.read() == data
+        finally:
+            s2.close(keep=True)
+    finally:
+        shutil.rmtree(s.tmp, ignore_errors=True)

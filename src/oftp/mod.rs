@@ -43,6 +43,8 @@ pub mod reason;
 /// cbindgen:ignore
 pub mod record;
 /// cbindgen:ignore
+pub mod restructure;
+/// cbindgen:ignore
 pub mod server;
 /// cbindgen:ignore
 pub mod session;

@@ -290,6 +290,7 @@ pub static OFTP_SETTINGS: &[SettingDef] = &[
     setting("CertificateSubject", Text).per_conn(PerConn::Required).doc("Subject of the certificate in CertificateStore[ConnectionId] (`*` or empty: the first)."),
     setting("CertificateType", Int).per_conn(PerConn::Optional).default("0").range(0, 4).doc("What Certificate (CertificateType) or CertificateStore[ConnectionId] is for: 0 all, 1 session authentication, 2 decryption, 3 signing, 4 receipt signing."),
     setting("ConnectionType", Int).per_conn(PerConn::Optional).default("0").range(0, 2).doc("The SSIDSR the server sends: 0 both, 1 send only, 2 receive only (set it in AcceptConnection for one connection)."),
+    setting("DecompressionLimit", Int).default("0").range(0, i64::MAX).doc("pier: the most octets a received file's CompressedData may expand to, else EFNA 23 and Error 684 (0: twice SFIDOSIZ plus 1 MiB, or 1032 times SFIDFSIZ plus 1 MiB when SFIDOSIZ is 0)."),
     setting("CreditCount", Int).per_conn(PerConn::Optional).default("999").range(1, 999).doc("The SSIDCRED the server offers; the smaller of both is used and reads back per connection once agreed."),
     setting("DefaultIdleTimeout", Int).default("0").range(0, U32).doc("Seconds without data before a connection is closed (0 = none); IdleTimeout[ConnectionId] for one."),
     setting("DefaultReceiptHashAlgorithm", Int).default("0").range(0, 2).doc("Hash asked for in signed receipts: 0 SHA-1, 1 SHA-256, 2 SHA-512 (stored)."),

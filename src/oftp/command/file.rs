@@ -152,6 +152,18 @@ pub struct Sfid {
 }
 
 impl Sfid {
+    /// The format the DATA of this file has on the wire: an enveloped
+    /// (signed, compressed or encrypted) file "has become unstructured" and
+    /// restarts as format U whatever SFIDFMT says (RFC 5024 §5.3.3
+    /// SFIDREST); its records come back from the decoded content (§6.5).
+    pub fn transmitted_format(&self) -> FileFormat {
+        if self.enveloped {
+            FileFormat::Unstructured
+        } else {
+            self.format
+        }
+    }
+
     pub(super) fn decode(buf: &[u8], level: Level) -> Result<Self> {
         let mut r = Reader::new(buf);
         if !level.is_v2() {

@@ -12,6 +12,7 @@
 
 mod receive;
 mod restart;
+mod secured;
 mod security;
 mod send;
 mod speak;

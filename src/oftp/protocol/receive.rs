@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use super::restart::{restart_point, Durable, Journal, CHECKPOINT_BYTES};
 use super::speak::Receipt;
 use super::{OftpConn, OftpProtocol, OftpTimer};
+use crate::core::error::Error;
 use crate::oftp::command::{Eerp, Efid, Efna, FileFormat, SecurityLevel, Sfid, Sfna};
 use crate::oftp::error::OFTP_ERR_FILE_EXISTS;
 use crate::oftp::event::OftpEvent;
@@ -79,6 +80,8 @@ pub struct Incoming {
     /// The last buffer's storage, kept for the next one when no Transfer
     /// event took it (no page faults and no brk per 64 KiB buffer).
     spare: Vec<u8>,
+    /// A secured file: what decoding it at EFID needs (secured.rs).
+    security: Option<super::secured::Security>,
     write_error: Option<String>,
     /// VirtualFileDate as the events show it.
     date_text: String,
@@ -101,7 +104,7 @@ impl Decoded {
         let mut data = std::mem::take(&mut inc.spare);
         data.clear();
         data.reserve(len + 65);
-        Decoded { data, at: inc.at, boundary: inc.boundary, records: inc.sfid.format.has_records() }
+        Decoded { data, at: inc.at, boundary: inc.boundary, records: inc.sfid.transmitted_format().has_records() }
     }
 
     pub fn push(&mut self, ev: RecordEvent<'_>) {
@@ -165,6 +168,10 @@ fn end_transfer_reason(efna: EfnaReason) -> i32 {
         EfnaReason::InvalidByteCount => 21,
         EfnaReason::AccessMethodFailure => 22,
         EfnaReason::DuplicateFile => 23,
+        EfnaReason::CipherSuiteNotSupported => 25,
+        EfnaReason::InvalidFileSignature => 31,
+        EfnaReason::FileDecompressionFailure => 32,
+        EfnaReason::FileDecryptionFailure => 33,
         _ => 99,
     }
 }
@@ -237,33 +244,32 @@ impl OftpProtocol {
             SecurityLevel::Signed => 2,
             SecurityLevel::EncryptedAndSigned => 3,
         };
-        // Secured files need the security layer (docs/OFTP.md): refused the
-        // RFC way until it lands.
-        let refusal = if sfid.enveloped
-            || sfid.cipher_suite != 0
-            || matches!(sfid.security_level, SecurityLevel::Encrypted | SecurityLevel::EncryptedAndSigned)
-        {
-            Some((SfnaReason::EncryptedFileNotAllowed, ""))
-        } else if sfid.compressed {
-            Some((SfnaReason::CompressionNotAllowed, ""))
-        } else if sfid.security_level == SecurityLevel::Signed {
-            Some((SfnaReason::SignedFileNotAllowed, ""))
-        } else if sfid.signed_eerp {
-            Some((SfnaReason::UnspecifiedReason, "signed receipts are not available"))
-        } else {
-            None
+        // Secured files: what decoding needs, or the RFC's refusal
+        // (secured.rs). Signed receipts are not available yet.
+        let checked = self.secured_file_check(c, id, &sfid).and_then(|s| {
+            if sfid.signed_eerp {
+                Err((SfnaReason::UnspecifiedReason, "signed receipts are not available".into(), None))
+            } else {
+                Ok(s)
+            }
+        });
+        let security = match checked {
+            Ok(s) => s,
+            Err((reason, text, error)) => {
+                if let Some(e) = error {
+                    c.queued.push_back(OftpEvent::Error { connection_id: id, error_code: e.code, description: e.text });
+                }
+                self.log(
+                    c,
+                    id,
+                    1,
+                    "Info",
+                    format!("Refused {}: SFNA {:02} {}", sfid.dataset_name, reason.code(), reason.text()),
+                );
+                let r = c.session.refuse_file(Sfna { reason, retry: false, text });
+                return self.run_outcome(cx, c, r);
+            }
         };
-        if let Some((reason, text)) = refusal {
-            self.log(
-                c,
-                id,
-                1,
-                "Info",
-                format!("Refused {}: SFNA {:02} {}", sfid.dataset_name, reason.code(), reason.text()),
-            );
-            let r = c.session.refuse_file(Sfna { reason, retry: false, text: text.into() });
-            return self.run_outcome(cx, c, r);
-        }
         let dir = if c.props.download_directory.is_empty() { "." } else { &c.props.download_directory };
         let now = now_text();
         let name = received_file_name(
@@ -303,6 +309,7 @@ impl OftpProtocol {
             journal: None,
             decoded: None,
             spare: Vec::new(),
+            security,
             write_error: None,
             date_text,
         }));
@@ -383,12 +390,13 @@ impl OftpProtocol {
                 inc.sink = Some(s);
                 // SFPAACNT: what the partial durably holds of the file, at
                 // most SFIDREST (RFC 5024 §5.3.4); 0 sends it from its start.
-                let answer = if inc.sfid.format.has_records() { inc.at.records } else { inc.at.bytes / 1024 };
+                let records = inc.sfid.transmitted_format().has_records();
+                let answer = if records { inc.at.records } else { inc.at.bytes / 1024 };
                 if answer > 0 {
                     let text = format!(
                         "Restarting {} at {answer} {}",
                         inc.sfid.dataset_name,
-                        if inc.sfid.format.has_records() { "records" } else { "KiB" }
+                        if records { "records" } else { "KiB" }
                     );
                     self.log(c, id, 1, "Info", text);
                 }
@@ -441,7 +449,7 @@ impl OftpProtocol {
         let durable = journal.read();
         let keep = match (inc.sfid.restart_position, durable) {
             (requested, Some(durable)) if requested > 0 => {
-                restart_point(inc.sfid.format, requested, durable, &mut file)?.1
+                restart_point(inc.sfid.transmitted_format(), requested, durable, &mut file)?.1
             }
             _ => Durable::default(),
         };
@@ -524,22 +532,19 @@ impl OftpProtocol {
         let Some(mut inc) = c.incoming.take() else { return };
         let outcome = match (check, inc.write_error.take()) {
             (Err(reason), _) => Err((reason, None)),
-            (Ok(()), Some(e)) => Err((EfnaReason::AccessMethodFailure, Some(e))),
-            (Ok(()), None) => self.commit(&mut inc),
+            (Ok(()), Some(e)) => {
+                Err((EfnaReason::AccessMethodFailure, Some(Error::new(crate::core::error::codes::FILE, e))))
+            }
+            (Ok(()), None) => self.commit(&mut inc).map(|alg| c.props.received_file_encryption_alg = alg),
         };
         let (reason_code, reason_text) = match &outcome {
             Ok(()) => (0, String::new()),
             Err((reason, error)) => {
-                if let Some(text) = error {
-                    let code = if reason == &EfnaReason::DuplicateFile {
-                        OFTP_ERR_FILE_EXISTS
-                    } else {
-                        crate::core::error::codes::FILE
-                    };
+                if let Some(e) = error {
                     c.queued.push_back(OftpEvent::Error {
                         connection_id: id,
-                        error_code: code,
-                        description: text.clone(),
+                        error_code: e.code,
+                        description: e.text.clone(),
                     });
                 }
                 self.discard(&mut inc);
@@ -554,31 +559,53 @@ impl OftpProtocol {
         cx.more_events();
     }
 
-    /// Puts a complete file in place: flush, fsync, rename (no replace
-    /// unless Overwrite), fsync the directory.
-    fn commit(&self, inc: &mut Incoming) -> Result<(), (EfnaReason, Option<String>)> {
-        let Some(sink) = inc.sink.take() else { return Ok(()) };
+    /// Puts a complete file in place: flush, fsync, (a secured file decoded
+    /// and verified, secured.rs), rename (no replace unless Overwrite), fsync
+    /// the directory. Returns ReceivedFileEncryptionAlg (-1: not encrypted).
+    fn commit(&self, inc: &mut Incoming) -> Result<i32, (EfnaReason, Option<Error>)> {
+        let Some(sink) = inc.sink.take() else { return Ok(-1) };
         let fail = |e: io::Error, what: &str| {
-            (EfnaReason::AccessMethodFailure, Some(format!("{what} {}: {e}", inc.local_file)))
+            let text = format!("{what} {}: {e}", inc.local_file);
+            (EfnaReason::AccessMethodFailure, Some(Error::new(crate::core::error::codes::FILE, text)))
         };
         match sink {
-            Sink::Stream(_) => Ok(()),
+            Sink::Stream(_) => Ok(-1),
             Sink::Partial { file, path } => {
                 let file = file.into_inner().map_err(|e| fail(e.into_error(), "Writing"))?;
                 file.sync_all().map_err(|e| fail(e, "Syncing"))?;
                 drop(file);
+                // A secured file: the decoded content goes in place, the
+                // envelope is removed once it is.
+                let (source, alg) = match inc.security.take() {
+                    Some(sec) => {
+                        let lrecl = inc.sfid.max_record_size as usize;
+                        match self.decode_secured(sec, &path, inc.sfid.format, lrecl) {
+                            Ok(decoded) => decoded,
+                            Err((reason, e)) => {
+                                // The envelope stays for DeleteOnError False.
+                                inc.sink = Some(Sink::Partial {
+                                    file: BufWriter::new(File::open(&path).map_err(|e| fail(e, "Reopening"))?),
+                                    path,
+                                });
+                                return Err((reason, Some(e)));
+                            }
+                        }
+                    }
+                    None => (path.clone(), -1),
+                };
                 let dest = Path::new(&inc.local_file);
-                let moved = if inc.overwrite { fs::rename(&path, dest) } else { rename_no_replace(&path, dest) };
-                if let Err(e) = moved {
+                let moved = if inc.overwrite { fs::rename(&source, dest) } else { rename_no_replace(&source, dest) };
+                if source != path {
                     let _ = fs::remove_file(&path);
+                }
+                if let Err(e) = moved {
+                    let _ = fs::remove_file(&source);
                     if let Some(j) = inc.journal.take() {
                         j.remove();
                     }
                     if e.kind() == io::ErrorKind::AlreadyExists {
-                        return Err((
-                            EfnaReason::DuplicateFile,
-                            Some(format!("{} exists and Overwrite is False", inc.local_file)),
-                        ));
+                        let text = format!("{} exists and Overwrite is False", inc.local_file);
+                        return Err((EfnaReason::DuplicateFile, Some(Error::new(OFTP_ERR_FILE_EXISTS, text))));
                     }
                     return Err(fail(e, "Renaming into"));
                 }
@@ -588,7 +615,7 @@ impl OftpProtocol {
                 if let Some(j) = inc.journal.take() {
                     j.remove();
                 }
-                Ok(())
+                Ok(alg)
             }
         }
     }

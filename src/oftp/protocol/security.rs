@@ -24,14 +24,17 @@ use crate::stream::Ctx;
 use crate::tls::cert::CertSpec;
 
 /// What a certificate is used for: the values of CertificateType and
-/// RecipientCertificateType beside 0 ("all operations"); 2 (decryption /
-/// encryption), 3 (signing / signature verification) and 4 (receipts) join
-/// with secured files and signed receipts.
+/// RecipientCertificateType beside 0 ("all operations"); 4 (receipts) joins
+/// with signed receipts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Use {
     /// 1: session authentication (ours: we open the client's challenge;
     /// theirs: we seal ours for it).
     SessionAuthentication = 1,
+    /// 2: decryption (ours) / encryption (theirs).
+    Encryption = 2,
+    /// 3: signing (ours) / signature verification (theirs).
+    Signing = 3,
 }
 
 impl Use {
@@ -41,7 +44,8 @@ impl Use {
 
     fn purpose(self) -> Purpose {
         match self {
-            Use::SessionAuthentication => Purpose::Encryption,
+            Use::SessionAuthentication | Use::Encryption => Purpose::Encryption,
+            Use::Signing => Purpose::Signing,
         }
     }
 }

@@ -503,7 +503,7 @@ impl Session {
             return;
         }
         let compression = self.negotiated.is_some_and(|n| n.compression);
-        self.reader = Some(RecordReader::new(sfid.format, sfid.max_record_size, compression));
+        self.reader = Some(RecordReader::new(sfid.transmitted_format(), sfid.max_record_size, compression));
         self.restart_position = sfid.restart_position;
         self.state = State::OpenInputPending;
         self.event(Event::StartFile(sfid));
