@@ -175,6 +175,33 @@ def envelope(data: bytes, *, sign: tuple | None = None, compress: bool = False,
     return out
 
 
+def open_envelope(env: bytes, *, key_path: str, cert_path: str, signer_cert: str | None) -> bytes:
+    """The reverse of `envelope` for what the server sends: decrypt (`openssl
+    cms -decrypt`), decompress (asn1crypto + zlib), verify (`openssl cms
+    -verify` against `signer_cert`), whichever layers are there."""
+    import zlib
+    from asn1crypto import cms as acms
+    while True:
+        try:
+            info = acms.ContentInfo.load(env, strict=True)
+            kind = info["content_type"].native
+        except ValueError:
+            return env  # the content itself
+        if kind == "enveloped_data":
+            env = subprocess.run(["openssl", "cms", "-decrypt", "-inform", "DER", "-binary", "-recip", cert_path,
+                                  "-inkey", key_path], input=env, capture_output=True, check=True).stdout
+        elif kind == "compressed_data":
+            env = zlib.decompress(info["content"]["encap_content_info"]["content"].native)
+        elif kind == "signed_data":
+            if signer_cert is None:
+                raise ProtocolError("a signed file and no certificate to verify it with")
+            env = subprocess.run(["openssl", "cms", "-verify", "-inform", "DER", "-binary", "-CAfile", signer_cert,
+                                  "-certfile", signer_cert, "-purpose", "any"], input=env, capture_output=True,
+                                 check=True).stdout
+        else:
+            return env
+
+
 @dataclass
 class SecureAuth:
     """Our key and certificate, and the certificate we expect the server
@@ -217,6 +244,12 @@ class Received:
     fmt: str
     data: bytearray = field(default_factory=bytearray)
     records: list = field(default_factory=list)
+    # 2.0: SFIDSEC, SFIDCIPH, SFIDCOMP, SFIDENV as sent (b"000000": plain).
+    security: bytes = b"000000"
+
+    @property
+    def enveloped(self) -> bool:
+        return self.security[5:6] == b"1"
 
 
 class Initiator:
@@ -433,6 +466,8 @@ class Initiator:
                 fmt = oeb[106:107].decode()
                 current = Received(oeb[1:27].decode().rstrip(), Stamp.parse(oeb[27:48], self.level),
                                    oeb[81:106].decode().rstrip(), oeb[56:81].decode().rstrip(), fmt)
+                if self.level == 5:
+                    current.security = bytes(oeb[155:161])
                 self.send_raw(b"2" + nine(0, 17 if self.level == 5 else 9))
                 credit = self.credit_window
             elif code == b"D":
@@ -441,7 +476,8 @@ class Initiator:
                 for data, end in parse_subrecords(oeb[1:], self.compression):
                     current.data += data
                     rec += data
-                    if end and current.fmt in "FV":
+                    # An enveloped file travels as format U (RFC 5024 §5.3.3).
+                    if end and current.fmt in "FV" and not current.enveloped:
                         current.records.append(bytes(rec))
                         current.data += b"\r\n"
                         rec = bytearray()

@@ -620,3 +620,78 @@ def test_a_secured_file_restarts_after_the_server_process_was_killed(identities)
             s2.close(keep=True)
     finally:
         shutil.rmtree(s.tmp, ignore_errors=True)
+
+
+@pytest.mark.parametrize("level,compress,alg,suite", [(3, True, 3, b"04"), (2, False, 0, b"03"), (1, True, 0, b"03"),
+                                                       (0, True, 0, b"00")])
+def test_the_server_sends_secured_files_a_partner_decodes(identities, tmp_path, level, compress, alg, suite):
+    """SendFile with ConnVirtualFileSecurityLevel/ConnCompress (pier.OFTPServer
+    through the C boundary): the spool's envelope, decrypted by `openssl cms`,
+    decompressed by asn1crypto, verified by `openssl cms -verify` against the
+    server's certificate, is the file; V records travel with their 2-octet
+    lengths (RFC 5024 §6.5)."""
+    import threading
+
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "python"))
+    import pier
+    from oftp_initiator import open_envelope
+
+    server_key, server_cert, server_pem = identities["server"]
+    client_key, client_cert, _ = identities["client"]
+    plain = tmp_path / "plain.bin"
+    plain.write_bytes(os.urandom(150_000))
+    lines = tmp_path / "lines.txt"
+    lines.write_bytes(b"first record\r\n\r\nthird\r\n")
+    with pier.OFTPServer(local_host="127.0.0.1", local_port=0, server_ssid_code=SERVER,
+                         server_sfid_code=SERVER, server_password="SRVPW") as s:
+        s.certificate_store_type = 99
+        s.certificate_store = server_pem
+        s.certificate_subject = "*"
+        results = []
+
+        @s.on("ReadyToSend")
+        def ready(e):
+            cid = e.connection_id
+            conn = s.connections[cid]
+            conn.virtual_file_security_level = level
+            conn.compress = compress
+            conn.encryption_algorithm = alg
+            conn.recipient_cert_store_type = 99
+            conn.recipient_cert_store = client_cert
+            conn.recipient_cert_subject = "*"
+            s.send_file(cid, "O0013CLIENT", str(plain), "PLAIN")
+            conn.virtual_file_format = 3  # V
+            conn.max_record_size = 80
+            s.send_file(cid, "O0013CLIENT", str(lines), "LINES")
+            results.append("sent")
+            s.logoff(cid)
+
+        s.start_listening()
+        running = True
+
+        def loop():
+            while running:
+                s.do_events()
+
+        t = threading.Thread(target=loop)
+        t.start()
+        try:
+            i = Initiator("127.0.0.1", s.local_port)
+            i.start()
+            i.send_raw(b"R")
+            assert i.listen()[:1] == b"R"
+            got = {r.name: r for r in i.received}
+            assert results == ["sent"] and set(got) == {"PLAIN", "LINES"}
+            want_sec = {3: b"03", 2: b"02", 1: b"01", 0: b"00"}[level]
+            for r in got.values():
+                assert r.security == want_sec + suite + (b"1" if compress else b"0") + b"1", r.security
+            opened = open_envelope(bytes(got["PLAIN"].data), key_path=client_key, cert_path=client_cert,
+                                   signer_cert=server_cert if level in (2, 3) else None)
+            assert opened == plain.read_bytes()
+            opened = open_envelope(bytes(got["LINES"].data), key_path=client_key, cert_path=client_cert,
+                                   signer_cert=server_cert if level in (2, 3) else None)
+            assert opened == b"\x00\x0cfirst record\x00\x00\x00\x05third"
+            i.esid(0)
+        finally:
+            running = False
+            t.join()

@@ -817,6 +817,150 @@ fn send_file_from(
     i.recv(s).expect("an answer to EFID")
 }
 
+/// A PEM file of a committed test identity (src/cms/testdata: RSA 2048,
+/// `alice` or `bob`), with its key or alone.
+fn test_identity_pem(dir: &std::path::Path, name: &str, with_key: bool) -> String {
+    use base64::Engine;
+    let pem = |label: &str, der: &[u8]| {
+        let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+        let body: Vec<&str> = b64.as_bytes().chunks(64).map(|c| std::str::from_utf8(c).unwrap()).collect();
+        format!("-----BEGIN {label}-----\n{}\n-----END {label}-----\n", body.join("\n"))
+    };
+    let root = env!("CARGO_MANIFEST_DIR");
+    let cert = std::fs::read(format!("{root}/src/cms/testdata/{name}.crt.der")).unwrap();
+    let mut text = pem("CERTIFICATE", &cert);
+    if with_key {
+        text = pem("PRIVATE KEY", &std::fs::read(format!("{root}/src/cms/testdata/{name}.key.der")).unwrap()) + &text;
+    }
+    let path = dir.join(format!("{name}{}.pem", if with_key { "-key" } else { "" }));
+    std::fs::write(&path, text).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+#[test]
+fn a_secured_file_the_server_sends_restarts_from_its_spool() {
+    // The server (alice) signs, compresses and encrypts for the client
+    // (bob); the encoding is made once into a spool, and the resend after a
+    // dropped session restarts inside that same encoding (docs/OFTP.md).
+    let keys = std::env::temp_dir().join(format!("pier-oftp-spool-keys-{}", std::process::id()));
+    std::fs::create_dir_all(&keys).unwrap();
+    let (alice, bob) = (test_identity_pem(&keys, "alice", true), test_identity_pem(&keys, "bob", false));
+    let src = keys.join("secret.bin");
+    // Incompressible (xorshift), so the envelope is as large as the file.
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    let data: Vec<u8> = (0..3u32 << 20)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect();
+    std::fs::write(&src, &data).unwrap();
+    let path = src.to_string_lossy().into_owned();
+    let f = server("spool", move |srv, ev| {
+        if let OftpEvent::ReadyToSend { connection_id: id } = ev {
+            let id = *id;
+            srv.set(PIER_OFTPSERVER_PROP_CONNVIRTUALFILESECURITYLEVEL, id, Value::Int(3)).unwrap();
+            srv.set(PIER_OFTPSERVER_PROP_CONNCOMPRESS, id, Value::Bool(true)).unwrap();
+            srv.set(PIER_OFTPSERVER_PROP_CONNENCRYPTIONALGORITHM, id, Value::Int(3)).unwrap();
+            srv.set(PIER_OFTPSERVER_PROP_CONNRECIPIENTCERTSTORETYPE, id, Value::Int(99)).unwrap();
+            srv.set(PIER_OFTPSERVER_PROP_CONNRECIPIENTCERTSTORE, id, Value::text(bob.as_str())).unwrap();
+            srv.set(PIER_OFTPSERVER_PROP_CONNRECIPIENTCERTSUBJECT, id, Value::text("*")).unwrap();
+            let rq = pier::oftp::protocol::SendRequest {
+                client_sfid_code: "O0013CLIENT",
+                file_name: &path,
+                virtual_file_name: "SECRET",
+            };
+            let _ = srv.send_file(id, &rq);
+            let _ = srv.logoff(id);
+        }
+    });
+    let s = &f.server;
+    s.set(PIER_OFTPSERVER_PROP_CERTIFICATESTORETYPE, 0, Value::Int(99)).unwrap();
+    s.set(PIER_OFTPSERVER_PROP_CERTIFICATESTORE, 0, Value::text(alice.as_str())).unwrap();
+    s.set(PIER_OFTPSERVER_PROP_CERTIFICATESUBJECT, 0, Value::text("*")).unwrap();
+    let big = |i: &mut Initiator| {
+        i.expect(s, "SSRM");
+        i.send(&Command::Ssid(Ssid { buffer_size: ExchangeBufferSize::new(32768).unwrap(), ..ssid(5) }));
+        i.expect(s, "SSID");
+    };
+    let take = |i: &mut Initiator, into: &mut Vec<u8>, upto: usize| -> Option<Efid> {
+        let mut credit = 2;
+        while into.len() < upto {
+            match i.recv(s).expect("DATA or EFID") {
+                Command::Data(buf) => {
+                    for sr in pier::oftp::subrecord::subrecords(&buf, true) {
+                        sr.unwrap().piece.expand_into(into);
+                    }
+                    credit -= 1;
+                    if credit == 0 {
+                        i.send(&Command::Cdt);
+                        credit = 2;
+                    }
+                }
+                Command::Efid(e) => return Some(e),
+                other => panic!("{other:?}"),
+            }
+        }
+        None
+    };
+    // First session: 2 MiB of the envelope, then the connection drops.
+    let mut i = Initiator::connect(f.port);
+    big(&mut i);
+    i.send(&Command::Cd);
+    let Command::Sfid(first) = i.expect(s, "SFID") else { unreachable!() };
+    assert_eq!(
+        (first.security_level, first.cipher_suite, first.compressed, first.enveloped),
+        (pier::oftp::command::SecurityLevel::EncryptedAndSigned, 4, true, true)
+    );
+    assert_eq!(first.original_file_size, 3072);
+    i.send(&Command::Sfpa(Sfpa { answer_count: 0 }));
+    let mut envelope = Vec::new();
+    assert!(take(&mut i, &mut envelope, 2 << 20).is_none());
+    drop(i);
+    f.wait(|ev| ev.iter().any(|e| matches!(e, OftpEvent::Disconnected { .. })));
+    let spools = || {
+        std::fs::read_dir(f.dir.join(".oftp-partial"))
+            .map(|d| d.filter_map(|e| e.ok()).filter(|e| e.path().extension().is_some_and(|x| x == "spool")).count())
+            .unwrap_or(0)
+    };
+    assert_eq!(spools(), 1, "the spool stays for the resend");
+
+    // Second session: the same stamp, a restart inside the same envelope.
+    let mut i = Initiator::connect(f.port);
+    big(&mut i);
+    i.send(&Command::Cd);
+    let Command::Sfid(again) = i.expect(s, "SFID") else { unreachable!() };
+    assert_eq!(again.stamp, first.stamp);
+    assert!(again.restart_position >= 1024, "{}", again.restart_position);
+    envelope.truncate(1 << 20);
+    i.send(&Command::Sfpa(Sfpa { answer_count: 1024 }));
+    let efid = take(&mut i, &mut envelope, usize::MAX).expect("EFID");
+    assert_eq!(efid.unit_count, envelope.len() as u64);
+    i.send(&Command::Efpa(Efpa { change_direction: false }));
+    i.expect(s, "CD");
+    i.send(&Command::Esid(Esid { reason: EsidReason::NormalTermination, text: String::new() }));
+    assert!(i.closed(s));
+    assert_eq!(spools(), 0, "delivered: the spool is gone");
+
+    // Bob opens it and alice's signature holds.
+    use pier::cms::{Certificate, DecodeOptions, Decoder, Identity, OsRandom, Stage};
+    let root = env!("CARGO_MANIFEST_DIR");
+    let der = |n: &str| std::fs::read(format!("{root}/src/cms/testdata/{n}")).unwrap();
+    let bob_id = Identity::from_der(&der("bob.crt.der"), &der("bob.key.der")).unwrap();
+    let mut dec = Decoder::new(DecodeOptions {
+        decrypt: Some((bob_id, Box::new(OsRandom))),
+        decompress: Some(64 << 20),
+        verify: Some((vec![Certificate::from_der(&der("alice.crt.der")).unwrap()], false)),
+    });
+    let mut plain = Vec::new();
+    dec.push(&envelope, &mut plain).unwrap();
+    dec.finish(&mut plain).unwrap();
+    assert!(plain == data, "the decoded file differs ({} octets)", plain.len());
+    let _ = std::fs::remove_dir_all(&keys);
+}
+
 #[test]
 fn a_file_the_server_sends_restarts_where_the_client_asks() {
     let src = std::env::temp_dir().join(format!("pier-oftp-resend-{}.bin", std::process::id()));

@@ -16,6 +16,7 @@ mod secured;
 mod security;
 mod send;
 mod speak;
+mod spool;
 
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};

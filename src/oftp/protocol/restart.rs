@@ -184,6 +184,11 @@ impl OutJournal {
         OutJournal { path: dir.join(format!("outgoing-{:016x}.journal", super::receive::fnv1a(key.as_bytes()))) }
     }
 
+    /// Where the journal is (the spool of a secured file sits beside it).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     pub fn read(&self) -> Option<(String, u64)> {
         decode_out(&fs::read_to_string(&self.path).ok()?)
     }

@@ -25,6 +25,7 @@ use crate::oftp::subrecord::BufferFiller;
 use crate::stream::Ctx;
 
 use super::restart::{restart_point, Durable, OutJournal, CHECKPOINT_BYTES};
+use super::spool;
 
 /// Bytes the out queue may hold before SendFile waits for the socket.
 pub const QUEUE_HIGH_WATER: usize = 256 * 1024;
@@ -42,7 +43,7 @@ enum Source {
     },
 }
 
-impl Source {
+impl Read for Source {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         match self {
             Source::File(f) => f.read(buf),
@@ -92,6 +93,8 @@ pub struct Outgoing {
     base: Durable,
     /// Where this send is remembered for a restart (files only).
     journal: Option<OutJournal>,
+    /// A secured file's encoded form, which is what is sent (spool.rs).
+    spool: Option<std::path::PathBuf>,
     /// File octets read since the journal was last written.
     since_checkpoint: u64,
 }
@@ -106,7 +109,7 @@ impl Outgoing {
         };
         let size = f.metadata()?.len();
         let all = Durable { records: u64::MAX, units: size, bytes: size };
-        let (found, keep) = restart_point(self.sfid.format, count, all, f)?;
+        let (found, keep) = restart_point(self.sfid.transmitted_format(), count, all, f)?;
         if found != count {
             return Err(std::io::Error::other(format!("the file has no {count} records/KiB to skip")));
         }
@@ -155,13 +158,9 @@ impl OftpProtocol {
                 ),
             ));
         }
-        if c.props.virtual_file_security_level != 0 || c.props.compress {
-            return Err(Error::new(
-                crate::core::error::codes::NOT_SUPPORTED,
-                "Signed, encrypted and compressed files need the security layer, which is not available yet",
-            ));
-        }
-        let (source, local_file, size) = if rq.file_name.is_empty() {
+        // A secured file: what it needs is checked before anything is read.
+        let plan = self.send_plan(c, cx.id())?;
+        let (mut source, local_file, size) = if rq.file_name.is_empty() {
             if c.props.upload_stream < 0 {
                 return Err(Error::invalid_value("SendFile: FileName is empty and ConnUploadStream is not set"));
             }
@@ -233,6 +232,30 @@ impl OftpProtocol {
                 (stamp, restart_position) = (s, position);
             }
         }
+        // A secured file goes out as its spool (spool.rs): the one of an
+        // interrupted send when it restarts, else made now.
+        let mut secured = None;
+        let mut spool = None;
+        let original_blocks = size.div_ceil(1024).max(1);
+        let mut size = size;
+        if let Some(plan) = plan {
+            let path = spool::spool_path(journal.as_ref().map(OutJournal::path), &self.temp_dir(c));
+            secured = Some(plan.secured);
+            let reuse = if restart_position > 0 { File::open(&path).ok() } else { None };
+            let (file, spool_size) = match reuse {
+                Some(f) => {
+                    let n = f.metadata().map(|m| m.len()).unwrap_or(0);
+                    (f, n)
+                }
+                None => {
+                    // Another encoding: nothing the receiver kept matches it.
+                    restart_position = 0;
+                    spool::encode(plan, &mut source, format, max_record_size, &path)?
+                }
+            };
+            (source, size) = (Source::File(file), spool_size);
+            spool = Some(path);
+        }
         if let Some(j) = &journal {
             let text = format_stamp(&stamp, "yyyyMMddHHmmssffff");
             j.write(&text, restart_position).map_err(|e| Error::file(format!("SendFile: the restart journal: {e}")))?;
@@ -247,12 +270,12 @@ impl OftpProtocol {
             format,
             max_record_size,
             file_size: blocks,
-            original_file_size: blocks,
+            original_file_size: original_blocks,
             restart_position,
-            security_level: SecurityLevel::None,
-            cipher_suite: 0,
-            compressed: false,
-            enveloped: false,
+            security_level: secured.map_or(SecurityLevel::None, |s| s.level),
+            cipher_suite: secured.map_or(0, |s| s.suite),
+            compressed: secured.is_some_and(|s| s.compressed),
+            enveloped: secured.is_some(),
             signed_eerp: false,
             description: c.props.file_description.clone(),
         };
@@ -260,8 +283,9 @@ impl OftpProtocol {
         let actions = c.session.start_file(sfid.clone()).map_err(super::speak::session_error)?;
         c.speaker_ready = false;
         let date_text = format_stamp(&sfid.stamp, &self.virtual_file_date_format);
+        let transmitted = sfid.transmitted_format();
         c.outgoing = Some(Box::new(Outgoing {
-            lines: format.has_records().then(|| LineSplitter::new(max_record_size)),
+            lines: transmitted.has_records().then(|| LineSplitter::new(max_record_size)),
             sfid,
             local_file,
             date_text,
@@ -274,6 +298,7 @@ impl OftpProtocol {
             bytes: 0,
             base: Durable::default(),
             journal,
+            spool,
             since_checkpoint: 0,
         }));
         self.run(cx, c, actions);
@@ -313,7 +338,7 @@ impl OftpProtocol {
                 continue;
             }
             if out.eof {
-                let has_records = out.sfid.format.has_records();
+                let has_records = out.sfid.transmitted_format().has_records();
                 let efid = Efid {
                     record_count: if has_records { out.base.records + out.filler.records() } else { 0 },
                     unit_count: out.base.units + out.filler.units(),
@@ -383,7 +408,7 @@ impl OftpProtocol {
             if let Some(j) = &out.journal {
                 // How far the file got (an upper bound of what the receiver
                 // holds: its SFPAACNT decides).
-                let position = if out.sfid.format.has_records() {
+                let position = if out.sfid.transmitted_format().has_records() {
                     out.base.records + out.lines.as_ref().map_or(0, |l| l.records())
                 } else {
                     (out.base.units + out.filler.units()) / 1024
@@ -414,6 +439,7 @@ impl OftpProtocol {
     /// its SFID went out (RFC 5024 §9.11), so the session ends (ESID 99).
     pub(super) fn fail_outgoing(&mut self, cx: &mut Ctx<'_, OftpTimer>, c: &mut OftpConn, e: Error) -> Pump {
         let actions = c.session.abort(EsidReason::UnspecifiedAbortCode, &e.text);
+        drop_spool_unless_restartable(c);
         c.end = Some(e.clone());
         self.finish_outgoing(cx.id(), c, Err(e.clone()), 99, e.text.clone());
         c.outgoing = None;
@@ -493,8 +519,13 @@ impl OftpProtocol {
     /// The client answered the file (EFPA, SFNA, EFNA): nothing is left to
     /// restart, and SendFile returns `r`.
     fn answered(&mut self, id: i32, c: &mut OftpConn, r: Result<()>, reason_code: i32, reason_text: String) {
-        if let Some(j) = c.outgoing.as_mut().and_then(|o| o.journal.take()) {
-            j.remove();
+        if let Some(out) = c.outgoing.as_mut() {
+            if let Some(j) = out.journal.take() {
+                j.remove();
+            }
+            if let Some(s) = out.spool.take() {
+                spool::remove(&s);
+            }
         }
         self.finish_outgoing(id, c, r, reason_code, reason_text);
     }
@@ -521,6 +552,7 @@ impl OftpProtocol {
 
     /// The session ended while a file was going out.
     pub(super) fn end_outgoing(&mut self, id: i32, c: &mut OftpConn, text: &str) {
+        drop_spool_unless_restartable(c);
         if c.outgoing.as_ref().is_some_and(|o| !matches!(o.phase, Phase::Done(_))) {
             let t = format!("Send failed: the session ended ({text})");
             self.finish_outgoing(id, c, Err(Error::new(OFTP_ERR_SEND_FAILED, t.clone())), 99, t);
@@ -533,6 +565,16 @@ impl OftpProtocol {
         if c.session.state() == State::SpeakerIdle {
             c.speaker_ready = true;
             self.arm_speaker_idle(cx, c);
+        }
+    }
+}
+
+/// A send that did not finish keeps its spool only if its journal can
+/// resume it (a restart needs the same encoding, spool.rs).
+fn drop_spool_unless_restartable(c: &mut OftpConn) {
+    if let Some(out) = c.outgoing.as_mut().filter(|o| o.journal.is_none()) {
+        if let Some(s) = out.spool.take() {
+            spool::remove(&s);
         }
     }
 }
