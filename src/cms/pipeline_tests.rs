@@ -106,3 +106,17 @@ fn bad_inputs_end_with_distinct_errors() {
     // Truncated.
     assert_eq!(run_pieces(&mut decoder(1 << 30), &wire[..wire.len() - 3], 4096).err(), Some(CmsError::Truncated));
 }
+
+#[test]
+fn fuzz_seeds_made_by_openssl_decode() {
+    // fuzz/make_seeds.py: openssl signs as alice, Python deflates, openssl encrypts to bob.
+    let msg = b"ODETTE FTP secured file ".repeat(8);
+    let full = &include_bytes!("../../fuzz/corpus/cms_envelope/pipeline")[2..];
+    let mut d = decoder(1 << 20);
+    assert_eq!(run_pieces(&mut d, full, 33).unwrap(), msg);
+    assert_eq!(d.report().cipher, Some(ContentCipher::Aes256Cbc));
+    assert_eq!(d.report().signer.unwrap().digest, DigestAlg::Sha256);
+    let signed = &include_bytes!("../../fuzz/corpus/cms_envelope/signed-stream")[2..];
+    let mut d = Decoder::new(DecodeOptions { verify: Some((vec![cert("alice")], false)), ..Default::default() });
+    assert_eq!(run_pieces(&mut d, signed, 1).unwrap(), msg);
+}
