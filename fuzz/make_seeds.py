@@ -172,6 +172,9 @@ put("oftp_subrecord", "truncated", b"D\x3f" + b"short")
 put("config", "regress-dns-garbage-name", "AllowedClients=127.0.0.llowedClients=:1")
 put("oftp_command", "regress-esid-text-below-2.0", "F09004late\r")
 put("oftp_command", "regress-esid-unknown-reason", "F81004late\r")
+# A partial header at the end of its definite-length parent: the reader ended
+# the parent and dropped the byte.
+put("cms_ber", "regress-header-cut-by-parent-end", bytes.fromhex("031f26071604 0c0100f003".replace(" ", "")))
 # A Ping whose length 0 came in the 16-bit form: pier refused it, tungstenite
 # (and RFC 6455, which only asks senders for the minimal form) did not.
 put("ws_frames_vs_tungstenite", "regress-ping-with-16-bit-length-0",
