@@ -172,10 +172,73 @@ put("oftp_subrecord", "truncated", b"D\x3f" + b"short")
 put("config", "regress-dns-garbage-name", "AllowedClients=127.0.0.llowedClients=:1")
 put("oftp_command", "regress-esid-text-below-2.0", "F09004late\r")
 put("oftp_command", "regress-esid-unknown-reason", "F81004late\r")
+# A partial header at the end of its definite-length parent: the reader ended
+# the parent and dropped the byte.
+put("cms_ber", "regress-header-cut-by-parent-end", bytes.fromhex("031f26071604 0c0100f003".replace(" ", "")))
 # A Ping whose length 0 came in the 16-bit form: pier refused it, tungstenite
 # (and RFC 6455, which only asks senders for the minimal form) did not.
 put("ws_frames_vs_tungstenite", "regress-ping-with-16-bit-length-0",
     bytes([0x89, 0xFE, 0x00, 0x00, 0xFF, 0x3B, 0x82, 0x82]) + bytes([0x82, 0x82, 0x82, 0x82, 0x82, 0x82, 0x82, 0x82]))
+
+# --- CMS (src/cms/, RFC 5652 / 3274 / 5024 §6) ------------------------------
+# cms_ber: piece size, depth limit, BER. cms_envelope: decoder choice
+# (0 pipeline, 1 SignedData, 2 CompressedData, 3 EnvelopedData), piece
+# size, then the CMS file: openssl signs as the committed test identity alice
+# and encrypts to bob (src/cms/testdata), the CompressedData is written here.
+def der(tag, content):
+    n = len(content)
+    if n < 0x80:
+        return bytes([tag, n]) + content
+    b = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([tag, 0x80 | len(b)]) + b + content
+
+
+def compressed_data(inner):
+    oid = lambda hexs: der(0x06, bytes.fromhex(hexs))
+    data, cd, zl = "2a864886f70d010701", "2a864886f70d0109100109", "2a864886f70d0109100308"
+    eci = der(0x30, oid(data) + der(0xA0, der(0x04, zlib.compress(inner))))
+    body = der(0x30, der(0x02, b"\0") + der(0x30, oid(zl)) + eci)
+    return der(0x30, oid(cd) + der(0xA0, body))
+
+
+def cms_seeds():
+    td = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "cms", "testdata")
+    with tempfile.TemporaryDirectory() as t:
+        def f(n):
+            return os.path.join(t, n)
+
+        def r(n):
+            with open(f(n), "rb") as h:
+                return h.read()
+
+        def ossl(*a):
+            subprocess.run(("openssl",) + a, check=True, capture_output=True)
+
+        for who in ("alice", "bob"):
+            ossl("x509", "-inform", "DER", "-in", os.path.join(td, who + ".crt.der"), "-out", f(who + ".pem"))
+            ossl("pkey", "-inform", "DER", "-in", os.path.join(td, who + ".key.der"), "-out", f(who + ".key"))
+        with open(f("msg"), "wb") as h:
+            h.write(b"ODETTE FTP secured file " * 8)
+        sign = ("cms", "-sign", "-binary", "-nodetach", "-md", "sha256", "-signer", f("alice.pem"), "-inkey",
+                f("alice.key"), "-outform", "DER")
+        ossl(*sign, "-in", f("msg"), "-out", f("signed"))
+        ossl(*sign, "-stream", "-in", f("msg"), "-out", f("signed-stream"))
+        with open(f("cmpr"), "wb") as h:
+            h.write(compressed_data(r("signed")))
+        enc = ("cms", "-encrypt", "-binary", "-outform", "DER", "-aes256")
+        ossl(*enc, "-stream", "-in", f("cmpr"), "-out", f("full"), f("bob.pem"))
+        ossl(*enc, "-in", f("msg"), "-out", f("enc"), f("bob.pem"))
+        put("cms_ber", "indefinite", bytes([0x03, 0x1F]) + bytes.fromhex("3080020105248004026162040163000004000000"))
+        put("cms_ber", "signed-stream", bytes([0x40, 0x1F]) + r("signed-stream"))
+        put("cms_ber", "signed-der", bytes([0xFF, 0x1F]) + r("signed"))
+        put("cms_envelope", "pipeline", bytes([0x00, 0x02]) + r("full"))
+        put("cms_envelope", "signed-stream", bytes([0x01, 0x01]) + r("signed-stream"))
+        put("cms_envelope", "signed-der", bytes([0x81, 0x10]) + r("signed"))
+        put("cms_envelope", "compressed", bytes([0x02, 0x00]) + r("cmpr"))
+        put("cms_envelope", "enveloped", bytes([0x03, 0x04]) + r("enc"))
+
+
+cms_seeds()
 
 # --- C API: 4-byte operations (see c_api.rs) ----------------------------------
 put("c_api", "open-set-listen", bytes([0, 0, 0, 0, 1, 2, 20, 0, 3, 2, 22, 0, 9, 2, 0, 0, 10, 2, 0, 0, 13, 2, 0, 0]))

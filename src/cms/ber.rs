@@ -224,6 +224,11 @@ impl Reader {
                 self.hlen = old + take;
                 *input = &input[take..];
                 self.pos += take as u64;
+                // A partial header that already reaches its parent's end can
+                // never fit in it (else the parent's End would hide it).
+                if self.limit().is_some_and(|l| self.pos >= l) {
+                    return Err(garbled("element header overruns its parent"));
+                }
                 return Ok(None);
             }
             Some(h) => h,

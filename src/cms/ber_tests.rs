@@ -117,6 +117,9 @@ fn garbage_is_refused() {
         (&[0x30, 0x02, 0x00, 0x00], "end-of-contents in a definite element"),
         (&[0x30, 0x80, 0x00, 0x01, 0x00], "end-of-contents with a length"),
         (&[0x04, 0x01, 0xAA, 0x04], "trailing"),
+        // fuzz/cms_ber: a partial header at the very end of its definite parent.
+        (&[0x26, 0x07, 0x16, 0x04, 0x0C, 0x01, 0x00, 0xF0, 0x03], "header cut by the parent's end"),
+        (&[0x30, 0x02, 0x1F, 0x81], "long tag cut by the parent's end"),
     ];
     for (b, what) in cases {
         assert!(events(b, &[1], lim).is_err(), "{what}");
