@@ -270,6 +270,7 @@ class Initiator:
         self.buf = b""
         self.server_ssid: bytes = b""
         self.eerps: list[tuple[str, Stamp]] = []
+        self.eerp_raw: list[bytes] = []  # each EERP as received
         self.received: list[Received] = []
 
     # --- framing -------------------------------------------------------------------------------
@@ -377,20 +378,26 @@ class Initiator:
             raise ProtocolError("the server failed our challenge")
 
     def sfid_command(self, name: str, stamp: Stamp, dest: str, fmt: str, lrecl: int, size: int, restart: int = 0,
-                     secured: tuple[int, int, int] | None = None) -> bytes:
-        """`secured`: (SFIDSEC, SFIDCIPH, SFIDCOMP) of an enveloped file (SFIDENV 1)."""
+                     secured: tuple[int, int, int] | None = None, signed_receipt: int = 0) -> bytes:
+        """`secured`: (SFIDSEC, SFIDCIPH, SFIDCOMP) of an enveloped file (SFIDENV 1).
+        `signed_receipt`: SFIDSIGN Y with this SFIDCIPH (a plain file's suite)."""
         v2 = self.level == 5
         blocks = max(1, (size + 1023) // 1024)
         head = b"H" + x(name, 26) + stamp.fields(self.level) + x("", 8) + x(dest, 25) + x(self.sfid, 25)
         head += fmt.encode() + nine(lrecl, 5)
         if v2:
-            sec = (nine(secured[0], 2) + nine(secured[1], 2) + nine(secured[2], 1) + b"1") if secured else b"000000"
-            return head + nine(blocks, 13) + nine(blocks, 13) + nine(restart, 17) + sec + b"N" + b"000"
+            if secured:
+                sec = nine(secured[0], 2) + nine(secured[1], 2) + nine(secured[2], 1) + b"1"
+            else:
+                sec = b"00" + nine(signed_receipt, 2) + b"00"
+            sign = b"Y" if signed_receipt else b"N"
+            return head + nine(blocks, 13) + nine(blocks, 13) + nine(restart, 17) + sec + sign + b"000"
         return head + nine(blocks, 7) + nine(restart, 9)
 
     def send_file(self, name: str, data: bytes, *, dest: str, fmt: str = "U", lrecl: int = 0,
                   stamp: Stamp | None = None, restart: int = 0, stop_after: int | None = None,
-                  hang: bool = False, secured: tuple[int, int, int] | None = None) -> bytes:
+                  hang: bool = False, secured: tuple[int, int, int] | None = None,
+                  signed_receipt: int = 0) -> bytes:
         """SFID … EFID; returns the answer to EFID (EFPA or EFNA), or the SFNA.
         F/V data is one record per CR-LF line. `stop_after`: stop after that
         many DATA buffers (a broken transfer) and close the connection, or
@@ -399,7 +406,7 @@ class Initiator:
         `secured`: `data` is a CMS envelope (see `envelope`), sent as
         format U whatever `fmt` says (RFC 5024 §5.3.3 SFIDREST)."""
         stamp = stamp or Stamp()
-        self.send_raw(self.sfid_command(name, stamp, dest, fmt, lrecl, len(data), restart, secured))
+        self.send_raw(self.sfid_command(name, stamp, dest, fmt, lrecl, len(data), restart, secured, signed_receipt))
         answer = self.recv()
         if answer is None or answer[:1] != b"2":
             return answer or b""
@@ -461,6 +468,7 @@ class Initiator:
             code = oeb[:1]
             if code == b"E":
                 self.eerps.append((oeb[1:27].decode().rstrip(), Stamp.parse(oeb[27:48], self.level)))
+                self.eerp_raw.append(bytes(oeb))
                 self.send_raw(b"P")
             elif code == b"H":
                 fmt = oeb[106:107].decode()

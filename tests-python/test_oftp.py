@@ -695,3 +695,50 @@ def test_the_server_sends_secured_files_a_partner_decodes(identities, tmp_path, 
         finally:
             running = False
             t.join()
+
+
+# --- signed receipts (RFC 5024 §5.3.13), issue 11 ----------------------------------------------------------
+
+@pytest.mark.parametrize("suite,hash_name", [(4, "sha256"), (1, "sha1"), (6, "sha512")])
+def test_a_file_asking_for_a_signed_receipt_gets_an_eerp_signed_over_its_fields(identities, suite, hash_name):
+    import hashlib
+
+    s = secured_server(identities)
+    data = b"signed receipt please\r\n" * 300
+    try:
+        i = s.initiator()
+        i.start()
+        stamp = Stamp(hour=11, counter=3)
+        assert i.send_file("RECEIPT", data, dest=SERVER, stamp=stamp, signed_receipt=suite)[:1] == b"4"
+        i.send_raw(b"R")
+        assert i.listen()[:1] == b"R"
+        eerp = i.eerp_raw[-1]
+        # EERPHSH: the transmitted file's hash with the suite's digest.
+        hlen = int.from_bytes(eerp[106:108], "big")
+        hsh = eerp[108:108 + hlen]
+        assert hsh == hashlib.new(hash_name, data).digest()
+        slen = int.from_bytes(eerp[108 + hlen:110 + hlen], "big")
+        sig = eerp[110 + hlen:110 + hlen + slen]
+        assert slen > 0 and len(eerp) == 110 + hlen + slen
+        # EERPSIG: SignedData with the fields inside (DER), by the server's certificate.
+        server_cert = identities["server"][1]
+        content = subprocess.run(["openssl", "cms", "-verify", "-inform", "DER", "-binary", "-CAfile", server_cert,
+                                  "-purpose", "any"], input=sig, capture_output=True, check=True).stdout
+        assert content == eerp[1:27] + eerp[30:48] + eerp[56:106] + hsh
+        i.esid(0)
+    finally:
+        out = s.close()
+    assert "error" not in out, out
+
+
+def test_a_signed_receipt_without_a_certificate_of_ours_is_refused(identities):
+    s = OftpServer()
+    try:
+        i = s.initiator()
+        i.start()
+        answer = i.send_file("NOSIGN", b"x", dest=SERVER, signed_receipt=4)
+        assert answer[:3] == b"399", answer
+        i.esid(0)
+    finally:
+        out = s.close()
+    assert "error 686" in out, out

@@ -2056,3 +2056,84 @@ fn conn_download_stream_stays_open_with_close_stream_after_transfer_false() {
     assert_eq!(unsafe { libc::close(fd) }, 0);
     let _ = std::fs::remove_file(&out);
 }
+
+#[test]
+fn a_signed_receipt_the_server_asked_for_is_checked_for_signer_fields_and_hash() {
+    // ConnSignedReceipt: SFIDSIGN Y with SFIDCIPH 01 (3DES, DefaultReceiptHashAlgorithm
+    // SHA-1); EndTransfer's FileHash is the file's hash; the client's EERP
+    // is checked before EndResponse: a good one passes, another signer is
+    // 683, another file's hash 682 (docs/OFTP.md, Signed receipts).
+    use pier::cms::{DigestAlg, Identity};
+    let keys = std::env::temp_dir().join(format!("pier-oftp-receipt-keys-{}", std::process::id()));
+    std::fs::create_dir_all(&keys).unwrap();
+    let bob = test_identity_pem(&keys, "bob", false);
+    let src = keys.join("report.txt");
+    let data = b"receipt wanted\r\n".repeat(100);
+    std::fs::write(&src, &data).unwrap();
+    let path = src.to_string_lossy().into_owned();
+    let f = server("receipt", move |srv, ev| {
+        if let OftpEvent::ReadyToSend { connection_id: id } = ev {
+            let id = *id;
+            srv.set(PIER_OFTPSERVER_PROP_CONNSIGNEDRECEIPT, id, Value::Bool(true)).unwrap();
+            srv.set(PIER_OFTPSERVER_PROP_CONNRECIPIENTCERTSTORETYPE, id, Value::Int(99)).unwrap();
+            srv.set(PIER_OFTPSERVER_PROP_CONNRECIPIENTCERTSTORE, id, Value::text(bob.as_str())).unwrap();
+            srv.set(PIER_OFTPSERVER_PROP_CONNRECIPIENTCERTSUBJECT, id, Value::text("*")).unwrap();
+            let rq = pier::oftp::protocol::SendRequest {
+                client_sfid_code: "O0013CLIENT",
+                file_name: &path,
+                virtual_file_name: "REPORT",
+            };
+            srv.send_file(id, &rq).unwrap();
+            let _ = srv.logoff(id);
+        }
+    });
+    let s = &f.server;
+    let root = env!("CARGO_MANIFEST_DIR");
+    let der = |n: &str| std::fs::read(format!("{root}/src/cms/testdata/{n}")).unwrap();
+    let who = |n: &str| Identity::from_der(&der(&format!("{n}.crt.der")), &der(&format!("{n}.key.der"))).unwrap();
+    for (case, signer, other_hash, want_error) in
+        [("good", "bob", false, None), ("forged", "eve", false, Some(683)), ("other file", "bob", true, Some(682))]
+    {
+        let before = f.events.lock().unwrap().len();
+        let mut i = Initiator::connect(f.port);
+        start(&mut i, s, 5);
+        i.send(&Command::Cd);
+        let (sfid, _, _) = receive_file(&mut i, s);
+        assert!(sfid.signed_eerp && sfid.cipher_suite == 1, "{case}: {sfid:?}");
+        i.expect(s, "CD");
+        let hash = if other_hash { DigestAlg::Sha1.digest(b"another file") } else { DigestAlg::Sha1.digest(&data) };
+        let mut eerp = Eerp {
+            dataset_name: "REPORT".into(),
+            stamp: sfid.stamp,
+            user_data: String::new(),
+            destination: SERVER_SFID.into(),
+            originator: "O0013CLIENT".into(),
+            hash,
+            signature: Vec::new(),
+        };
+        pier::oftp::receipts::sign_eerp(&mut eerp, &who(signer), DigestAlg::Sha1).unwrap();
+        i.send(&Command::Eerp(eerp));
+        i.expect(s, "RTR");
+        i.send(&Command::Esid(Esid { reason: EsidReason::NormalTermination, text: String::new() }));
+        assert!(i.closed(s));
+        let ev = f.wait(|ev| ev[before..].iter().any(|e| matches!(e, OftpEvent::Disconnected { .. })));
+        let ev = &ev[before..];
+        let sent = ev.iter().find_map(|e| match e {
+            OftpEvent::EndTransfer { direction: 1, file_hash, .. } => Some(file_hash.clone()),
+            _ => None,
+        });
+        assert_eq!(sent, Some(DigestAlg::Sha1.digest(&data)), "{case}: EndTransfer's FileHash");
+        let errors: Vec<i32> = ev
+            .iter()
+            .filter_map(|e| match e {
+                OftpEvent::Error { error_code, .. } => Some(*error_code),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(errors, want_error.into_iter().collect::<Vec<_>>(), "{case}: {:?}", names(ev));
+        assert!(ev
+            .iter()
+            .any(|e| matches!(e, OftpEvent::EndResponse { direction: 0, signature, .. } if !signature.is_empty())));
+    }
+    let _ = std::fs::remove_dir_all(&keys);
+}

@@ -41,6 +41,8 @@ pub mod protocol;
 /// cbindgen:ignore
 pub mod reason;
 /// cbindgen:ignore
+pub mod receipts;
+/// cbindgen:ignore
 pub mod record;
 /// cbindgen:ignore
 pub mod restructure;

@@ -170,8 +170,15 @@ pub struct OftpConn {
     pub receipts: VecDeque<Receipt>,
     /// The server is the Speaker and told the application (ConnReadyToSend).
     pub speaker_ready: bool,
-    /// The identity of the last file received, for its EERP.
-    last_received: Option<super::command::Sfid>,
+    /// The identity of the last file received, and its receipt hash (empty
+    /// unless a signed receipt was asked for), for its EERP.
+    last_received: Option<(super::command::Sfid, Vec<u8>)>,
+    /// Files sent asking for a signed receipt: their hashes by
+    /// `security::receipt_key`, to check the EERP or NERP against.
+    sent_receipt_hashes: HashMap<(String, String), Vec<u8>>,
+    /// A signed receipt whose EndResponse is out: its hash, to compare with
+    /// the one the application may write into FileHash.
+    pending_receipt_hash: Option<Vec<u8>>,
     /// Send CD once the RTR for a SendEndResponse receipt comes.
     cd_after_rtr: bool,
     timer_generation: u64,
@@ -660,6 +667,8 @@ impl Protocol for OftpProtocol {
             receipts: VecDeque::new(),
             speaker_ready: false,
             last_received: None,
+            sent_receipt_hashes: HashMap::new(),
+            pending_receipt_hash: None,
             cd_after_rtr: false,
             timer_generation: 0,
             established: false,
@@ -784,9 +793,10 @@ impl Protocol for OftpProtocol {
             }
             OftpEvent::StartTransfer { local_file, direction: 0, .. } => self.start_transfer_done(cx, c, local_file),
             OftpEvent::EndTransfer { send_end_response, direction: 0, reason_code: 0, .. } => {
-                self.end_transfer_done(c, send_end_response)
+                self.end_transfer_done(c, cx.id(), send_end_response)
             }
-            OftpEvent::EndResponse { direction: 0, .. } => {
+            OftpEvent::EndResponse { direction: 0, file_hash, .. } => {
+                self.end_response_done(c, cx.id(), &file_hash);
                 let r = c.session.ready_to_receive();
                 self.run_outcome(cx, c, r);
             }

@@ -82,6 +82,9 @@ pub struct Incoming {
     spare: Vec<u8>,
     /// A secured file: what decoding it at EFID needs (secured.rs).
     security: Option<super::secured::Security>,
+    /// EERPHSH for a file that asked for a signed receipt: the hash of the
+    /// file as transmitted (RFC 5024 §5.3.13), made at EFID.
+    receipt_hash: Vec<u8>,
     write_error: Option<String>,
     /// VirtualFileDate as the events show it.
     date_text: String,
@@ -154,7 +157,7 @@ impl Incoming {
             reason_code,
             reason_text,
             file_size: self.at.bytes as i64,
-            file_hash: Vec::new(),
+            file_hash: self.receipt_hash.clone(),
             send_end_response,
         }
     }
@@ -247,10 +250,14 @@ impl OftpProtocol {
         // Secured files: what decoding needs, or the RFC's refusal
         // (secured.rs). Signed receipts are not available yet.
         let checked = self.secured_file_check(c, id, &sfid).and_then(|s| {
-            if sfid.signed_eerp {
-                Err((SfnaReason::UnspecifiedReason, "signed receipts are not available".into(), None))
-            } else {
-                Ok(s)
+            // A signed receipt (SFIDSIGN Y) needs our key for use 4.
+            match self.own_identity(c, id, super::security::Use::Receipts) {
+                Err(e) if sfid.signed_eerp => Err((
+                    SfnaReason::UnspecifiedReason,
+                    "no certificate to sign the receipt with".into(),
+                    Some(Error::new(crate::oftp::error::OFTP_ERR_NO_SIGNING_CERT, e.text)),
+                )),
+                _ => Ok(s),
             }
         });
         let security = match checked {
@@ -310,6 +317,7 @@ impl OftpProtocol {
             decoded: None,
             spare: Vec::new(),
             security,
+            receipt_hash: Vec::new(),
             write_error: None,
             date_text,
         }));
@@ -555,7 +563,7 @@ impl OftpProtocol {
         let r = c.session.close_file_response(response);
         self.run_outcome(cx, c, r);
         c.queued.push_back(inc.end_transfer(id, reason_code, reason_text, reason_code == 0));
-        c.last_received = Some(inc.sfid);
+        c.last_received = Some((inc.sfid, inc.receipt_hash));
         cx.more_events();
     }
 
@@ -574,6 +582,15 @@ impl OftpProtocol {
                 let file = file.into_inner().map_err(|e| fail(e.into_error(), "Writing"))?;
                 file.sync_all().map_err(|e| fail(e, "Syncing"))?;
                 drop(file);
+                if inc.sfid.signed_eerp {
+                    // The transmitted file's hash, before a secured one is decoded.
+                    let digest = self.receipt_digest(inc.sfid.cipher_suite);
+                    let hashed = File::open(&path).and_then(|mut f| {
+                        let format = inc.sfid.transmitted_format();
+                        crate::oftp::receipts::transmitted_hash(&mut f, format, inc.sfid.max_record_size, digest)
+                    });
+                    inc.receipt_hash = hashed.map_err(|e| fail(e, "Hashing"))?;
+                }
                 // A secured file: the decoded content goes in place, the
                 // envelope is removed once it is.
                 let (source, alg) = match inc.security.take() {
@@ -650,18 +667,26 @@ impl OftpProtocol {
 
     /// After EndTransfer of a received file: the EERP waits for the
     /// server's turn (RFC 5024 §3.3.4: the receiver speaks after the CD).
-    pub(super) fn end_transfer_done(&mut self, c: &mut OftpConn, send_end_response: bool) {
-        let Some(sfid) = c.last_received.take() else { return };
+    pub(super) fn end_transfer_done(&mut self, c: &mut OftpConn, id: i32, send_end_response: bool) {
+        let Some((sfid, hash)) = c.last_received.take() else { return };
         if send_end_response {
-            c.receipts.push_back(Receipt::Eerp(Eerp {
+            let mut receipt = Receipt::Eerp(Eerp {
                 dataset_name: sfid.dataset_name,
                 stamp: sfid.stamp,
                 user_data: sfid.user_data,
                 destination: sfid.originator,
                 originator: sfid.destination,
-                hash: Vec::new(),
+                hash,
                 signature: Vec::new(),
-            }));
+            });
+            if sfid.signed_eerp {
+                // Signed as the client asked (SFIDSIGN); if that fails
+                // (the key went away), the EERP goes unsigned and says so.
+                if let Err(e) = self.sign_receipt(c, id, &mut receipt, self.receipt_digest(sfid.cipher_suite)) {
+                    c.queued.push_back(OftpEvent::Error { connection_id: id, error_code: e.code, description: e.text });
+                }
+            }
+            c.receipts.push_back(receipt);
         }
     }
 }

@@ -12,6 +12,7 @@
 
 use std::time::SystemTime;
 
+use super::speak::Receipt;
 use super::{OftpConn, OftpProtocol, OftpTimer};
 use crate::cms::{self, ContentCipher, EnvelopeDecoder, OsRandom, Random};
 use crate::core::error::Error;
@@ -19,13 +20,13 @@ use crate::oftp::auth::{AuthCrypto, AuthFailure, AuthOutcome, Exchange, CHALLENG
 use crate::oftp::command::Command;
 use crate::oftp::error::{OFTP_ERR_CERT_INVALID, OFTP_ERR_CERT_MISSING, OFTP_ERR_CRYPTO};
 use crate::oftp::reason::EsidReason;
+use crate::oftp::receipts;
 use crate::oftp::trust::{self, Purpose};
 use crate::stream::Ctx;
 use crate::tls::cert::CertSpec;
 
 /// What a certificate is used for: the values of CertificateType and
-/// RecipientCertificateType beside 0 ("all operations"); 4 (receipts) joins
-/// with signed receipts.
+/// RecipientCertificateType beside 0 ("all operations").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Use {
     /// 1: session authentication (ours: we open the client's challenge;
@@ -35,6 +36,8 @@ pub enum Use {
     Encryption = 2,
     /// 3: signing (ours) / signature verification (theirs).
     Signing = 3,
+    /// 4: receipt signing (ours) / receipt verification (theirs).
+    Receipts = 4,
 }
 
 impl Use {
@@ -45,9 +48,14 @@ impl Use {
     fn purpose(self) -> Purpose {
         match self {
             Use::SessionAuthentication | Use::Encryption => Purpose::Encryption,
-            Use::Signing => Purpose::Signing,
+            Use::Signing | Use::Receipts => Purpose::Signing,
         }
     }
+}
+
+/// Which sent file a receipt is for: its name and stamp (RFC 5024 §1.5.2).
+pub fn receipt_key(dataset_name: &str, stamp: &crate::oftp::stamp::FileStamp) -> (String, String) {
+    (dataset_name.to_string(), crate::oftp::names::format_stamp(stamp, "yyyyMMddHHmmssffff"))
 }
 
 /// ConnEncryptionAlgorithm: 0 3DES, 1 AES-128 (the reference), 2 AES-192,
@@ -118,6 +126,72 @@ impl OftpProtocol {
         }
         cms::Certificate::from_der(der)
             .map_err(|e| Error::new(OFTP_ERR_CERT_INVALID, format!("ConnRecipientCert \"{}\": {e}", selected.subject)))
+    }
+
+    /// The digest of a signed receipt for a file of SFIDCIPH `suite`: the
+    /// suite's (RFC 5024 §5.3.3: SFIDCIPH also names the receipt's suite),
+    /// else DefaultReceiptHashAlgorithm.
+    pub(super) fn receipt_digest(&self, suite: u8) -> cms::DigestAlg {
+        match cms::CipherSuite::from_code(suite) {
+            Some(s) => s.digest(),
+            None => match self.stored.get(&("DefaultReceiptHashAlgorithm".to_string(), None)).map(String::as_str) {
+                Some("1") => cms::DigestAlg::Sha256,
+                Some("2") => cms::DigestAlg::Sha512,
+                _ => cms::DigestAlg::Sha1,
+            },
+        }
+    }
+
+    /// Signs a receipt the server sends (our certificate for use 4).
+    pub(super) fn sign_receipt(
+        &self,
+        c: &OftpConn,
+        id: i32,
+        r: &mut Receipt,
+        digest: cms::DigestAlg,
+    ) -> Result<(), Error> {
+        let me = self
+            .own_identity(c, id, Use::Receipts)
+            .map_err(|e| Error::new(crate::oftp::error::OFTP_ERR_NO_SIGNING_CERT, e.text))?;
+        match r {
+            Receipt::Eerp(e) => receipts::sign_eerp(e, &me, digest),
+            Receipt::Nerp(n) => receipts::sign_nerp(n, &me, digest),
+        }
+    }
+
+    /// Checks a signed receipt from the client (its certificate for use 4,
+    /// or TrustedCerts) against the hash the file was sent with, if known.
+    pub(super) fn check_receipt(&self, c: &OftpConn, r: &Receipt, expected_hash: Option<&[u8]>) -> Result<(), Error> {
+        let mut trusted: Vec<cms::Certificate> = self.partner_cert(c, Use::Receipts).into_iter().collect();
+        trusted.extend(self.trusted.iter().filter_map(|d| cms::Certificate::from_der(d).ok()));
+        if trusted.is_empty() {
+            return Err(Error::new(
+                OFTP_ERR_CERT_MISSING,
+                "A required certificate was not provided: set ConnRecipientCertStore to verify the signed receipt.",
+            ));
+        }
+        let cmd = match r {
+            Receipt::Eerp(e) => Command::Eerp(e.clone()),
+            Receipt::Nerp(n) => Command::Nerp(n.clone()),
+        };
+        receipts::verify(&cmd, &trusted, expected_hash)
+    }
+
+    /// SendFile asking for a signed receipt: the client's certificate must
+    /// be there to check it (689 naming what to set).
+    pub(super) fn receipt_check_possible(&self, c: &OftpConn) -> Result<(), Error> {
+        if !self.trusted.is_empty() {
+            return Ok(());
+        }
+        self.partner_cert(c, Use::Receipts).map(|_| ())
+    }
+
+    /// SFIDCIPH of a plain file that asks for a signed receipt: the suite of
+    /// ConnEncryptionAlgorithm's cipher and DefaultReceiptHashAlgorithm.
+    pub(super) fn receipt_suite(&self, c: &OftpConn) -> Result<u8, Error> {
+        let cipher = super::spool::file_cipher(c.props.encryption_algorithm)?;
+        let digest = self.receipt_digest(0);
+        Ok(cms::CipherSuite::from_parts(cipher, digest).expect("3DES and AES-256 have a suite per digest").code())
     }
 
     fn fail_on_untrusted_cert(&self) -> bool {

@@ -25,6 +25,7 @@ use crate::oftp::subrecord::BufferFiller;
 use crate::stream::Ctx;
 
 use super::restart::{restart_point, Durable, OutJournal, CHECKPOINT_BYTES};
+use super::security::receipt_key;
 use super::spool;
 
 /// Bytes the out queue may hold before SendFile waits for the socket.
@@ -95,6 +96,8 @@ pub struct Outgoing {
     journal: Option<OutJournal>,
     /// A secured file's encoded form, which is what is sent (spool.rs).
     spool: Option<std::path::PathBuf>,
+    /// The transmitted file's hash when a signed receipt was asked for.
+    receipt_hash: Vec<u8>,
     /// File octets read since the journal was last written.
     since_checkpoint: u64,
 }
@@ -256,6 +259,26 @@ impl OftpProtocol {
             (source, size) = (Source::File(file), spool_size);
             spool = Some(path);
         }
+        // What DATA carries: a secured file "has become unstructured".
+        let transmitted = if secured.is_some() { FileFormat::Unstructured } else { format };
+        // A signed receipt (ConnSignedReceipt): SFIDSIGN Y, SFIDCIPH naming
+        // the receipt's suite, and the transmitted file's hash to check
+        // the EERP against (a stream cannot be read twice: no hash).
+        let mut cipher_suite = secured.map_or(0, |s| s.suite);
+        let mut receipt_hash = Vec::new();
+        if c.props.signed_receipt {
+            self.receipt_check_possible(c)?;
+            if cipher_suite == 0 {
+                cipher_suite = self.receipt_suite(c)?;
+            }
+            if let Source::File(f) = &mut source {
+                use std::io::{Seek, SeekFrom};
+                let digest = self.receipt_digest(cipher_suite);
+                let hashed = crate::oftp::receipts::transmitted_hash(f, transmitted, max_record_size, digest)
+                    .and_then(|h| f.seek(SeekFrom::Start(0)).map(|_| h));
+                receipt_hash = hashed.map_err(|e| Error::new(OFTP_ERR_READ_FILE, format!("Hashing the file: {e}")))?;
+            }
+        }
         if let Some(j) = &journal {
             let text = format_stamp(&stamp, "yyyyMMddHHmmssffff");
             j.write(&text, restart_position).map_err(|e| Error::file(format!("SendFile: the restart journal: {e}")))?;
@@ -273,18 +296,21 @@ impl OftpProtocol {
             original_file_size: original_blocks,
             restart_position,
             security_level: secured.map_or(SecurityLevel::None, |s| s.level),
-            cipher_suite: secured.map_or(0, |s| s.suite),
+            cipher_suite,
             compressed: secured.is_some_and(|s| s.compressed),
             enveloped: secured.is_some(),
-            signed_eerp: false,
+            signed_eerp: c.props.signed_receipt,
             description: c.props.file_description.clone(),
         };
         let n = *c.session.negotiated().expect("the session speaks, so it is up");
         let actions = c.session.start_file(sfid.clone()).map_err(super::speak::session_error)?;
         c.speaker_ready = false;
         let date_text = format_stamp(&sfid.stamp, &self.virtual_file_date_format);
-        let transmitted = sfid.transmitted_format();
+        if c.props.signed_receipt {
+            c.sent_receipt_hashes.insert(receipt_key(&sfid.dataset_name, &sfid.stamp), receipt_hash.clone());
+        }
         c.outgoing = Some(Box::new(Outgoing {
+            receipt_hash,
             lines: transmitted.has_records().then(|| LineSplitter::new(max_record_size)),
             sfid,
             local_file,
@@ -544,7 +570,7 @@ impl OftpProtocol {
             reason_code,
             reason_text,
             file_size: out.bytes,
-            file_hash: Vec::new(),
+            file_hash: out.receipt_hash.clone(),
             send_end_response: false,
         });
         out.phase = Phase::Done(r);

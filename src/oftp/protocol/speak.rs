@@ -90,12 +90,45 @@ impl OftpProtocol {
     }
 
     /// EERP/NERP from the client: EndResponse (RTR goes out after it).
+    ///
+    /// A receipt for a file sent asking for a signed one, or any signed
+    /// receipt, is checked first (security.rs): its signature (683), and its
+    /// hash against the file as sent (682); a failure fires Error before
+    /// EndResponse. The application may write the expected hash into
+    /// FileHash (an asynchronous receipt, its send forgotten): checked
+    /// after the callback.
     pub(super) fn on_end_response(&mut self, c: &mut OftpConn, id: i32, r: std::result::Result<Eerp, Nerp>) {
         let receipt = match r {
             Ok(e) => Receipt::Eerp(e),
             Err(n) => Receipt::Nerp(n),
         };
+        let (name, stamp, hash, signature) = match &receipt {
+            Receipt::Eerp(e) => (&e.dataset_name, &e.stamp, &e.hash, &e.signature),
+            Receipt::Nerp(n) => (&n.dataset_name, &n.stamp, &n.hash, &n.signature),
+        };
+        let expected = c.sent_receipt_hashes.remove(&super::security::receipt_key(name, stamp));
+        c.pending_receipt_hash = None;
+        if expected.is_some() || !signature.is_empty() {
+            c.pending_receipt_hash = Some(hash.clone());
+            if let Err(e) = self.check_receipt(c, &receipt, expected.as_deref()) {
+                c.queued.push_back(OftpEvent::Error { connection_id: id, error_code: e.code, description: e.text });
+            }
+        }
         c.queued.push_back(self.end_response_event(id, &receipt, 0));
+    }
+
+    /// After EndResponse: a FileHash the application wrote must be the
+    /// signed receipt's (682 otherwise).
+    pub(super) fn end_response_done(&mut self, c: &mut OftpConn, id: i32, file_hash: &[u8]) {
+        if let Some(hash) = c.pending_receipt_hash.take() {
+            if !file_hash.is_empty() && file_hash != hash.as_slice() {
+                c.queued.push_back(OftpEvent::Error {
+                    connection_id: id,
+                    error_code: crate::oftp::error::OFTP_ERR_HASH,
+                    description: "Invalid hash value: the receipt acknowledges another file than FileHash says".into(),
+                });
+            }
+        }
     }
 
     /// `Logoff`: right after the client's CD, ESID 00 (the client is done);
@@ -121,8 +154,28 @@ impl OftpProtocol {
     }
 
     /// `SendEndResponse`: an EERP (reason 0) or NERP now when the server
-    /// speaks, else once it does.
-    pub fn send_end_response(&mut self, cx: &mut Ctx<'_, OftpTimer>, c: &mut OftpConn, receipt: Receipt) -> Result<()> {
+    /// speaks, else once it does. Without a signature and with
+    /// ConnSignedReceipt True (the file asked for one), pier signs it over
+    /// the FileHash given (EndTransfer's), its digest told by its length.
+    pub fn send_end_response(
+        &mut self,
+        cx: &mut Ctx<'_, OftpTimer>,
+        c: &mut OftpConn,
+        mut receipt: Receipt,
+    ) -> Result<()> {
+        let (hash, signature) = match &receipt {
+            Receipt::Eerp(e) => (&e.hash, &e.signature),
+            Receipt::Nerp(n) => (&n.hash, &n.signature),
+        };
+        if c.props.signed_receipt && signature.is_empty() {
+            let digest = match hash.len() {
+                20 => crate::cms::DigestAlg::Sha1,
+                32 => crate::cms::DigestAlg::Sha256,
+                64 => crate::cms::DigestAlg::Sha512,
+                _ => self.receipt_digest(0),
+            };
+            self.sign_receipt(c, cx.id(), &mut receipt, digest)?;
+        }
         if c.speaker_ready && matches!(c.session.state(), State::SpeakerIdle | State::SpeakerIdleAfterCd) {
             c.speaker_ready = false;
             let id = cx.id();

@@ -38,7 +38,7 @@ pub struct Plan {
 /// ConnEncryptionAlgorithm for files: the content cipher and whether it
 /// has an ODETTE suite. 1, the reference's "AES with key length of 128",
 /// sends AES-256: RFC 5024's suites know no AES-128 (docs/OFTP.md).
-fn file_cipher(encryption_algorithm: i32) -> Result<ContentCipher> {
+pub(super) fn file_cipher(encryption_algorithm: i32) -> Result<ContentCipher> {
     match encryption_algorithm {
         0 => Ok(ContentCipher::Des3Cbc),
         1 | 3 => Ok(ContentCipher::Aes256Cbc),
