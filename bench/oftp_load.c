@@ -4,10 +4,14 @@
  * 2.0 Initiator or as raw bytes, plus the raw reference receiver.
  *
  *   oftp_load oftp --port P --size N [--tls] [--buffer 65536] [--credit 999]
+ *                  [--file PATH [--secured SEC,CIPH,COMP]]
  *       SSRM, SSID (no compression, no restart), SFID of a U file, DATA
  *       buffers of 63-octet subrecords within the credit window, EFID; the
  *       clock runs from SFID to the server's EFPA (the file is in place),
- *       then CD, EERP/RTR and ESID.
+ *       then CD, EERP/RTR and ESID. --file sends that file's octets instead
+ *       (--size is its size); --secured marks it a CMS envelope with these
+ *       SFIDSEC, SFIDCIPH and SFIDCOMP (SFIDENV 1), which the server decodes
+ *       before its EFPA (bench/cms_bench.sh).
  *   oftp_load raw --port P --size N [--tls]
  *       the same octets as a plain stream; the clock runs from the first
  *       octet to the receiver's close (after its fsync).
@@ -127,7 +131,7 @@ static void fill(unsigned char *p, size_t n, uint64_t *state) {
     }
 }
 
-static int run_oftp(int port, int tls, long long size, int bufsize, int credit) {
+static int run_oftp(int port, int tls, long long size, int bufsize, int credit, FILE *file, const char *secured) {
     struct conn *c = dial(port, tls);
     static unsigned char buf[1 << 17];
     recv_oeb(c, buf, sizeof buf); /* SSRM */
@@ -144,8 +148,11 @@ static int run_oftp(int port, int tls, long long size, int bufsize, int credit) 
     credit = atoi(cred);
     char sfid[200];
     long long blocks = (size + 1023) / 1024;
+    int sec = 0, ciph = 0, comp = 0;
+    if (secured && sscanf(secured, "%d,%d,%d", &sec, &ciph, &comp) != 3) die("--secured SEC,CIPH,COMP");
     snprintf(sfid, sizeof sfid, "H%-26s%-3s%s%s%-8s%-25s%-25sU%05d%013lld%013lld%017d%02d%02d%d%dN%03d", "BENCHFILE", "",
-             "20261207", "1200000001", "", "O0013SERVER", "O0013BENCH", 0, blocks, blocks, 0, 0, 0, 0, 0, 0);
+             "20261207", "1200000001", "", "O0013SERVER", "O0013BENCH", 0, blocks, blocks, 0, sec, ciph, comp,
+             secured ? 1 : 0, 0);
     double t0 = now();
     send_oeb(c, sfid, strlen(sfid));
     n = recv_oeb(c, buf, sizeof buf);
@@ -167,7 +174,11 @@ static int run_oftp(int port, int tls, long long size, int bufsize, int credit) 
             size_t k = (size_t)(left < 63 ? left : 63);
             if (len + 1 + k > (size_t)bufsize) k = (size_t)bufsize - len - 1;
             data[len] = (unsigned char)k;
-            fill(data + len + 1, k, &state);
+            if (file) {
+                if (fread(data + len + 1, 1, k, file) != k) die("--file: short read");
+            } else {
+                fill(data + len + 1, k, &state);
+            }
             left -= (long long)k;
             if (left == 0) data[len] |= 0x80; /* end of the record (the file) */
             len += 1 + k;
@@ -271,13 +282,21 @@ int main(int argc, char **argv) {
     }
     int port = 0, tls = 0, bufsize = 65536, credit = 999;
     long long size = 0;
-    const char *out = NULL, *cert = NULL;
+    const char *out = NULL, *cert = NULL, *secured = NULL;
+    FILE *file = NULL;
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--port") && i + 1 < argc) port = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--size") && i + 1 < argc) size = atoll(argv[++i]);
         else if (!strcmp(argv[i], "--buffer") && i + 1 < argc) bufsize = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--credit") && i + 1 < argc) credit = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
+        else if (!strcmp(argv[i], "--secured") && i + 1 < argc) secured = argv[++i];
+        else if (!strcmp(argv[i], "--file") && i + 1 < argc) {
+            file = fopen(argv[++i], "rb");
+            if (!file || fseek(file, 0, SEEK_END) != 0) die("--file");
+            size = ftell(file);
+            rewind(file);
+        }
         else if (!strcmp(argv[i], "--tls")) {
             tls = 1;
             if (i + 1 < argc && argv[i + 1][0] != '-') cert = argv[++i];
@@ -286,7 +305,7 @@ int main(int argc, char **argv) {
             return 2;
         }
     }
-    if (!strcmp(argv[1], "oftp")) return run_oftp(port, tls, size, bufsize, credit);
+    if (!strcmp(argv[1], "oftp")) return run_oftp(port, tls, size, bufsize, credit, file, secured);
     if (!strcmp(argv[1], "raw")) return run_raw(port, tls, size);
     if (!strcmp(argv[1], "sink") && out) run_sink(port, out, cert);
     fprintf(stderr, "oftp_load: bad mode or missing --out\n");

@@ -301,6 +301,7 @@ pub static OFTP_SETTINGS: &[SettingDef] = &[
     setting("ExchangeCertSubject", Text).default("*").doc("Subject of the certificate ExchangeCertificate sends (stored)."),
     setting("FailOnUntrustedCert", Bool).default("True").doc("With TrustedCerts imported: a partner certificate that does not validate (dates, key usage, chain) fails with 690."),
     setting("FileDescription", Text).per_conn(PerConn::Required).doc("SFIDDESC of the next file SendFile sends (2.0)."),
+    setting("FileCompressionLevel", Int).default("6").range(0, 9).doc("pier: the zlib level of the CompressedData of files sent with ConnCompress (1 fastest, 9 smallest; docs/PERFORMANCE.md measures 1 and 6)."),
     setting("FileHashAlgorithm", Int).per_conn(PerConn::Optional).default("1").range(0, 2).doc("Hash of files sent with a signed receipt: 0 SHA-1, 1 SHA-256, 2 SHA-512 (stored)."),
     setting("FireEndResponseOnSend", Bool).default("False").doc("Fire EndResponse (Direction 1) for EERPs and NERPs the server sends."),
     setting("FollowRedirects", Int).default("0").range(0, 2).doc("Accepted and stored; no effect: pier fetches nothing over the network."),

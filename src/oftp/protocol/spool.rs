@@ -104,7 +104,7 @@ impl OftpProtocol {
                 suite: if with_suite { suite.code() } else { 0 },
                 compressed: c.props.compress,
             },
-            options: EncodeOptions { sign, compress: c.props.compress.then_some(6), encrypt },
+            options: EncodeOptions { sign, compress: c.props.compress.then_some(self.file_compression_level()), encrypt },
         }))
     }
 }
@@ -179,6 +179,13 @@ struct SpoolSink(BufWriter<File>);
 impl cms::Sink for SpoolSink {
     fn put(&mut self, data: &[u8]) -> std::result::Result<(), cms::CmsError> {
         self.0.write_all(data).map_err(|e| cms::CmsError::Sink(format!("writing the spool: {e}")))
+    }
+}
+
+impl OftpProtocol {
+    /// FileCompressionLevel (pier; zlib's default 6).
+    fn file_compression_level(&self) -> u32 {
+        self.stored.get(&("FileCompressionLevel".to_string(), None)).and_then(|v| v.parse().ok()).unwrap_or(6)
     }
 }
 
