@@ -16,8 +16,10 @@
  *       the same octets as a plain stream; the clock runs from the first
  *       octet to the receiver's close (after its fsync).
  *   oftp_load sink --port P --out FILE [--tls CERT_AND_KEY_PEM]
- *       accepts one connection, writes what comes to FILE, fsyncs it,
- *       closes; prints "listening on N" first.
+ *       accepts one connection, writes what comes to FILE, fsyncs it and
+ *       its directory (so the file survives a crash under its name, the
+ *       guarantee OFTPServer gives at EFPA), closes; prints "listening on
+ *       N" first.
  *
  * Prints "RESULT bytes=N seconds=S mbps=M". A benchmark tool: it measures and
  * prints, never a test.
@@ -233,6 +235,11 @@ static int run_raw(int port, int tls, long long size) {
 }
 
 static _Noreturn void run_sink(int port, const char *out, const char *cert) {
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", out);
+    char *slash = strrchr(dir, '/');
+    if (slash) *slash = 0;
+    else snprintf(dir, sizeof dir, ".");
     int ls = socket(AF_INET, SOCK_STREAM, 0), one = 1;
     setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
@@ -266,6 +273,10 @@ static _Noreturn void run_sink(int port, const char *out, const char *cert) {
             if (write(fd, buf, k) != (ssize_t)k) die("write");
         fsync(fd);
         close(fd);
+        /* The name durable too, as OFTP's rename is: the directory synced. */
+        int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+        if (dfd < 0 || fsync(dfd) != 0) die("fsync the directory");
+        close(dfd);
         if (c.ssl) {
             SSL_shutdown(c.ssl);
             SSL_free(c.ssl);

@@ -373,7 +373,7 @@
 #define PIER_OFTPSERVER_PROP_CONNDOWNLOADSTREAM 35
 
 /**
- * OFTPServer property `ConnEncryptionAlgorithm` (int, per connection, default 0, 0 to 3): Cipher of outgoing encrypted files: 0 3DES, 1 AES-128 (the reference's values), 2 AES-192, 3 AES-256 (pier).
+ * OFTPServer property `ConnEncryptionAlgorithm` (int, per connection, default 0, 0 to 3): Cipher of files sent encrypted: 0 3DES, 1 and 3 AES-256 (the reference's 1 says AES-128, which no ODETTE suite has), 2 refused for files (AES-192, pier); the secure-authentication challenge uses 1 AES-128, 2 AES-192 (docs/OFTP.md).
  */
 #define PIER_OFTPSERVER_PROP_CONNENCRYPTIONALGORITHM 36
 

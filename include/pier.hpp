@@ -4436,14 +4436,14 @@ class OFTPServer : public detail::Component<OFTPServer, detail::OFTPServerTraits
     void set_conn_download_stream(int connection_id, std::int64_t value, std::error_code &ec) noexcept { this->set_int_(PIER_OFTPSERVER_PROP_CONNDOWNLOADSTREAM, connection_id, value, ec); }
 
     /**
-     * `ConnEncryptionAlgorithm` (int, per connection, default 0, 0 to 3): Cipher of outgoing encrypted files: 0 3DES, 1 AES-128 (the reference's values), 2 AES-192, 3 AES-256 (pier).
+     * `ConnEncryptionAlgorithm` (int, per connection, default 0, 0 to 3): Cipher of files sent encrypted: 0 3DES, 1 and 3 AES-256 (the reference's 1 says AES-128, which no ODETTE suite has), 2 refused for files (AES-192, pier); the secure-authentication challenge uses 1 AES-128, 2 AES-192 (docs/OFTP.md).
      *
      * Throws pier::Error; the overload with a std::error_code sets it instead.
      */
     std::int64_t conn_encryption_algorithm(int connection_id) const { return this->get_int_(PIER_OFTPSERVER_PROP_CONNENCRYPTIONALGORITHM, connection_id); }
     std::int64_t conn_encryption_algorithm(int connection_id, std::error_code &ec) const noexcept { return this->get_int_(PIER_OFTPSERVER_PROP_CONNENCRYPTIONALGORITHM, connection_id, ec); }
 
-    /** Sets `ConnEncryptionAlgorithm` (int, per connection, default 0, 0 to 3): Cipher of outgoing encrypted files: 0 3DES, 1 AES-128 (the reference's values), 2 AES-192, 3 AES-256 (pier). */
+    /** Sets `ConnEncryptionAlgorithm` (int, per connection, default 0, 0 to 3): Cipher of files sent encrypted: 0 3DES, 1 and 3 AES-256 (the reference's 1 says AES-128, which no ODETTE suite has), 2 refused for files (AES-192, pier); the secure-authentication challenge uses 1 AES-128, 2 AES-192 (docs/OFTP.md). */
     void set_conn_encryption_algorithm(int connection_id, std::int64_t value) { this->set_int_(PIER_OFTPSERVER_PROP_CONNENCRYPTIONALGORITHM, connection_id, value); }
     void set_conn_encryption_algorithm(int connection_id, std::int64_t value, std::error_code &ec) noexcept { this->set_int_(PIER_OFTPSERVER_PROP_CONNENCRYPTIONALGORITHM, connection_id, value, ec); }
 

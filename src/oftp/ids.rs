@@ -72,7 +72,7 @@ pub const PIER_OFTPSERVER_PROP_CONNCONNECTIONID: i32 = 33;
 pub const PIER_OFTPSERVER_PROP_CONNDOWNLOADDIRECTORY: i32 = 34;
 /// OFTPServer property `ConnDownloadStream` (int, per connection, default -1, -1 to 2147483647): A file descriptor received files are written to instead of a file (-1 none); CloseStreamAfterTransfer says whether pier closes it. No restart.
 pub const PIER_OFTPSERVER_PROP_CONNDOWNLOADSTREAM: i32 = 35;
-/// OFTPServer property `ConnEncryptionAlgorithm` (int, per connection, default 0, 0 to 3): Cipher of outgoing encrypted files: 0 3DES, 1 AES-128 (the reference's values), 2 AES-192, 3 AES-256 (pier).
+/// OFTPServer property `ConnEncryptionAlgorithm` (int, per connection, default 0, 0 to 3): Cipher of files sent encrypted: 0 3DES, 1 and 3 AES-256 (the reference's 1 says AES-128, which no ODETTE suite has), 2 refused for files (AES-192, pier); the secure-authentication challenge uses 1 AES-128, 2 AES-192 (docs/OFTP.md).
 pub const PIER_OFTPSERVER_PROP_CONNENCRYPTIONALGORITHM: i32 = 36;
 /// OFTPServer property `ConnLocalAddress` (text, per connection, read-only): Local IP address of the interface the connection uses.
 pub const PIER_OFTPSERVER_PROP_CONNLOCALADDRESS: i32 = 37;

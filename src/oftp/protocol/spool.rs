@@ -104,7 +104,11 @@ impl OftpProtocol {
                 suite: if with_suite { suite.code() } else { 0 },
                 compressed: c.props.compress,
             },
-            options: EncodeOptions { sign, compress: c.props.compress.then_some(self.file_compression_level()), encrypt },
+            options: EncodeOptions {
+                sign,
+                compress: c.props.compress.then_some(self.file_compression_level()),
+                encrypt,
+            },
         }))
     }
 }
