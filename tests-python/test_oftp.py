@@ -11,12 +11,14 @@ compiled here against include/pier.h and the library (test_ws.py's helper).
     python3 -m pytest -q tests-python/test_oftp.py
 """
 
+import contextlib
 import os
 import shutil
 import ssl
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 import pytest
@@ -65,6 +67,26 @@ def server():
     s = OftpServer()
     yield s
     s.close()
+
+
+@contextlib.contextmanager
+def pumping(s):
+    """A pier.OFTPServer listening, its events pumped on a thread of their own
+    (a handler may block in SendFile while the client answers)."""
+    s.start_listening()
+    running = [True]
+
+    def loop():
+        while running[0]:
+            s.do_events()
+
+    t = threading.Thread(target=loop)
+    t.start()
+    try:
+        yield
+    finally:
+        running[0] = False
+        t.join()
 
 
 def wait_for(cond, secs=5):
@@ -250,8 +272,6 @@ def test_the_python_package_serves_oftp(tmp_path):
     """pier.OFTPServer (the generated package) with the Initiator: properties
     as attributes, AcceptConnection's writable fields, SendFile from the
     ReadyToSend handler, the events' fields."""
-    import threading
-
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "python"))
     import pier
 
@@ -278,16 +298,7 @@ def test_the_python_package_serves_oftp(tmp_path):
             s.send_file(e.connection_id, "O0013CLIENT", str(out), "REPORT")
             s.logoff(e.connection_id)
 
-        s.start_listening()
-        running = True
-
-        def loop():
-            while running:
-                s.do_events()
-
-        t = threading.Thread(target=loop)
-        t.start()
-        try:
+        with pumping(s):
             with pytest.raises(ProtocolError, match="ESID 04"):
                 Initiator("127.0.0.1", s.local_port, password="WRONG").start()
             i = Initiator("127.0.0.1", s.local_port)
@@ -300,9 +311,6 @@ def test_the_python_package_serves_oftp(tmp_path):
             assert end_cmd[:1] == b"R"
             i.esid(0)
             assert i.closed()
-        finally:
-            running = False
-            t.join()
     assert (tmp_path / "INCOMING").read_bytes() == b"to python"
     assert ("end", 0, "INCOMING", 9, 0) in seen
     assert ("end", 1, "REPORT", 1300, 0) in seen
@@ -314,8 +322,6 @@ def test_the_c_boundary_sends_conn_upload_stream_and_names_fields_with_friendly_
     reads the descriptor in ConnUploadStream, which CloseStreamAfterTransfer
     False leaves open and set; FriendlyLogFormat names the fields in
     PITrail's CommandDescription and never shows the client's password."""
-    import threading
-
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "python"))
     import pier
 
@@ -345,25 +351,13 @@ def test_the_c_boundary_sends_conn_upload_stream_and_names_fields_with_friendly_
             after.append(c.upload_stream)
             s.logoff(e.connection_id)
 
-        s.start_listening()
-        running = True
-
-        def loop():
-            while running:
-                s.do_events()
-
-        t = threading.Thread(target=loop)
-        t.start()
-        try:
+        with pumping(s):
             i = Initiator("127.0.0.1", s.local_port)
             i.start()
             i.send_raw(b"R")
             assert i.listen()[:1] == b"R"
             i.esid(0)
             assert i.closed()
-        finally:
-            running = False
-            t.join()
     assert [(x.name, bytes(x.data)) for x in i.received] == [("FROMPIPE", body)]
     assert after == [r], "ConnUploadStream still names the descriptor"
     os.fstat(r)  # still open: the application closes it
@@ -630,8 +624,6 @@ def test_the_server_sends_secured_files_a_partner_decodes(identities, tmp_path, 
     decompressed by asn1crypto, verified by `openssl cms -verify` against the
     server's certificate, is the file; V records travel with their 2-octet
     lengths (RFC 5024 §6.5)."""
-    import threading
-
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "python"))
     import pier
     from oftp_initiator import open_envelope
@@ -666,16 +658,7 @@ def test_the_server_sends_secured_files_a_partner_decodes(identities, tmp_path, 
             results.append("sent")
             s.logoff(cid)
 
-        s.start_listening()
-        running = True
-
-        def loop():
-            while running:
-                s.do_events()
-
-        t = threading.Thread(target=loop)
-        t.start()
-        try:
+        with pumping(s):
             i = Initiator("127.0.0.1", s.local_port)
             i.start()
             i.send_raw(b"R")
@@ -692,9 +675,6 @@ def test_the_server_sends_secured_files_a_partner_decodes(identities, tmp_path, 
                                    signer_cert=server_cert if level in (2, 3) else None)
             assert opened == b"\x00\x0cfirst record\x00\x00\x00\x05third"
             i.esid(0)
-        finally:
-            running = False
-            t.join()
 
 
 # --- signed receipts (RFC 5024 §5.3.13), issue 11 ----------------------------------------------------------

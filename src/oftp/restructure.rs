@@ -71,12 +71,7 @@ impl Restructure {
                     if !self.in_record {
                         (self.in_record, self.left) = (true, self.lrecl);
                     }
-                    let n = self.left.min(data.len());
-                    out(&data[..n]);
-                    (self.left, data) = (self.left - n, &data[n..]);
-                    if self.left == 0 {
-                        self.end_record(out);
-                    }
+                    self.record_data(&mut data, out);
                 }
                 Ok(())
             }
@@ -103,15 +98,20 @@ impl Restructure {
                             continue;
                         }
                     }
-                    let n = self.left.min(data.len());
-                    out(&data[..n]);
-                    (self.left, data) = (self.left - n, &data[n..]);
-                    if self.left == 0 {
-                        self.end_record(out);
-                    }
+                    self.record_data(&mut data, out);
                 }
                 Ok(())
             }
+        }
+    }
+
+    /// The open record's next octets go out; the record ends when complete.
+    fn record_data(&mut self, data: &mut &[u8], out: &mut impl FnMut(&[u8])) {
+        let n = self.left.min(data.len());
+        out(&data[..n]);
+        (self.left, *data) = (self.left - n, &data[n..]);
+        if self.left == 0 {
+            self.end_record(out);
         }
     }
 

@@ -251,13 +251,16 @@ impl OftpProtocol {
         // (secured.rs). Signed receipts are not available yet.
         let checked = self.secured_file_check(c, id, &sfid).and_then(|s| {
             // A signed receipt (SFIDSIGN Y) needs our key for use 4.
+            if !sfid.signed_eerp {
+                return Ok(s);
+            }
             match self.own_identity(c, id, super::security::Use::Receipts) {
-                Err(e) if sfid.signed_eerp => Err((
+                Err(e) => Err((
                     SfnaReason::UnspecifiedReason,
                     "no certificate to sign the receipt with".into(),
                     Some(Error::new(crate::oftp::error::OFTP_ERR_NO_SIGNING_CERT, e.text)),
                 )),
-                _ => Ok(s),
+                Ok(_) => Ok(s),
             }
         });
         let security = match checked {
@@ -599,11 +602,14 @@ impl OftpProtocol {
                         match self.decode_secured(sec, &path, inc.sfid.format, lrecl) {
                             Ok(decoded) => decoded,
                             Err((reason, e)) => {
-                                // The envelope stays for DeleteOnError False.
-                                inc.sink = Some(Sink::Partial {
-                                    file: BufWriter::new(File::open(&path).map_err(|e| fail(e, "Reopening"))?),
-                                    path,
-                                });
+                                // As `discard`: the envelope stays only for
+                                // DeleteOnError False.
+                                if self.delete_on_error {
+                                    let _ = fs::remove_file(&path);
+                                    if let Some(j) = inc.journal.take() {
+                                        j.remove();
+                                    }
+                                }
                                 return Err((reason, Some(e)));
                             }
                         }

@@ -15,7 +15,7 @@ use std::time::SystemTime;
 
 use super::security::Use;
 use super::{OftpConn, OftpProtocol};
-use crate::cms::{self, CipherSuite, CmsError, ContentCipher, DecodeOptions, Decoder, OsRandom, Stage};
+use crate::cms::{self, CipherSuite, CmsError, DecodeOptions, Decoder, OsRandom, Stage};
 use crate::core::error::Error;
 use crate::oftp::command::{FileFormat, SecurityLevel, Sfid};
 use crate::oftp::error::{OFTP_ERR_CERT_INVALID, OFTP_ERR_CRYPTO, OFTP_ERR_SIGNATURE};
@@ -48,18 +48,6 @@ pub type Failure = (EfnaReason, Error);
 /// RFC 5024 §5.3.3) plus a MiB; with SFIDOSIZ 0 ("not known") this many
 /// times SFIDFSIZ plus a MiB — zlib's own limit is about 1032:1.
 const UNKNOWN_SIZE_EXPANSION: u64 = 1032;
-
-impl Security {
-    /// ReceivedFileEncryptionAlg's value for a cipher (ConnEncryptionAlgorithm's numbers).
-    fn algorithm_number(c: ContentCipher) -> i32 {
-        match c {
-            ContentCipher::Des3Cbc => 0,
-            ContentCipher::Aes128Cbc => 1,
-            ContentCipher::Aes192Cbc => 2,
-            ContentCipher::Aes256Cbc => 3,
-        }
-    }
-}
 
 impl OftpProtocol {
     /// At SFID: `Ok(None)` for a plain file, `Ok(Some)` for a secured one
@@ -256,5 +244,5 @@ fn decode_into(sec: &Security, raw: &Path, decoded: &Path, format: FileFormat, l
                 .map_err(|e| (EfnaReason::InvalidFileSignature, Error::new(OFTP_ERR_CERT_INVALID, e.text)))?;
         }
     }
-    Ok(report.cipher.map_or(-1, Security::algorithm_number))
+    Ok(report.cipher.map_or(-1, super::security::number_of))
 }

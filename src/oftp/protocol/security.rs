@@ -69,6 +69,17 @@ pub fn cipher_of(encryption_algorithm: i32) -> ContentCipher {
     }
 }
 
+/// The reverse of [`cipher_of`]: a cipher in ConnEncryptionAlgorithm's
+/// numbers (what ReceivedFileEncryptionAlg reads).
+pub fn number_of(c: ContentCipher) -> i32 {
+    match c {
+        ContentCipher::Des3Cbc => 0,
+        ContentCipher::Aes128Cbc => 1,
+        ContentCipher::Aes192Cbc => 2,
+        ContentCipher::Aes256Cbc => 3,
+    }
+}
+
 impl OftpProtocol {
     fn stored(&self, name: &str, id: i32) -> Option<&str> {
         self.stored.get(&(name.to_string(), Some(id))).map(String::as_str).filter(|s| !s.is_empty())
