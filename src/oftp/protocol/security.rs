@@ -58,8 +58,10 @@ pub fn receipt_key(dataset_name: &str, stamp: &crate::oftp::stamp::FileStamp) ->
     (dataset_name.to_string(), crate::oftp::names::format_stamp(stamp, "yyyyMMddHHmmssffff"))
 }
 
-/// ConnEncryptionAlgorithm: 0 3DES, 1 AES-128 (the reference), 2 AES-192,
-/// 3 AES-256 (pier).
+/// ConnEncryptionAlgorithm for what has no ODETTE suite, the
+/// secure-authentication challenge: 0 3DES, 1 AES-128 (the reference),
+/// 2 AES-192, 3 AES-256 (pier). Files go by their suite
+/// (`spool::file_cipher`, docs/OFTP.md).
 pub fn cipher_of(encryption_algorithm: i32) -> ContentCipher {
     match encryption_algorithm {
         1 => ContentCipher::Aes128Cbc,
@@ -78,6 +80,15 @@ pub fn number_of(c: ContentCipher) -> i32 {
         ContentCipher::Aes192Cbc => 2,
         ContentCipher::Aes256Cbc => 3,
     }
+}
+
+/// A store without a subject names its first certificate, as reading the
+/// Certificate object's fields does (CertSpec::select wants `*` for that).
+fn first_if_unnamed(mut spec: CertSpec) -> CertSpec {
+    if spec.subject.is_empty() {
+        spec.subject = "*".into();
+    }
+    spec
 }
 
 impl OftpProtocol {
@@ -108,8 +119,9 @@ impl OftpProtocol {
                 ))
             }
         };
-        let selected =
-            spec.select().map_err(|e| Error::new(OFTP_ERR_CERT_INVALID, format!("Certificate: {}", e.text)))?;
+        let selected = first_if_unnamed(spec)
+            .select()
+            .map_err(|e| Error::new(OFTP_ERR_CERT_INVALID, format!("Certificate: {}", e.text)))?;
         let key = selected.private_key_der().ok_or_else(|| {
             Error::new(OFTP_ERR_CERT_MISSING, format!("Certificate \"{}\" has no private key.", selected.subject))
         })?;
@@ -129,8 +141,9 @@ impl OftpProtocol {
                 format!("A required certificate was not provided: set ConnRecipientCertStore (and its Type and Subject) for {what:?}."),
             ));
         }
-        let selected =
-            spec.select().map_err(|e| Error::new(OFTP_ERR_CERT_INVALID, format!("ConnRecipientCert: {}", e.text)))?;
+        let selected = first_if_unnamed(spec.clone())
+            .select()
+            .map_err(|e| Error::new(OFTP_ERR_CERT_INVALID, format!("ConnRecipientCert: {}", e.text)))?;
         let der = selected.leaf_der();
         if self.fail_on_untrusted_cert() {
             trust::validate(der, &self.trusted, SystemTime::now(), what.purpose())?;
