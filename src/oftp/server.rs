@@ -167,8 +167,8 @@ impl StreamServer<OftpProtocol> {
     /// names (a directory, a file, PEM/DER/base64/PKCS#7 data; 691 with the
     /// reason, TrustedCerts unchanged).
     pub fn import_trusted_certs(&self) -> Result<()> {
-        let data = self.engine().lock().proto.stored.get(&("TrustedCertsData".to_string(), None)).cloned();
-        let certs = trust::import(data.unwrap_or_default().as_bytes())?;
+        let data = self.engine().lock().proto.setting("TrustedCertsData", None).to_string();
+        let certs = trust::import(data.as_bytes())?;
         self.engine().lock().proto.trusted = certs;
         Ok(())
     }
@@ -186,7 +186,8 @@ impl StreamServer<OftpProtocol> {
         if spec.encoded.is_empty() && (spec.store.is_empty() || spec.store == b"MY") {
             return Err(Error::new(OFTP_ERR_CERT_MISSING, "A required certificate was not provided: set Certificate."));
         }
-        let sel = chosen(&spec)
+        let sel = spec
+            .first_if_unnamed()
             .select()
             .map_err(|e| Error::new(OFTP_ERR_CERT_INVALID, format!("Certificate: {}", e.text)))?;
         if !sel.has_private_key() {
@@ -210,7 +211,8 @@ impl StreamServer<OftpProtocol> {
                 "A required certificate was not provided: set ConnRecipientCertStore (and its Type and Subject).";
             return Err(Error::new(OFTP_ERR_CERT_MISSING, text));
         }
-        let sel = chosen(&spec)
+        let sel = spec
+            .first_if_unnamed()
             .select()
             .map_err(|e| Error::new(OFTP_ERR_CERT_INVALID, format!("ConnRecipientCert: {}", e.text)))?;
         trust::validate(sel.leaf_der(), &trusted, SystemTime::now(), Purpose::Any)
@@ -243,14 +245,9 @@ fn spec_field(s: &CertSpec, f: CertField) -> Option<Value> {
 /// A field read from the certificate `spec` selects (its subject "" is the
 /// store's first, as "*").
 fn read_field(spec: &CertSpec, f: CertField) -> Value {
-    let spec = chosen(spec);
+    let spec = spec.first_if_unnamed();
     let (info, has_key) = certinfo::of_spec(&spec);
     certinfo::field_value(&info, has_key, f)
-}
-
-/// `spec` with "" read as "*" (the store's first certificate).
-fn chosen(spec: &CertSpec) -> CertSpec {
-    CertSpec { subject: if spec.subject.is_empty() { "*".into() } else { spec.subject.clone() }, ..spec.clone() }
 }
 
 /// `<Cert>Encoded`: what was set, else the certificate the store and
@@ -260,7 +257,7 @@ fn encoded_field(spec: &CertSpec) -> Value {
     if !spec.encoded.is_empty() || spec.store.is_empty() {
         return Value::Bytes(spec.encoded.clone());
     }
-    match chosen(spec).select() {
+    match spec.first_if_unnamed().select() {
         Ok(sel) => Value::Bytes(base64::engine::general_purpose::STANDARD.encode(sel.leaf_der()).into_bytes()),
         Err(_) => Value::Bytes(Vec::new()),
     }
@@ -520,9 +517,7 @@ impl Declared for StreamServer<OftpProtocol> {
             "ReceivedFileName" => conn.expect("checked").props.received_file_name.clone(),
             "ReceivedFileEncryptionAlg" => conn.expect("checked").props.received_file_encryption_alg.to_string(),
             "Retry" => b(conn.expect("checked").props.retry),
-            name if is_own_setting(name) => {
-                p.stored.get(&(name.to_string(), s.index)).cloned().unwrap_or_else(|| def.default.to_string())
-            }
+            name if is_own_setting(name) => p.setting(name, s.index).to_string(),
             _ => {
                 drop(st);
                 return self.stream_config_get(def, s);

@@ -183,6 +183,14 @@ impl SelectedCert {
 }
 
 impl CertSpec {
+    /// The same spec with an empty subject read as `*`, the store's first
+    /// certificate: how OFTPServer's certificate objects are read and used
+    /// (`select` itself takes the subject as given).
+    pub fn first_if_unnamed(&self) -> CertSpec {
+        let subject = if self.subject.is_empty() { "*".into() } else { self.subject.clone() };
+        CertSpec { subject, ..self.clone() }
+    }
+
     /// A spec for a store and a subject, with no password and no encoded cert.
     pub fn new(store_type: i32, store: impl Into<Vec<u8>>, subject: &str) -> Self {
         CertSpec { store_type, store: store.into(), subject: subject.into(), ..Default::default() }

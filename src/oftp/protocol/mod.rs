@@ -444,6 +444,15 @@ impl OftpProtocol {
         });
     }
 
+    /// A setting OFTPServer keeps as text (`stored`): what was set, else
+    /// its declared default (props.rs), so no caller repeats a default.
+    pub(crate) fn setting(&self, name: &str, index: Option<i32>) -> &str {
+        match self.stored.get(&(name.to_string(), index)) {
+            Some(v) => v,
+            None => super::props::OFTP_SETTINGS.iter().find(|d| d.name == name).map_or("", |d| d.default),
+        }
+    }
+
     fn log(&self, c: &mut OftpConn, id: i32, level: i32, log_type: &str, message: String) {
         self.log_to(&mut c.queued, id, level, log_type, message);
     }

@@ -31,8 +31,6 @@ pub struct Security {
     identity: Option<cms::Identity>,
     /// Whose signatures count, when the file is signed.
     verify: Option<Vec<cms::Certificate>>,
-    /// TrustedCerts, to validate a signer the envelope brought.
-    trusted: Vec<Vec<u8>>,
     /// The most octets the content may expand to (DecompressionLimit).
     decompression_limit: u64,
 }
@@ -101,20 +99,12 @@ impl OftpProtocol {
         } else {
             None
         };
-        let setting = self.stored.get(&("DecompressionLimit".to_string(), None)).and_then(|v| v.parse().ok());
-        let decompression_limit = match setting.unwrap_or(0u64) {
+        let decompression_limit = match self.setting("DecompressionLimit", None).parse().unwrap_or(0u64) {
             0 if sfid.original_file_size > 0 => sfid.original_file_size.saturating_mul(2048).saturating_add(1 << 20),
             0 => sfid.file_size.saturating_mul(1024 * UNKNOWN_SIZE_EXPANSION).saturating_add(1 << 20),
             n => n,
         };
-        Ok(Some(Security {
-            suite,
-            compressed: sfid.compressed,
-            identity,
-            verify,
-            trusted: self.trusted.clone(),
-            decompression_limit,
-        }))
+        Ok(Some(Security { suite, compressed: sfid.compressed, identity, verify, decompression_limit }))
     }
 
     /// At EFID, the envelope complete and synced in `raw`: decodes it into
@@ -128,7 +118,8 @@ impl OftpProtocol {
         lrecl: usize,
     ) -> Result<(PathBuf, i32), Failure> {
         let decoded = raw.with_extension("decoded");
-        let r = decode_into(&sec, raw, &decoded, format, lrecl);
+        // TrustedCerts validate a signer the envelope brought.
+        let r = decode_into(&sec, &self.trusted, raw, &decoded, format, lrecl);
         if r.is_err() {
             let _ = fs::remove_file(&decoded);
         }
@@ -177,7 +168,14 @@ impl cms::Sink for Store {
     }
 }
 
-fn decode_into(sec: &Security, raw: &Path, decoded: &Path, format: FileFormat, lrecl: usize) -> Result<i32, Failure> {
+fn decode_into(
+    sec: &Security,
+    trusted: &[Vec<u8>],
+    raw: &Path,
+    decoded: &Path,
+    format: FileFormat,
+    lrecl: usize,
+) -> Result<i32, Failure> {
     let io_fail = |what: &str, e: io::Error| {
         (EfnaReason::AccessMethodFailure, Error::new(crate::core::error::codes::FILE, format!("{what}: {e}")))
     };
@@ -194,7 +192,7 @@ fn decode_into(sec: &Security, raw: &Path, decoded: &Path, format: FileFormat, l
     let mut dec = Decoder::new(DecodeOptions {
         decrypt: sec.identity.clone().map(|i| (i, Box::new(OsRandom) as Box<dyn cms::Random>)),
         decompress: sec.compressed.then_some(sec.decompression_limit),
-        verify: sec.verify.clone().map(|certs| (certs, !sec.trusted.is_empty())),
+        verify: sec.verify.clone().map(|certs| (certs, !trusted.is_empty())),
     });
     let mut buf = vec![0u8; 256 * 1024];
     let run = (|| -> Result<(), CmsError> {
@@ -240,7 +238,7 @@ fn decode_into(sec: &Security, raw: &Path, decoded: &Path, format: FileFormat, l
     if let Some(signer) = &report.signer {
         if !signer.trusted {
             // The envelope brought its signer: it must chain to TrustedCerts.
-            trust::validate(signer.signer.der(), &sec.trusted, SystemTime::now(), trust::Purpose::Signing)
+            trust::validate(signer.signer.der(), trusted, SystemTime::now(), trust::Purpose::Signing)
                 .map_err(|e| (EfnaReason::InvalidFileSignature, Error::new(OFTP_ERR_CERT_INVALID, e.text)))?;
         }
     }

@@ -82,29 +82,17 @@ pub fn number_of(c: ContentCipher) -> i32 {
     }
 }
 
-/// A store without a subject names its first certificate, as reading the
-/// Certificate object's fields does (CertSpec::select wants `*` for that).
-fn first_if_unnamed(mut spec: CertSpec) -> CertSpec {
-    if spec.subject.is_empty() {
-        spec.subject = "*".into();
-    }
-    spec
-}
-
 impl OftpProtocol {
-    fn stored(&self, name: &str, id: i32) -> Option<&str> {
-        self.stored.get(&(name.to_string(), Some(id))).map(String::as_str).filter(|s| !s.is_empty())
-    }
-
     /// Our certificate and private key for `what` on this connection.
     pub(super) fn own_identity(&self, c: &OftpConn, id: i32, what: Use) -> Result<cms::Identity, Error> {
-        let per_conn = self.stored("CertificateStore", id).filter(|_| what.allowed_by(c.opts.certificate_type));
-        let spec = match per_conn {
+        let per_conn = |name| self.setting(name, Some(id));
+        let store = Some(per_conn("CertificateStore")).filter(|s| !s.is_empty());
+        let spec = match store.filter(|_| what.allowed_by(c.opts.certificate_type)) {
             Some(store) => CertSpec {
-                store_type: self.stored("CertificateStoreType", id).and_then(|t| t.parse().ok()).unwrap_or(0),
+                store_type: per_conn("CertificateStoreType").parse().unwrap_or(0),
                 store: store.as_bytes().to_vec(),
-                password: self.stored("CertificateStorePassword", id).unwrap_or_default().to_string(),
-                subject: self.stored("CertificateSubject", id).unwrap_or("*").to_string(),
+                password: per_conn("CertificateStorePassword").to_string(),
+                subject: per_conn("CertificateSubject").to_string(),
                 encoded: Vec::new(),
             },
             None if what.allowed_by(self.defaults.certificate_type)
@@ -119,7 +107,8 @@ impl OftpProtocol {
                 ))
             }
         };
-        let selected = first_if_unnamed(spec)
+        let selected = spec
+            .first_if_unnamed()
             .select()
             .map_err(|e| Error::new(OFTP_ERR_CERT_INVALID, format!("Certificate: {}", e.text)))?;
         let key = selected.private_key_der().ok_or_else(|| {
@@ -132,8 +121,7 @@ impl OftpProtocol {
     /// The partner's certificate for `what` (ConnRecipientCert*).
     pub(super) fn partner_cert(&self, c: &OftpConn, what: Use) -> Result<cms::Certificate, Error> {
         let spec = &c.props.recipient_cert;
-        let recipient_type = self.stored.get(&("RecipientCertificateType".to_string(), None));
-        let recipient_type = recipient_type.and_then(|t| t.parse().ok()).unwrap_or(0);
+        let recipient_type = self.setting("RecipientCertificateType", None).parse().unwrap_or(0);
         if !what.allowed_by(recipient_type) || (spec.store.is_empty() || spec.store == b"MY") && spec.encoded.is_empty()
         {
             return Err(Error::new(
@@ -141,7 +129,8 @@ impl OftpProtocol {
                 format!("A required certificate was not provided: set ConnRecipientCertStore (and its Type and Subject) for {what:?}."),
             ));
         }
-        let selected = first_if_unnamed(spec.clone())
+        let selected = spec
+            .first_if_unnamed()
             .select()
             .map_err(|e| Error::new(OFTP_ERR_CERT_INVALID, format!("ConnRecipientCert: {}", e.text)))?;
         let der = selected.leaf_der();
@@ -158,9 +147,9 @@ impl OftpProtocol {
     pub(super) fn receipt_digest(&self, suite: u8) -> cms::DigestAlg {
         match cms::CipherSuite::from_code(suite) {
             Some(s) => s.digest(),
-            None => match self.stored.get(&("DefaultReceiptHashAlgorithm".to_string(), None)).map(String::as_str) {
-                Some("1") => cms::DigestAlg::Sha256,
-                Some("2") => cms::DigestAlg::Sha512,
+            None => match self.setting("DefaultReceiptHashAlgorithm", None) {
+                "1" => cms::DigestAlg::Sha256,
+                "2" => cms::DigestAlg::Sha512,
                 _ => cms::DigestAlg::Sha1,
             },
         }
@@ -219,9 +208,7 @@ impl OftpProtocol {
     }
 
     fn fail_on_untrusted_cert(&self) -> bool {
-        self.stored
-            .get(&("FailOnUntrustedCert".to_string(), None))
-            .is_none_or(|v| crate::core::value::parse_bool(v).unwrap_or(true))
+        crate::core::value::parse_bool(self.setting("FailOnUntrustedCert", None)).unwrap_or(true)
     }
 
     /// Secure authentication was agreed: the exchange begins (the client's

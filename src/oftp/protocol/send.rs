@@ -259,24 +259,13 @@ impl OftpProtocol {
             (source, size) = (Source::File(file), spool_size);
             spool = Some(path);
         }
-        // What DATA carries: a secured file "has become unstructured".
-        let transmitted = if secured.is_some() { FileFormat::Unstructured } else { format };
-        // A signed receipt (ConnSignedReceipt): SFIDSIGN Y, SFIDCIPH naming
-        // the receipt's suite, and the transmitted file's hash to check
-        // the EERP against (a stream cannot be read twice: no hash).
+        // A signed receipt (ConnSignedReceipt): SFIDSIGN Y and SFIDCIPH
+        // naming the receipt's suite.
         let mut cipher_suite = secured.map_or(0, |s| s.suite);
-        let mut receipt_hash = Vec::new();
         if c.props.signed_receipt {
             self.receipt_check_possible(c)?;
             if cipher_suite == 0 {
                 cipher_suite = self.receipt_suite(c)?;
-            }
-            if let Source::File(f) = &mut source {
-                use std::io::{Seek, SeekFrom};
-                let digest = self.receipt_digest(cipher_suite);
-                let hashed = crate::oftp::receipts::transmitted_hash(f, transmitted, max_record_size, digest)
-                    .and_then(|h| f.seek(SeekFrom::Start(0)).map(|_| h));
-                receipt_hash = hashed.map_err(|e| Error::new(OFTP_ERR_READ_FILE, format!("Hashing the file: {e}")))?;
             }
         }
         if let Some(j) = &journal {
@@ -302,6 +291,16 @@ impl OftpProtocol {
             signed_eerp: c.props.signed_receipt,
             description: c.props.file_description.clone(),
         };
+        // The transmitted file's hash, to check the EERP against (a stream
+        // cannot be read twice: none).
+        let mut receipt_hash = Vec::new();
+        if let (true, Source::File(f)) = (sfid.signed_eerp, &mut source) {
+            use std::io::{Seek, SeekFrom};
+            let digest = self.receipt_digest(sfid.cipher_suite);
+            let hashed = crate::oftp::receipts::transmitted_hash(f, sfid.transmitted_format(), max_record_size, digest)
+                .and_then(|h| f.seek(SeekFrom::Start(0)).map(|_| h));
+            receipt_hash = hashed.map_err(|e| Error::new(OFTP_ERR_READ_FILE, format!("Hashing the file: {e}")))?;
+        }
         let n = *c.session.negotiated().expect("the session speaks, so it is up");
         let actions = c.session.start_file(sfid.clone()).map_err(super::speak::session_error)?;
         c.speaker_ready = false;
@@ -311,7 +310,7 @@ impl OftpProtocol {
         }
         c.outgoing = Some(Box::new(Outgoing {
             receipt_hash,
-            lines: transmitted.has_records().then(|| LineSplitter::new(max_record_size)),
+            lines: sfid.transmitted_format().has_records().then(|| LineSplitter::new(max_record_size)),
             sfid,
             local_file,
             date_text,

@@ -189,7 +189,7 @@ impl cms::Sink for SpoolSink {
 impl OftpProtocol {
     /// FileCompressionLevel (pier; zlib's default 6).
     fn file_compression_level(&self) -> u32 {
-        self.stored.get(&("FileCompressionLevel".to_string(), None)).and_then(|v| v.parse().ok()).unwrap_or(6)
+        self.setting("FileCompressionLevel", None).parse().unwrap_or(6)
     }
 }
 
